@@ -1,0 +1,135 @@
+/* aggregate: operation table and exact per-key accumulation. */
+#include "config.h"
+
+#include "aggregate.h"
+#include "writer.h"
+
+#include <string.h>
+
+const struct aggregate_def aggregate_defs[] = {
+    { "sum",   OP_SUM,   true,  "exact sum of the values" },
+    { "count", OP_COUNT, false, "number of accepted records" },
+    { "min",   OP_MIN,   true,  "smallest value" },
+    { "max",   OP_MAX,   true,  "largest value" },
+    { "mean",  OP_MEAN,  true,  "sum / count, rounded half to even" },
+};
+const size_t aggregate_def_count =
+    sizeof aggregate_defs / sizeof aggregate_defs[0];
+
+const struct aggregate_def *aggregate_def_of(enum aggregate_op op)
+{
+    for (size_t i = 0; i < aggregate_def_count; i++)
+        if (aggregate_defs[i].op == op)
+            return &aggregate_defs[i];
+    return NULL;
+}
+
+const struct aggregate_def *aggregate_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < aggregate_def_count; i++)
+        if (strlen(aggregate_defs[i].name) == len
+            && memcmp(aggregate_defs[i].name, name, len) == 0)
+            return &aggregate_defs[i];
+    return NULL;
+}
+
+/* Adds X to *TOTAL, marking overflow rather than wrapping. */
+static void add_total(u128 *total, u128 x, bool *overflow)
+{
+    if (__builtin_add_overflow(*total, x, total))
+        *overflow = true;
+}
+
+/* Multiplies *TOTAL by FACTOR, marking overflow rather than wrapping. */
+static void scale_total(u128 *total, u128 factor, bool *overflow)
+{
+    if (__builtin_mul_overflow(*total, factor, total))
+        *overflow = true;
+}
+
+/* Brings A to the finer scale TO.  Min and max stay below 10^36 because
+ * values have at most 18 digits and scales at most 18. */
+static void accum_rescale(struct accum *a, int to)
+{
+    u128 factor = number_pow10(to - a->scale);
+    scale_total(&a->positive, factor, &a->overflow);
+    scale_total(&a->negative, factor, &a->overflow);
+    a->min *= (i128)factor;
+    a->max *= (i128)factor;
+    a->scale = to;
+}
+
+void accum_add(struct accum *a, struct number value)
+{
+    i128 v = value.mantissa;
+    if (value.scale != a->scale) {
+        if (value.scale > a->scale)
+            accum_rescale(a, value.scale);
+        else
+            v = number_rescale(v, value.scale, a->scale);
+    }
+    if (v >= 0)
+        add_total(&a->positive, (u128)v, &a->overflow);
+    else
+        add_total(&a->negative, -(u128)v, &a->overflow);
+    if (a->count == 0 || v < a->min)
+        a->min = v;
+    if (a->count == 0 || v > a->max)
+        a->max = v;
+    a->count++;
+}
+
+void accum_merge(struct accum *into, const struct accum *from)
+{
+    struct accum other = *from;
+    if (other.scale > into->scale)
+        accum_rescale(into, other.scale);
+    else if (other.scale < into->scale)
+        accum_rescale(&other, into->scale);
+    add_total(&into->positive, other.positive, &into->overflow);
+    add_total(&into->negative, other.negative, &into->overflow);
+    into->overflow |= other.overflow;
+    if (other.count > 0) {
+        if (into->count == 0 || other.min < into->min)
+            into->min = other.min;
+        if (into->count == 0 || other.max > into->max)
+            into->max = other.max;
+    }
+    into->count += other.count;
+}
+
+bool aggregate_print(struct writer *out, const struct accum *a,
+                     const enum aggregate_op *ops, size_t n)
+{
+    char text[NUMBER_TEXT_SIZE + 64];
+    bool negative = a->negative > a->positive;
+    u128 sum = negative ? a->negative - a->positive
+                        : a->positive - a->negative;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        switch (ops[i]) {
+        case OP_SUM:
+            len = number_format(text, sum, negative, a->scale);
+            break;
+        case OP_COUNT:
+            len = number_format(text, a->count, false, 0);
+            break;
+        case OP_MIN:
+            len = number_format_signed(text, a->min, a->scale);
+            break;
+        case OP_MAX:
+            len = number_format_signed(text, a->max, a->scale);
+            break;
+        case OP_MEAN: {
+            int places = a->scale > 6 ? a->scale : 6;
+            len = number_format_quotient(text, sum, negative, a->scale,
+                                         a->count, places);
+            break;
+        }
+        }
+        writer_putc(out, '\t');
+        writer_put(out, text, len);
+    }
+    return writer_error(out) == 0;
+}

@@ -1,0 +1,61 @@
+/* aggregate: the operations fanout can compute per key, described once in
+ * a table that the option parser, --help and the printer all read, and the
+ * exact accumulator behind them. */
+#ifndef FANOUT_AGGREGATE_H
+#define FANOUT_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "number.h"
+
+enum aggregate_op { OP_SUM, OP_COUNT, OP_MIN, OP_MAX, OP_MEAN };
+
+struct aggregate_def {
+    const char *name;        /* as written in --aggregate */
+    enum aggregate_op op;
+    bool needs_value;        /* false only for count */
+    const char *summary;     /* one line for --help */
+};
+
+extern const struct aggregate_def aggregate_defs[];
+extern const size_t aggregate_def_count;
+
+/* The definition of OP. */
+const struct aggregate_def *aggregate_def_of(enum aggregate_op op);
+
+/* The definition named by the LEN bytes at NAME, or NULL. */
+const struct aggregate_def *aggregate_find(const char *name, size_t len);
+
+/* Everything any operation needs for one key, kept exactly.  Positive and
+ * negative values are totalled apart so that an overflow depends only on
+ * the input, never on how it was split between workers. */
+struct accum {
+    u128 positive;       /* sum of positive mantissas at scale */
+    u128 negative;       /* sum of magnitudes of negative mantissas */
+    i128 min, max;       /* at scale; meaningful once count > 0 */
+    uint64_t count;      /* values added */
+    int scale;           /* finest scale among the values added */
+    bool overflow;       /* a total reached 2^128 */
+};
+
+/* Adds VALUE to A (A zeroed means empty). */
+void accum_add(struct accum *a, struct number value);
+
+/* Counts one record without a value (count-only runs). */
+static inline void accum_count(struct accum *a)
+{
+    a->count++;
+}
+
+/* Folds FROM into INTO. */
+void accum_merge(struct accum *into, const struct accum *from);
+
+struct writer;
+
+/* Writes, for each of the N operations in OPS, a TAB and the result of A. */
+bool aggregate_print(struct writer *out, const struct accum *a,
+                     const enum aggregate_op *ops, size_t n);
+
+#endif

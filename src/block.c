@@ -1,0 +1,74 @@
+/* block: storage for a block's records and its rejections. */
+#include "config.h"
+
+#include "block.h"
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct block *block_new(void)
+{
+    return xcalloc(1, sizeof(struct block));
+}
+
+void block_free(struct block *b)
+{
+    if (!b)
+        return;
+    free(b->data);
+    free(b->rejections);
+    free(b->reasons);
+    free(b);
+}
+
+void block_reserve(struct block *b, size_t cap)
+{
+    if (cap > b->cap) {
+        b->data = xrealloc(b->data, cap);
+        b->cap = cap;
+    }
+}
+
+void block_clear_results(struct block *b)
+{
+    b->records = 0;
+    b->rejection_count = 0;
+    b->reasons_len = 0;
+}
+
+void block_reject(struct block *b, uint64_t record, size_t start,
+                  size_t len, const char *format, ...)
+{
+    if (b->rejection_count == b->rejection_cap) {
+        b->rejection_cap = b->rejection_cap ? b->rejection_cap * 2 : 16;
+        b->rejections = xrealloc(b->rejections,
+                                 b->rejection_cap * sizeof *b->rejections);
+    }
+
+    va_list args;
+    va_start(args, format);
+    int need = vsnprintf(NULL, 0, format, args);
+    va_end(args);
+    if (need < 0)
+        need = 0;
+    if (b->reasons_cap - b->reasons_len < (size_t)need + 1) {
+        size_t cap = b->reasons_cap ? b->reasons_cap : 1024;
+        while (cap - b->reasons_len < (size_t)need + 1)
+            cap *= 2;
+        b->reasons = xrealloc(b->reasons, cap);
+        b->reasons_cap = cap;
+    }
+    va_start(args, format);
+    vsnprintf(b->reasons + b->reasons_len, (size_t)need + 1, format, args);
+    va_end(args);
+
+    struct rejection *r = &b->rejections[b->rejection_count++];
+    r->record = record;
+    r->start = start;
+    r->len = len;
+    r->reason = b->reasons_len;
+    r->reason_len = (size_t)need;
+    b->reasons_len += (size_t)need;
+}

@@ -1,0 +1,52 @@
+/* block: the unit of work.  A block holds a run of whole records from one
+ * input, its place in the sequence, and after a worker is done with it the
+ * outcome: how many records it held and which were rejected and why.  A
+ * block belongs to exactly one stage at a time (pool, producer, queue,
+ * worker, reorder window, collector), so none of it is locked. */
+#ifndef FANOUT_BLOCK_H
+#define FANOUT_BLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rejection {
+    uint64_t record;      /* index of the record within the block */
+    size_t start;         /* offset of the record's bytes in data */
+    size_t len;           /* record bytes, without its terminator */
+    size_t reason;        /* offset of the reason text in reasons */
+    size_t reason_len;
+};
+
+struct block {
+    /* Set by the producer. */
+    uint64_t seq;               /* position in the whole run, from 0 */
+    size_t input;               /* index of the input it came from */
+    char *data;                 /* whole records; the last may lack its
+                                   terminator only at the end of an input */
+    size_t len, cap;
+
+    /* Set by the worker. */
+    uint64_t records;           /* records in data */
+    struct rejection *rejections;
+    size_t rejection_count, rejection_cap;
+    char *reasons;              /* reason texts, not NUL-terminated */
+    size_t reasons_len, reasons_cap;
+};
+
+struct block *block_new(void);
+void block_free(struct block *b);
+
+/* Makes room for at least CAP bytes of data, keeping what is there. */
+void block_reserve(struct block *b, size_t cap);
+
+/* Forgets the worker's outcome so the block can be filled again. */
+void block_clear_results(struct block *b);
+
+/* Records that the record at index RECORD, LEN bytes at START, is
+ * rejected for the reason given by FORMAT. */
+void block_reject(struct block *b, uint64_t record, size_t start,
+                  size_t len, const char *format, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif

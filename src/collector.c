@@ -1,0 +1,125 @@
+/* collector: in-order accounting, reports and ordered output. */
+#include "config.h"
+
+#include "collector.h"
+#include "block.h"
+#include "diag.h"
+#include "options.h"
+#include "writer.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct collector {
+    const struct config *cfg;
+    struct writer *out;
+    struct writer *reports;
+    struct writer *rejects;
+    size_t input;               /* input the line numbers count in */
+    uint64_t lines_before;      /* lines of that input in earlier blocks */
+    struct tally tally;
+};
+
+struct collector *collector_new(const struct config *cfg,
+                                struct writer *out, struct writer *reports,
+                                struct writer *rejects)
+{
+    struct collector *c = xcalloc(1, sizeof *c);
+    c->cfg = cfg;
+    c->out = out;
+    c->reports = reports;
+    c->rejects = rejects;
+    return c;
+}
+
+void collector_free(struct collector *c)
+{
+    free(c);
+}
+
+const struct tally *collector_tally(const struct collector *c)
+{
+    return &c->tally;
+}
+
+/* Writes the accepted records between offsets FROM and TO of B, adding
+ * the terminator a final record of an input may lack. */
+static void write_span(struct collector *c, const struct block *b,
+                       size_t from, size_t to)
+{
+    if (from >= to)
+        return;
+    writer_put(c->out, b->data + from, to - from);
+    if (to == b->len && b->data[to - 1] != c->cfg->terminator)
+        writer_putc(c->out, c->cfg->terminator);
+}
+
+/* Offset just past rejected record R and its terminator, if any. */
+static size_t after(const struct block *b, const struct rejection *r)
+{
+    size_t end = r->start + r->len;
+    return end < b->len ? end + 1 : end;
+}
+
+bool collector_write_early(struct collector *c, const struct block *b)
+{
+    size_t from = 0;
+    for (size_t i = 0; i < b->rejection_count; i++) {
+        write_span(c, b, from, b->rejections[i].start);
+        from = after(b, &b->rejections[i]);
+    }
+    write_span(c, b, from, b->len);
+    return writer_error(c->out) == 0;
+}
+
+static void report(struct collector *c, const struct block *b,
+                   const struct rejection *r)
+{
+    if (!c->cfg->quiet) {
+        char head[64];
+        uint64_t line = c->lines_before + r->record + 1;
+        writer_puts(c->reports, program_name);
+        writer_puts(c->reports, ": ");
+        writer_puts(c->reports, c->cfg->inputs[b->input]);
+        snprintf(head, sizeof head, ":%" PRIu64 ": ", line);
+        writer_puts(c->reports, head);
+        writer_put(c->reports, b->reasons + r->reason, r->reason_len);
+        writer_putc(c->reports, '\n');
+    }
+    if (c->rejects) {
+        writer_put(c->rejects, b->data + r->start, r->len);
+        writer_putc(c->rejects, c->cfg->terminator);
+    }
+}
+
+bool collector_take(struct collector *c, const struct block *b)
+{
+    bool ordered = c->cfg->mode == OUTPUT_ORDERED;
+    if (b->input != c->input) {
+        c->input = b->input;
+        c->lines_before = 0;
+    }
+
+    size_t from = 0;
+    for (size_t i = 0; i < b->rejection_count; i++) {
+        const struct rejection *r = &b->rejections[i];
+        if (ordered)
+            write_span(c, b, from, r->start);
+        from = after(b, r);
+        report(c, b, r);
+        c->tally.rejected++;
+        if (c->cfg->limit_errors && c->tally.rejected > c->cfg->max_errors) {
+            c->tally.read += r->record + 1;
+            c->tally.too_many_errors = true;
+            return false;
+        }
+    }
+    if (ordered)
+        write_span(c, b, from, b->len);
+    c->tally.read += b->records;
+    c->lines_before += b->records;
+    return writer_error(c->out) == 0
+        && !(c->rejects && writer_error(c->rejects));
+}

@@ -1,0 +1,40 @@
+/* collector: the fan-in stage.  It receives finished blocks in sequence
+ * order, keeps the exact running count of records and the line number in
+ * each input, reports rejections, fills the rejects file and writes the
+ * accepted records in ordered mode.  It runs on one thread only. */
+#ifndef FANOUT_COLLECTOR_H
+#define FANOUT_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct block;
+struct config;
+struct writer;
+
+struct tally {
+    uint64_t read;          /* records taken in, accepted or rejected */
+    uint64_t rejected;
+    bool too_many_errors;   /* --max-errors was exceeded */
+};
+
+struct collector;
+
+/* A collector writing accepted records to OUT, reports to REPORTS and
+ * rejected records to REJECTS (NULL for none).  None is owned. */
+struct collector *collector_new(const struct config *cfg,
+                                struct writer *out, struct writer *reports,
+                                struct writer *rejects);
+void collector_free(struct collector *c);
+
+/* Accounts for B, the next block in sequence.  Returns false when the run
+ * must stop: --max-errors exceeded or a write failed. */
+bool collector_take(struct collector *c, const struct block *b);
+
+/* Writes B's accepted records out of turn (--unordered).  Returns false if
+ * the write failed. */
+bool collector_write_early(struct collector *c, const struct block *b);
+
+const struct tally *collector_tally(const struct collector *c);
+
+#endif

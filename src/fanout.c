@@ -1,0 +1,161 @@
+/* fanout: main.  Parses the command line, opens inputs and outputs, runs
+ * the pipeline, prints the aggregates, reports the outcome and chooses the
+ * exit status; it is the only place the program ends normally. */
+#include "config.h"
+
+#include "diag.h"
+#include "options.h"
+#include "pipeline.h"
+#include "reader.h"
+#include "table.h"
+#include "writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { EXIT_ALL_ACCEPTED = 0, EXIT_SOME_REJECTED = 1, EXIT_TROUBLE = 2 };
+
+enum { OUTPUT_BUFFER = 1 << 16, REPORT_BUFFER = 1 << 14 };
+
+/* Writes KEY as output columns: the fields of a composite key are
+ * separated by TAB. */
+static void print_key(struct writer *out, const char *key, size_t len)
+{
+    const char *end = key + len;
+    for (;;) {
+        const char *join = memchr(key, RECORD_KEY_JOIN, (size_t)(end - key));
+        if (!join) {
+            writer_put(out, key, (size_t)(end - key));
+            return;
+        }
+        writer_put(out, key, (size_t)(join - key));
+        writer_putc(out, '\t');
+        key = join + 1;
+    }
+}
+
+/* Writes one line per key, in key order.  Nothing is written if a total
+ * overflowed: a partial answer would look like a whole one. */
+static bool print_aggregates(const struct config *cfg,
+                             const struct table *table, struct writer *out)
+{
+    const struct table_entry **sorted = table_sorted(table);
+    size_t n = table_size(table);
+    bool ok = true;
+
+    for (size_t i = 0; i < n; i++)
+        if (sorted[i]->accum.overflow) {
+            char key[DIAG_EXCERPT_SIZE];
+            diag_excerpt(key, sorted[i]->key, sorted[i]->key_len);
+            diag_error("sum overflow for key '%s'", key);
+            ok = false;
+        }
+    for (size_t i = 0; ok && i < n; i++) {
+        bool composite = cfg->format.key_field_count > 1;
+        if (composite)
+            print_key(out, sorted[i]->key, sorted[i]->key_len);
+        else
+            writer_put(out, sorted[i]->key, sorted[i]->key_len);
+        aggregate_print(out, &sorted[i]->accum, cfg->ops, cfg->op_count);
+        writer_putc(out, '\n');
+    }
+    free(sorted);
+    return ok;
+}
+
+static struct writer *open_rejects(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0) {
+        diag_error("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    return writer_new(fd, OUTPUT_BUFFER);
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    switch (options_parse(argc, argv, &cfg)) {
+    case OPTIONS_RUN:
+        break;
+    case OPTIONS_DONE:
+        return EXIT_ALL_ACCEPTED;
+    case OPTIONS_FAILED:
+        return EXIT_TROUBLE;
+    case OPTIONS_WRITE_FAILED:
+        diag_error("write error: %s", strerror(errno));
+        return EXIT_TROUBLE;
+    }
+
+    struct reader *reader = reader_open(cfg.inputs, cfg.input_count,
+                                        cfg.batch, cfg.terminator);
+    if (!reader)
+        return EXIT_TROUBLE;
+    struct writer *rejects = NULL;
+    if (cfg.rejects_path && !(rejects = open_rejects(cfg.rejects_path))) {
+        reader_close(reader);
+        return EXIT_TROUBLE;
+    }
+    struct writer *out = writer_new(STDOUT_FILENO, OUTPUT_BUFFER);
+    struct writer *reports = writer_new(STDERR_FILENO, REPORT_BUFFER);
+
+    struct pipeline_outcome outcome;
+    bool started = pipeline_run(&cfg, reader, out, reports, rejects,
+                                &outcome);
+    reader_close(reader);
+    writer_flush(reports);
+    writer_free(reports);
+    if (!started) {
+        writer_free(out);
+        if (rejects)
+            writer_close(rejects);
+        return EXIT_TROUBLE;
+    }
+
+    const struct tally *tally = &outcome.tally;
+    bool trouble = false;
+    if (outcome.read_error) {
+        diag_error("%s: read error: %s",
+                   cfg.inputs[outcome.read_error_input],
+                   strerror(outcome.read_error));
+        trouble = true;
+    }
+    if (tally->too_many_errors) {
+        diag_error("more than %" PRIu64 " rejected records; stopping",
+                   cfg.max_errors);
+        trouble = true;
+    }
+    if (rejects) {
+        int error = writer_close(rejects);
+        if (error) {
+            diag_error("%s: %s", cfg.rejects_path, strerror(error));
+            trouble = true;
+        }
+    }
+    if (outcome.table) {
+        if (!trouble && writer_error(out) == 0
+            && !print_aggregates(&cfg, outcome.table, out))
+            trouble = true;
+        table_free(outcome.table);
+    }
+    writer_flush(out);
+    if (writer_error(out)) {
+        diag_error("write error: %s", strerror(writer_error(out)));
+        trouble = true;
+    }
+    writer_free(out);
+
+    if (tally->rejected > 0)
+        diag_error("%" PRIu64 " records read, %" PRIu64 " accepted, %"
+                   PRIu64 " rejected", tally->read,
+                   tally->read - tally->rejected, tally->rejected);
+
+    if (trouble)
+        return EXIT_TROUBLE;
+    return tally->rejected > 0 ? EXIT_SOME_REJECTED : EXIT_ALL_ACCEPTED;
+}

@@ -1,0 +1,173 @@
+/* number: parsing, comparing and printing exact decimals. */
+#include "config.h"
+
+#include "number.h"
+
+#include <string.h>
+
+u128 number_pow10(int n)
+{
+    u128 p = 1;
+    while (n-- > 0)
+        p *= 10;
+    return p;
+}
+
+enum number_status number_parse(const char *text, size_t len,
+                                struct number *out)
+{
+    const char *p = text, *end = text + len;
+    bool negative = false;
+
+    if (p < end && (*p == '+' || *p == '-'))
+        negative = *p++ == '-';
+
+    uint64_t mantissa = 0;
+    int digits = 0;         /* significant digits taken into the mantissa */
+    int scale = 0;
+    bool any_digit = false;
+    bool too_long = false;
+
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        any_digit = true;
+        if (mantissa == 0 && *p == '0')
+            continue;       /* a leading zero is not significant */
+        if (++digits > NUMBER_MAX_DIGITS)
+            too_long = true;
+        else
+            mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+    }
+    if (p < end && *p == '.') {
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+            any_digit = true;
+            if (++scale > NUMBER_MAX_SCALE)
+                too_long = true;
+            if (mantissa == 0 && *p == '0')
+                continue;
+            if (++digits > NUMBER_MAX_DIGITS)
+                too_long = true;
+            else
+                mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+        }
+    }
+    if (p != end || !any_digit)
+        return NUMBER_INVALID;
+    if (too_long)
+        return NUMBER_TOO_LONG;
+    out->mantissa = negative ? -(int64_t)mantissa : (int64_t)mantissa;
+    out->scale = scale;
+    return NUMBER_OK;
+}
+
+i128 number_rescale(i128 mantissa, int scale, int to)
+{
+    return mantissa * (i128)number_pow10(to - scale);
+}
+
+int number_compare(struct number a, struct number b)
+{
+    int scale = a.scale > b.scale ? a.scale : b.scale;
+    i128 x = number_rescale(a.mantissa, a.scale, scale);
+    i128 y = number_rescale(b.mantissa, b.scale, scale);
+    return (x > y) - (x < y);
+}
+
+/* Writes the digits of V, most significant first, with at least MIN
+ * digits; returns the count. */
+static size_t put_digits(char *out, u128 v, size_t min)
+{
+    char tmp[48];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v > 0 || n < min);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+size_t number_format(char *out, u128 magnitude, bool negative, int scale)
+{
+    char digits[48];
+    size_t n = put_digits(digits, magnitude, (size_t)scale + 1);
+    size_t len = 0;
+    if (negative && magnitude != 0)
+        out[len++] = '-';
+    size_t whole = n - (size_t)scale;
+    memcpy(out + len, digits, whole);
+    len += whole;
+    if (scale > 0) {
+        out[len++] = '.';
+        memcpy(out + len, digits + whole, (size_t)scale);
+        len += (size_t)scale;
+    }
+    out[len] = '\0';
+    return len;
+}
+
+size_t number_format_signed(char *out, i128 mantissa, int scale)
+{
+    bool negative = mantissa < 0;
+    u128 magnitude = negative ? -(u128)mantissa : (u128)mantissa;
+    return number_format(out, magnitude, negative, scale);
+}
+
+size_t number_format_quotient(char *out, u128 numerator, bool negative,
+                              int scale, uint64_t denominator, int places)
+{
+    /* Long division: the whole part at the numerator's scale, then one
+     * more digit per extra place.  The remainder stays below the 64-bit
+     * denominator, so remainder * 10 cannot overflow. */
+    u128 quotient = numerator / denominator;
+    u128 remainder = numerator % denominator;
+    char extra[64];
+    int extra_places = places - scale;
+    for (int i = 0; i < extra_places; i++) {
+        remainder *= 10;
+        extra[i] = (char)('0' + (int)(remainder / denominator));
+        remainder %= denominator;
+    }
+
+    /* Round half to even on what remains. */
+    u128 twice = remainder * 2;
+    bool round_up;
+    if (twice != denominator)
+        round_up = twice > denominator;
+    else {
+        int last = extra_places > 0 ? extra[extra_places - 1] - '0'
+                                    : (int)(quotient % 10);
+        round_up = last % 2 == 1;
+    }
+    for (int i = extra_places - 1; round_up && i >= 0; i--) {
+        if (extra[i] == '9') {
+            extra[i] = '0';
+        } else {
+            extra[i]++;
+            round_up = false;
+        }
+    }
+    if (round_up)
+        quotient++;
+
+    /* Print the whole part at SCALE, then append the extra digits. */
+    char head[NUMBER_TEXT_SIZE];
+    size_t len = number_format(head, quotient, false, scale);
+    bool zero = quotient == 0;
+    for (int i = 0; i < extra_places && zero; i++)
+        zero = extra[i] == '0';
+
+    size_t n = 0;
+    if (negative && !zero)
+        out[n++] = '-';
+    memcpy(out + n, head, len);
+    n += len;
+    if (extra_places > 0) {
+        if (scale == 0)
+            out[n++] = '.';
+        memcpy(out + n, extra, (size_t)extra_places);
+        n += (size_t)extra_places;
+    }
+    out[n] = '\0';
+    return n;
+}

@@ -1,0 +1,419 @@
+/* options: getopt_long parsing, value checking and --help. */
+#include "config.h"
+
+#include "options.h"
+#include "diag.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { MAX_JOBS = 1024, MAX_QUEUE_DEPTH = 4096, MAX_FIELD = 100000 };
+static const size_t MAX_BATCH = (size_t)1 << 30;
+static const size_t DEFAULT_BATCH = (size_t)1 << 20;
+
+/* Options without a short letter. */
+enum {
+    OPT_MIN = 256,
+    OPT_MAX,
+    OPT_ABOVE,
+    OPT_BELOW,
+    OPT_QUEUE_DEPTH,
+};
+
+static const struct option long_options[] = {
+    { "delimiter",       required_argument, NULL, 'd' },
+    { "key",             required_argument, NULL, 'k' },
+    { "value",           required_argument, NULL, 'v' },
+    { "field-separator", required_argument, NULL, 't' },
+    { "null-data",       no_argument,       NULL, 'z' },
+    { "min",             required_argument, NULL, OPT_MIN },
+    { "max",             required_argument, NULL, OPT_MAX },
+    { "above",           required_argument, NULL, OPT_ABOVE },
+    { "below",           required_argument, NULL, OPT_BELOW },
+    { "key-match",       required_argument, NULL, 'm' },
+    { "rejects",         required_argument, NULL, 'r' },
+    { "max-errors",      required_argument, NULL, 'e' },
+    { "quiet",           no_argument,       NULL, 'q' },
+    { "aggregate",       required_argument, NULL, 'a' },
+    { "ordered",         no_argument,       NULL, 'o' },
+    { "unordered",       no_argument,       NULL, 'u' },
+    { "jobs",            required_argument, NULL, 'j' },
+    { "queue-depth",     required_argument, NULL, OPT_QUEUE_DEPTH },
+    { "batch",           required_argument, NULL, 'b' },
+    { "help",            no_argument,       NULL, 'h' },
+    { "version",         no_argument,       NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+static const char short_options[] = "d:k:v:t:zm:r:e:qa:ouj:b:hV";
+
+static const char usage_text[] =
+    "Usage: %s [OPTION]... [FILE]...\n"
+    "Validate records from FILEs (standard input if none, or for -) on\n"
+    "several threads, and print exact per-key aggregates or the accepted\n"
+    "records themselves.  Records are lines; by default each is KEY:VALUE.\n"
+    "\n"
+    "Input:\n"
+    "  -d, --delimiter=C        key-value delimiter, one byte (default ':');\n"
+    "                           '\\t' means TAB\n"
+    "  -k, --key=LIST           field mode: the key is fields LIST (1-based,\n"
+    "                           comma-separated, e.g. 1 or 1,7)\n"
+    "  -v, --value=N            field mode: the value is field N\n"
+    "  -t, --field-separator=C  field mode: split fields at each C\n"
+    "                           (default: runs of blanks)\n"
+    "  -z, --null-data          records end with NUL, not newline\n"
+    "\n"
+    "Validation:\n";
+
+static const char usage_text_2[] =
+    "  -m, --key-match=REGEX    reject keys that do not match the extended\n"
+    "                           regular expression REGEX\n"
+    "\n"
+    "Rejections:\n"
+    "  -r, --rejects=FILE       write rejected records, unchanged, to FILE\n"
+    "  -e, --max-errors=N       stop with status 2 after more than N rejections\n"
+    "  -q, --quiet              report only the count of rejections\n"
+    "\n"
+    "Output:\n"
+    "  -a, --aggregate=LIST     per-key results, comma-separated (default: sum):\n";
+
+static const char usage_text_3[] =
+    "  -o, --ordered            no aggregation: write accepted records in input\n"
+    "                           order\n"
+    "  -u, --unordered          like --ordered, in the order blocks finish\n"
+    "\n"
+    "Concurrency:\n"
+    "  -j, --jobs=N             worker threads (default: online processors)\n"
+    "      --queue-depth=N      blocks waiting for a worker (default: 2 x jobs)\n"
+    "  -b, --batch=SIZE         block size in bytes, K/M/G suffixes (default 1M)\n"
+    "\n"
+    "  -h, --help               display this help and exit\n"
+    "  -V, --version            output version information and exit\n"
+    "\n"
+    "Exit status: 0 if every record was accepted, 1 if some were rejected,\n"
+    "2 on trouble (bad usage, unreadable input, write error, --max-errors).\n"
+    "Full documentation: man fanout\n";
+
+/* Writes --help to standard output; false if it could not be written. */
+static bool print_help(void)
+{
+    printf(usage_text, program_name);
+    for (int k = 0; k < BOUND_KINDS; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "--%s=NUM", bound_defs[k].option);
+        printf("      %-19s%s\n", name, bound_defs[k].help);
+    }
+    fputs(usage_text_2, stdout);
+    for (size_t i = 0; i < aggregate_def_count; i++)
+        printf("                             %-6s %s\n", aggregate_defs[i].name,
+               aggregate_defs[i].summary);
+    fputs(usage_text_3, stdout);
+    return fflush(stdout) == 0 && !ferror(stdout);
+}
+
+static bool print_version(void)
+{
+    printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+    return fflush(stdout) == 0 && !ferror(stdout);
+}
+
+static bool invalid(const char *option, const char *arg)
+{
+    diag_usage_error("invalid --%s value '%s'", option, arg);
+    return false;
+}
+
+/* A plain decimal count in [LOW, HIGH]: digits only, no sign or blanks. */
+static bool parse_count(const char *option, const char *arg,
+                        uint64_t low, uint64_t high, uint64_t *out)
+{
+    if (!*arg || strspn(arg, "0123456789") != strlen(arg))
+        return invalid(option, arg);
+    errno = 0;
+    unsigned long long v = strtoull(arg, NULL, 10);
+    if (errno == ERANGE || v < low || v > high)
+        return invalid(option, arg);
+    *out = v;
+    return true;
+}
+
+/* A size with an optional K, M or G (powers of 1024). */
+static bool parse_size(const char *option, const char *arg, size_t *out)
+{
+    size_t digits = strspn(arg, "0123456789");
+    if (digits == 0 || digits > 10)
+        return invalid(option, arg);
+    unsigned long long v = strtoull(arg, NULL, 10);
+    const char *suffix = arg + digits;
+    unsigned shift = 0;
+    if (*suffix) {
+        const char *units = "KkMmGg";
+        const char *u = strchr(units, *suffix);
+        if (!u || suffix[1])
+            return invalid(option, arg);
+        shift = 10 * (unsigned)(1 + (u - units) / 2);
+    }
+    if (v == 0 || v > (MAX_BATCH >> shift))
+        return invalid(option, arg);
+    *out = (size_t)(v << shift);
+    return true;
+}
+
+/* One byte, or the two characters \t for TAB. */
+static bool parse_byte(const char *option, const char *arg, char *out)
+{
+    if (strcmp(arg, "\\t") == 0)
+        *out = '\t';
+    else if (arg[0] && !arg[1])
+        *out = arg[0];
+    else
+        return invalid(option, arg);
+    return true;
+}
+
+static bool parse_key_list(const char *arg, struct config *cfg)
+{
+    const char *p = arg;
+    cfg->format.key_field_count = 0;
+    for (;;) {
+        size_t digits = strspn(p, "0123456789");
+        if (digits == 0 || digits > 6
+            || cfg->format.key_field_count == OPTIONS_MAX_KEY_FIELDS)
+            return invalid("key", arg);
+        unsigned long field = strtoul(p, NULL, 10);
+        if (field < 1 || field > MAX_FIELD)
+            return invalid("key", arg);
+        cfg->key_fields[cfg->format.key_field_count++] = field;
+        p += digits;
+        if (*p == '\0')
+            break;
+        if (*p++ != ',')
+            return invalid("key", arg);
+    }
+    cfg->format.key_fields = cfg->key_fields;
+    return true;
+}
+
+static bool parse_ops(const char *arg, struct config *cfg)
+{
+    const char *p = arg;
+    cfg->op_count = 0;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        const struct aggregate_def *def = aggregate_find(p, len);
+        if (!def || cfg->op_count == OPTIONS_MAX_OPS)
+            return invalid("aggregate", arg);
+        cfg->ops[cfg->op_count++] = def->op;
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    return true;
+}
+
+static bool parse_bound(enum bound_kind kind, const char *arg,
+                        struct config *cfg)
+{
+    struct bound *b = &cfg->rules.bounds[kind];
+    if (number_parse(arg, strlen(arg), &b->limit) != NUMBER_OK)
+        return invalid(bound_defs[kind].option, arg);
+    b->set = true;
+    b->text = arg;
+    return true;
+}
+
+static bool check_pattern(const char *pattern)
+{
+    char error[256];
+    struct key_matcher *m = key_matcher_new(pattern, error, sizeof error);
+    if (!m) {
+        diag_usage_error("invalid --key-match value '%s': %s", pattern, error);
+        return false;
+    }
+    key_matcher_free(m);
+    return true;
+}
+
+/* Checks that the options given make sense together and derives what
+ * follows from them. */
+static bool settle(struct config *cfg, bool ordered, bool unordered,
+                   bool aggregate_given, bool delimiter_given,
+                   bool value_given, bool separator_given)
+{
+    if (ordered && unordered) {
+        diag_usage_error("--ordered and --unordered are mutually exclusive");
+        return false;
+    }
+    cfg->mode = ordered ? OUTPUT_ORDERED
+              : unordered ? OUTPUT_UNORDERED : OUTPUT_AGGREGATE;
+    if (aggregate_given && cfg->mode != OUTPUT_AGGREGATE) {
+        diag_usage_error("--aggregate cannot be used with --ordered or --unordered");
+        return false;
+    }
+    if (!cfg->format.field_mode) {
+        if (value_given) {
+            diag_usage_error("--value requires --key");
+            return false;
+        }
+        if (separator_given) {
+            diag_usage_error("--field-separator requires --key");
+            return false;
+        }
+        cfg->needs_value = true;
+    } else {
+        if (delimiter_given) {
+            diag_usage_error("--delimiter cannot be used with --key");
+            return false;
+        }
+        cfg->needs_value = cfg->format.value_field != 0;
+        if (!cfg->needs_value) {
+            for (size_t i = 0; cfg->mode == OUTPUT_AGGREGATE
+                               && i < cfg->op_count; i++)
+                if (aggregate_def_of(cfg->ops[i])->needs_value) {
+                    diag_usage_error("--aggregate=%s requires --value in field mode",
+                                     aggregate_def_of(cfg->ops[i])->name);
+                    return false;
+                }
+            for (int k = 0; k < BOUND_KINDS; k++)
+                if (cfg->rules.bounds[k].set) {
+                    diag_usage_error("--%s requires --value in field mode",
+                                     bound_defs[k].option);
+                    return false;
+                }
+        }
+    }
+    if (cfg->queue_depth == 0)
+        cfg->queue_depth = cfg->jobs * 2 > MAX_QUEUE_DEPTH
+                         ? MAX_QUEUE_DEPTH : cfg->jobs * 2;
+    return true;
+}
+
+static unsigned default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        return 1;
+    return n > MAX_JOBS ? MAX_JOBS : (unsigned)n;
+}
+
+enum options_result options_parse(int argc, char **argv, struct config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->terminator = '\n';
+    cfg->format.delimiter = ':';
+    cfg->format.blank_separated = true;
+    cfg->ops[0] = OP_SUM;
+    cfg->op_count = 1;
+    cfg->jobs = default_jobs();
+    cfg->batch = DEFAULT_BATCH;
+
+    bool ordered = false, unordered = false, aggregate_given = false;
+    bool delimiter_given = false, value_given = false;
+    bool separator_given = false;
+    uint64_t n;
+    int c;
+
+    while ((c = getopt_long(argc, argv, short_options, long_options,
+                            NULL)) != -1) {
+        bool ok = true;
+        switch (c) {
+        case 'd':
+            ok = parse_byte("delimiter", optarg, &cfg->format.delimiter);
+            delimiter_given = true;
+            break;
+        case 'k':
+            ok = parse_key_list(optarg, cfg);
+            cfg->format.field_mode = true;
+            break;
+        case 'v':
+            ok = parse_count("value", optarg, 1, MAX_FIELD, &n);
+            cfg->format.value_field = (size_t)n;
+            value_given = true;
+            break;
+        case 't':
+            ok = parse_byte("field-separator", optarg,
+                            &cfg->format.field_separator);
+            cfg->format.blank_separated = false;
+            separator_given = true;
+            break;
+        case 'z':
+            cfg->terminator = '\0';
+            break;
+        case OPT_MIN:
+            ok = parse_bound(BOUND_MIN, optarg, cfg);
+            break;
+        case OPT_MAX:
+            ok = parse_bound(BOUND_MAX, optarg, cfg);
+            break;
+        case OPT_ABOVE:
+            ok = parse_bound(BOUND_ABOVE, optarg, cfg);
+            break;
+        case OPT_BELOW:
+            ok = parse_bound(BOUND_BELOW, optarg, cfg);
+            break;
+        case 'm':
+            ok = check_pattern(optarg);
+            cfg->rules.key_pattern = optarg;
+            break;
+        case 'r':
+            cfg->rejects_path = optarg;
+            break;
+        case 'e':
+            ok = parse_count("max-errors", optarg, 0, UINT64_MAX,
+                             &cfg->max_errors);
+            cfg->limit_errors = true;
+            break;
+        case 'q':
+            cfg->quiet = true;
+            break;
+        case 'a':
+            ok = parse_ops(optarg, cfg);
+            aggregate_given = true;
+            break;
+        case 'o':
+            ordered = true;
+            break;
+        case 'u':
+            unordered = true;
+            break;
+        case 'j':
+            ok = parse_count("jobs", optarg, 1, MAX_JOBS, &n);
+            cfg->jobs = (unsigned)n;
+            break;
+        case OPT_QUEUE_DEPTH:
+            ok = parse_count("queue-depth", optarg, 1, MAX_QUEUE_DEPTH, &n);
+            cfg->queue_depth = (unsigned)n;
+            break;
+        case 'b':
+            ok = parse_size("batch", optarg, &cfg->batch);
+            break;
+        case 'h':
+            return print_help() ? OPTIONS_DONE : OPTIONS_WRITE_FAILED;
+        case 'V':
+            return print_version() ? OPTIONS_DONE : OPTIONS_WRITE_FAILED;
+        default:
+            /* getopt_long has said what was wrong. */
+            diag_try_help();
+            return OPTIONS_FAILED;
+        }
+        if (!ok)
+            return OPTIONS_FAILED;
+    }
+
+    if (!settle(cfg, ordered, unordered, aggregate_given, delimiter_given,
+                value_given, separator_given))
+        return OPTIONS_FAILED;
+
+    static char *standard_input[] = { "-" };
+    if (optind < argc) {
+        cfg->inputs = argv + optind;
+        cfg->input_count = (size_t)(argc - optind);
+    } else {
+        cfg->inputs = standard_input;
+        cfg->input_count = 1;
+    }
+    return OPTIONS_RUN;
+}

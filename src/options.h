@@ -1,0 +1,56 @@
+/* options: the command line, parsed with getopt_long into a config that
+ * the rest of the program only reads. */
+#ifndef FANOUT_OPTIONS_H
+#define FANOUT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate.h"
+#include "record.h"
+#include "validate.h"
+
+enum output_mode { OUTPUT_AGGREGATE, OUTPUT_ORDERED, OUTPUT_UNORDERED };
+
+enum { OPTIONS_MAX_OPS = 64, OPTIONS_MAX_KEY_FIELDS = 64 };
+
+struct config {
+    /* Input. */
+    char **inputs;                  /* names as given; "-" is stdin */
+    size_t input_count;
+    char terminator;                /* '\n', or '\0' with --null-data */
+    struct record_format format;
+    size_t key_fields[OPTIONS_MAX_KEY_FIELDS];
+
+    /* Validation. */
+    struct rules rules;
+    bool needs_value;               /* parse a value for every record */
+
+    /* Rejections. */
+    const char *rejects_path;       /* NULL for none */
+    bool limit_errors;
+    uint64_t max_errors;
+    bool quiet;
+
+    /* Output. */
+    enum output_mode mode;
+    enum aggregate_op ops[OPTIONS_MAX_OPS];
+    size_t op_count;
+
+    /* Concurrency. */
+    unsigned jobs;
+    unsigned queue_depth;
+    size_t batch;
+};
+
+enum options_result {
+    OPTIONS_RUN,            /* config is ready */
+    OPTIONS_DONE,           /* --help or --version was written */
+    OPTIONS_FAILED,         /* a usage error was reported */
+    OPTIONS_WRITE_FAILED,   /* --help or --version could not be written */
+};
+
+enum options_result options_parse(int argc, char **argv, struct config *cfg);
+
+#endif

@@ -1,0 +1,188 @@
+/* pipeline: fan-out to workers and ordered fan-in.
+ *
+ * Threads.  One producer reads input and cuts it into blocks of whole
+ * records; N workers (--jobs) parse, validate and aggregate whole blocks;
+ * the main thread is the collector, which takes finished blocks back in
+ * input order.
+ *
+ * Blocks and their bound.  Exactly P = queue-depth + jobs blocks exist for
+ * the whole run.  They start in the pool (a queue of free blocks).  The
+ * producer takes a free block, fills it, numbers it with the next sequence
+ * number and pushes it on the work queue (capacity queue-depth).  A worker
+ * pops it, processes it and deposits it in the reorder window.  The
+ * collector takes blocks from the window strictly by sequence number,
+ * accounts for them and returns them to the pool.  Since a block re-enters
+ * the pool only after the collector is done with it, the P blocks bound the
+ * work queue, the blocks being processed and those waiting to be reordered
+ * all at once: memory is about P x batch (plus any single record longer
+ * than a block) whatever the input size or the speed of the reader of our
+ * output.  It also means every sequence number in flight lies within P of
+ * the one the collector waits for, which is the size of the window.
+ *
+ * Ownership.  A block belongs to one stage at a time and is never shared,
+ * so block contents need no locks; only the queue and window are
+ * synchronised.  Each worker aggregates into its own table; the tables are
+ * merged by the main thread after the workers have been joined.
+ *
+ * Errors.  Workers never print or exit: a bad record becomes a rejection
+ * stored in the block.  A read error ends the producer early and is
+ * reported by the main thread.  When the collector must stop (--max-errors
+ * or a failed write) it raises the stop flag and closes the pool: the
+ * producer finds no free block and ends, workers skip remaining blocks, and
+ * the collector drains the window without acting on what it gets.
+ *
+ * Shutdown.  At the end of input the producer declares the number of blocks
+ * it made and closes the work queue; workers exit when it is empty; the
+ * collector ends after the last sequence number. */
+#include "config.h"
+
+#include "pipeline.h"
+#include "block.h"
+#include "diag.h"
+#include "options.h"
+#include "queue.h"
+#include "reader.h"
+#include "table.h"
+#include "worker.h"
+#include "writer.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+struct pipeline {
+    const struct config *cfg;
+    struct reader *reader;
+    struct queue *pool;         /* free blocks */
+    struct queue *work;         /* filled blocks waiting for a worker */
+    struct reorder *done;       /* processed blocks, by sequence number */
+    atomic_bool stop;           /* the collector wants no more work */
+    int read_error;             /* set by the producer before it ends */
+    size_t read_error_input;
+};
+
+struct worker_thread {
+    struct pipeline *pipeline;
+    struct worker *worker;
+    struct thread *thread;
+};
+
+static void *run_producer(void *arg)
+{
+    struct pipeline *p = arg;
+    uint64_t seq = 0;
+    struct block *b;
+
+    while (!atomic_load(&p->stop) && (b = queue_pop(p->pool)) != NULL) {
+        if (!reader_fill(p->reader, b)) {
+            queue_push(p->pool, b);
+            break;
+        }
+        b->seq = seq++;
+        if (!queue_push(p->work, b))
+            break;
+    }
+    p->read_error = reader_error(p->reader, &p->read_error_input);
+    reorder_end(p->done, seq);
+    queue_close(p->work);
+    return NULL;
+}
+
+static void *run_worker(void *arg)
+{
+    struct worker_thread *t = arg;
+    struct pipeline *p = t->pipeline;
+    struct block *b;
+
+    while ((b = queue_pop(p->work)) != NULL) {
+        if (!atomic_load(&p->stop))
+            worker_process(t->worker, b);
+        reorder_put(p->done, b->seq, b);
+    }
+    return NULL;
+}
+
+/* The collector's loop, on the calling thread. */
+static void collect(struct pipeline *p, struct collector *c)
+{
+    bool early = p->cfg->mode == OUTPUT_UNORDERED;
+    bool stopped = false;
+    bool in_order;
+    struct block *b;
+
+    while ((b = reorder_take(p->done, early, &in_order)) != NULL) {
+        if (stopped)
+            continue;
+        if (!in_order) {
+            stopped = !collector_write_early(c, b);
+        } else {
+            stopped = !collector_take(c, b);
+            queue_push(p->pool, b);
+        }
+        if (stopped) {
+            atomic_store(&p->stop, true);
+            queue_close(p->pool);
+        }
+    }
+}
+
+bool pipeline_run(const struct config *cfg, struct reader *reader,
+                  struct writer *out, struct writer *reports,
+                  struct writer *rejects, struct pipeline_outcome *outcome)
+{
+    size_t jobs = cfg->jobs;
+    size_t block_count = (size_t)cfg->queue_depth + jobs;
+    struct worker_thread *workers = xcalloc(jobs, sizeof *workers);
+    bool ok = true;
+
+    for (size_t i = 0; i < jobs && ok; i++) {
+        workers[i].worker = worker_new(cfg);
+        ok = workers[i].worker != NULL;
+    }
+
+    struct pipeline p = { .cfg = cfg, .reader = reader };
+    struct block **blocks = xcalloc(block_count, sizeof *blocks);
+    struct collector *c = NULL;
+    if (ok) {
+        p.pool = queue_new(block_count);
+        p.work = queue_new(cfg->queue_depth);
+        p.done = reorder_new(block_count);
+        atomic_init(&p.stop, false);
+        for (size_t i = 0; i < block_count; i++) {
+            blocks[i] = block_new();
+            queue_push(p.pool, blocks[i]);
+        }
+        c = collector_new(cfg, out, reports, rejects);
+
+        struct thread *producer = thread_start(run_producer, &p);
+        for (size_t i = 0; i < jobs; i++) {
+            workers[i].pipeline = &p;
+            workers[i].thread = thread_start(run_worker, &workers[i]);
+        }
+        collect(&p, c);
+        thread_join(producer);
+        for (size_t i = 0; i < jobs; i++)
+            thread_join(workers[i].thread);
+
+        outcome->tally = *collector_tally(c);
+        outcome->read_error = p.read_error;
+        outcome->read_error_input = p.read_error_input;
+        outcome->table = NULL;
+        if (cfg->mode == OUTPUT_AGGREGATE) {
+            outcome->table = table_new();
+            for (size_t i = 0; i < jobs; i++)
+                table_merge(outcome->table, worker_table(workers[i].worker));
+        }
+    }
+
+    collector_free(c);
+    for (size_t i = 0; i < block_count; i++)
+        block_free(blocks[i]);
+    free(blocks);
+    queue_free(p.pool);
+    queue_free(p.work);
+    reorder_free(p.done);
+    for (size_t i = 0; i < jobs; i++)
+        worker_free(workers[i].worker);
+    free(workers);
+    return ok;
+}

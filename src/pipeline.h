@@ -1,0 +1,29 @@
+/* pipeline: the threads of a run and how blocks travel between them. */
+#ifndef FANOUT_PIPELINE_H
+#define FANOUT_PIPELINE_H
+
+#include <stddef.h>
+
+#include "collector.h"
+
+struct config;
+struct reader;
+struct table;
+struct writer;
+
+struct pipeline_outcome {
+    struct tally tally;         /* what the collector accounted for */
+    int read_error;             /* errno of a failed read, or 0 */
+    size_t read_error_input;    /* which input it failed on */
+    struct table *table;        /* merged aggregates (aggregate mode);
+                                   the caller frees it */
+};
+
+/* Runs the whole pipeline over READER's inputs.  Accepted records go to
+ * OUT in ordered modes, per-record reports to REPORTS, rejected records to
+ * REJECTS (may be NULL).  Returns false if it could not start. */
+bool pipeline_run(const struct config *cfg, struct reader *reader,
+                  struct writer *out, struct writer *reports,
+                  struct writer *rejects, struct pipeline_outcome *outcome);
+
+#endif

@@ -1,0 +1,223 @@
+/* queue: bounded FIFO, reorder window and threads over POSIX threads. */
+#include "config.h"
+
+#include "queue.h"
+#include "diag.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An impossible failure of a lock or condition call: a bug, not a runtime
+ * condition, so stop at once with the place it happened. */
+static _Noreturn void sync_failed(const char *what, int err, int line)
+{
+    fprintf(stderr, "%s: internal error: %s failed (%s) at %s:%d\n",
+            program_name, what, strerror(err), __FILE__, line);
+    abort();
+}
+
+#define CHECK(call)                                \
+    do {                                           \
+        int check_err_ = (call);                   \
+        if (check_err_)                            \
+            sync_failed(#call, check_err_, __LINE__); \
+    } while (0)
+
+struct queue {
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty;    /* signalled on push and close */
+    pthread_cond_t not_full;     /* signalled on pop and close */
+    void **items;                /* ring of capacity slots */
+    size_t capacity;
+    size_t head;                 /* index of the oldest item */
+    size_t count;                /* items in the ring */
+    bool closed;
+};
+
+struct queue *queue_new(size_t capacity)
+{
+    struct queue *q = xcalloc(1, sizeof *q);
+    CHECK(pthread_mutex_init(&q->lock, NULL));
+    CHECK(pthread_cond_init(&q->not_empty, NULL));
+    CHECK(pthread_cond_init(&q->not_full, NULL));
+    q->capacity = capacity ? capacity : 1;
+    q->items = xcalloc(q->capacity, sizeof *q->items);
+    return q;
+}
+
+void queue_free(struct queue *q)
+{
+    if (!q)
+        return;
+    CHECK(pthread_mutex_destroy(&q->lock));
+    CHECK(pthread_cond_destroy(&q->not_empty));
+    CHECK(pthread_cond_destroy(&q->not_full));
+    free(q->items);
+    free(q);
+}
+
+bool queue_push(struct queue *q, void *item)
+{
+    CHECK(pthread_mutex_lock(&q->lock));
+    while (q->count == q->capacity && !q->closed)
+        CHECK(pthread_cond_wait(&q->not_full, &q->lock));
+    bool taken = !q->closed;
+    if (taken) {
+        q->items[(q->head + q->count) % q->capacity] = item;
+        q->count++;
+        CHECK(pthread_cond_signal(&q->not_empty));
+    }
+    CHECK(pthread_mutex_unlock(&q->lock));
+    return taken;
+}
+
+void *queue_pop(struct queue *q)
+{
+    void *item = NULL;
+    CHECK(pthread_mutex_lock(&q->lock));
+    while (q->count == 0 && !q->closed)
+        CHECK(pthread_cond_wait(&q->not_empty, &q->lock));
+    if (q->count > 0) {
+        item = q->items[q->head];
+        q->head = (q->head + 1) % q->capacity;
+        q->count--;
+        CHECK(pthread_cond_signal(&q->not_full));
+    }
+    CHECK(pthread_mutex_unlock(&q->lock));
+    return item;
+}
+
+void queue_close(struct queue *q)
+{
+    CHECK(pthread_mutex_lock(&q->lock));
+    q->closed = true;
+    CHECK(pthread_cond_broadcast(&q->not_empty));
+    CHECK(pthread_cond_broadcast(&q->not_full));
+    CHECK(pthread_mutex_unlock(&q->lock));
+}
+
+struct slot {
+    void *item;          /* deposited item, NULL while empty */
+    bool seen_early;     /* already returned by an early take */
+};
+
+struct reorder {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;      /* signalled on put and end */
+    struct slot *slots;          /* number n lives in slots[n % window] */
+    size_t window;
+    uint64_t next;               /* number the in-order taker wants */
+    uint64_t total;              /* items in all, once known */
+    bool ended;                  /* total is known */
+    size_t unseen;               /* deposited items not yet taken early */
+};
+
+struct reorder *reorder_new(size_t window)
+{
+    struct reorder *r = xcalloc(1, sizeof *r);
+    CHECK(pthread_mutex_init(&r->lock, NULL));
+    CHECK(pthread_cond_init(&r->changed, NULL));
+    r->window = window ? window : 1;
+    r->slots = xcalloc(r->window, sizeof *r->slots);
+    return r;
+}
+
+void reorder_free(struct reorder *r)
+{
+    if (!r)
+        return;
+    CHECK(pthread_mutex_destroy(&r->lock));
+    CHECK(pthread_cond_destroy(&r->changed));
+    free(r->slots);
+    free(r);
+}
+
+void reorder_put(struct reorder *r, uint64_t seq, void *item)
+{
+    CHECK(pthread_mutex_lock(&r->lock));
+    struct slot *s = &r->slots[seq % r->window];
+    if (s->item || seq < r->next || seq - r->next >= r->window) {
+        fprintf(stderr, "%s: internal error: block %llu outside the window\n",
+                program_name, (unsigned long long)seq);
+        abort();
+    }
+    s->item = item;
+    s->seen_early = false;
+    r->unseen++;
+    CHECK(pthread_cond_signal(&r->changed));
+    CHECK(pthread_mutex_unlock(&r->lock));
+}
+
+void reorder_end(struct reorder *r, uint64_t total)
+{
+    CHECK(pthread_mutex_lock(&r->lock));
+    r->total = total;
+    r->ended = true;
+    CHECK(pthread_cond_broadcast(&r->changed));
+    CHECK(pthread_mutex_unlock(&r->lock));
+}
+
+/* Finds a deposited item not yet taken early; the caller holds the lock. */
+static void *take_unseen(struct reorder *r)
+{
+    for (size_t i = 0; i < r->window; i++) {
+        struct slot *s = &r->slots[(r->next + i) % r->window];
+        if (s->item && !s->seen_early) {
+            s->seen_early = true;
+            r->unseen--;
+            return s->item;
+        }
+    }
+    return NULL;
+}
+
+void *reorder_take(struct reorder *r, bool early, bool *in_order)
+{
+    void *item = NULL;
+    CHECK(pthread_mutex_lock(&r->lock));
+    for (;;) {
+        if (early && r->unseen > 0) {
+            item = take_unseen(r);
+            *in_order = false;
+            break;
+        }
+        struct slot *s = &r->slots[r->next % r->window];
+        if (s->item) {
+            item = s->item;
+            if (!s->seen_early)
+                r->unseen--;
+            s->item = NULL;
+            r->next++;
+            *in_order = true;
+            break;
+        }
+        if (r->ended && r->next >= r->total)
+            break;
+        CHECK(pthread_cond_wait(&r->changed, &r->lock));
+    }
+    CHECK(pthread_mutex_unlock(&r->lock));
+    return item;
+}
+
+struct thread {
+    pthread_t id;
+};
+
+struct thread *thread_start(void *(*run)(void *), void *arg)
+{
+    struct thread *t = xmalloc(sizeof *t);
+    int err = pthread_create(&t->id, NULL, run, arg);
+    if (err) {
+        diag_error("cannot create thread: %s", strerror(err));
+        exit(2);
+    }
+    return t;
+}
+
+void thread_join(struct thread *t)
+{
+    CHECK(pthread_join(t->id, NULL));
+    free(t);
+}

@@ -1,0 +1,58 @@
+/* queue: the only home of thread primitives in fanout.  It owns the
+ * bounded FIFO that carries blocks between stages, the reorder window that
+ * hands finished blocks back in sequence order, and thread start/join.
+ * Lock and condition failures are impossible in correct code, so they abort
+ * with the place they happened instead of returning codes to check. */
+#ifndef FANOUT_QUEUE_H
+#define FANOUT_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A bounded first-in first-out queue of pointers, safe for any number of
+ * senders and receivers. */
+struct queue;
+
+struct queue *queue_new(size_t capacity);
+void queue_free(struct queue *q);
+
+/* Appends ITEM, waiting while the queue is full.  Returns false, without
+ * taking ITEM, if the queue is or becomes closed. */
+bool queue_push(struct queue *q, void *item);
+
+/* Removes the oldest item, waiting while the queue is empty and open.
+ * Returns NULL once the queue is closed and empty. */
+void *queue_pop(struct queue *q);
+
+/* No more pushes will succeed; receivers drain what is left, then get
+ * NULL. */
+void queue_close(struct queue *q);
+
+/* The fan-in point: workers deposit items tagged with a sequence number in
+ * any order, one receiver takes them back in order.  Numbers in flight must
+ * lie within WINDOW of the next one expected, which the fixed block pool
+ * guarantees. */
+struct reorder;
+
+struct reorder *reorder_new(size_t window);
+void reorder_free(struct reorder *r);
+
+/* Deposits ITEM as number SEQ. */
+void reorder_put(struct reorder *r, uint64_t seq, void *item);
+
+/* Declares that TOTAL items (numbers 0 .. TOTAL-1) exist in all. */
+void reorder_end(struct reorder *r, uint64_t total);
+
+/* Waits for and returns the item with the next number, advancing past it;
+ * NULL after the last.  With EARLY, first returns each deposited item once
+ * as soon as it arrives (setting *IN_ORDER false), and only after that in
+ * order (*IN_ORDER true). */
+void *reorder_take(struct reorder *r, bool early, bool *in_order);
+
+/* A joinable thread; start aborts if the thread cannot be created. */
+struct thread;
+struct thread *thread_start(void *(*run)(void *), void *arg);
+void thread_join(struct thread *t);
+
+#endif

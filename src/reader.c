@@ -1,0 +1,161 @@
+/* reader: opening inputs and cutting them into blocks on record
+ * boundaries.  A block is filled by read(2) straight into its buffer; the
+ * partial record at its end is carried into the next block, and a record
+ * that does not fit makes the buffer grow until it does. */
+#include "config.h"
+
+#include "reader.h"
+#include "block.h"
+#include "diag.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct reader {
+    int *fds;               /* one per input, -1 once closed */
+    size_t count;
+    size_t current;         /* input being read */
+    bool at_eof;            /* current input has no more bytes */
+    size_t batch;           /* block size to aim for */
+    char terminator;
+    char *carry;            /* start of a record cut off by the last block */
+    size_t carry_len, carry_cap;
+    int error;              /* errno of a read failure */
+};
+
+/* Opens NAME for reading; returns -1 after reporting why not. */
+static int open_input(const char *name)
+{
+    if (strcmp(name, "-") == 0)
+        return STDIN_FILENO;
+    int fd = open(name, O_RDONLY);
+    if (fd < 0) {
+        diag_error("%s: %s", name, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        diag_error("%s: %s", name, strerror(EISDIR));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+struct reader *reader_open(char *const *names, size_t n, size_t batch,
+                           char terminator)
+{
+    struct reader *r = xcalloc(1, sizeof *r);
+    r->fds = xmalloc(n * sizeof *r->fds);
+    r->count = n;
+    r->batch = batch;
+    r->terminator = terminator;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        r->fds[i] = open_input(names[i]);
+        ok = ok && r->fds[i] >= 0;
+    }
+    if (!ok) {
+        reader_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void close_input(struct reader *r, size_t i)
+{
+    if (r->fds[i] > STDIN_FILENO)
+        close(r->fds[i]);
+    r->fds[i] = -1;
+}
+
+void reader_close(struct reader *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->count; i++)
+        if (r->fds[i] >= 0)
+            close_input(r, i);
+    free(r->fds);
+    free(r->carry);
+    free(r);
+}
+
+int reader_error(const struct reader *r, size_t *input)
+{
+    *input = r->current;
+    return r->error;
+}
+
+/* Moves the bytes after the last terminator in B into the carry; returns
+ * false, moving nothing, if B holds no terminator. */
+static bool cut_at_last_record(struct reader *r, struct block *b)
+{
+    const char *last = memrchr(b->data, r->terminator, b->len);
+    if (!last)
+        return false;
+    size_t keep = (size_t)(last - b->data) + 1;
+    r->carry_len = b->len - keep;
+    if (r->carry_len > r->carry_cap) {
+        r->carry_cap = r->carry_len;
+        r->carry = xrealloc(r->carry, r->carry_cap);
+    }
+    memcpy(r->carry, b->data + keep, r->carry_len);
+    b->len = keep;
+    return true;
+}
+
+/* Starts B with the carried bytes, at the block size R aims for. */
+static void start_block(struct reader *r, struct block *b)
+{
+    size_t want = r->batch > r->carry_len ? r->batch : r->carry_len * 2;
+    /* A buffer grown for one huge record goes back to the usual size. */
+    if (b->cap > 4 * want) {
+        free(b->data);
+        b->data = NULL;
+        b->cap = 0;
+    }
+    block_reserve(b, want);
+    memcpy(b->data, r->carry, r->carry_len);
+    b->len = r->carry_len;
+    r->carry_len = 0;
+    b->input = r->current;
+}
+
+bool reader_fill(struct reader *r, struct block *b)
+{
+    while (r->current < r->count) {
+        start_block(r, b);
+        int fd = r->fds[r->current];
+        for (;;) {
+            if (r->at_eof) {
+                if (b->len > 0)
+                    return true;
+                break;
+            }
+            if (b->len == b->cap) {
+                if (cut_at_last_record(r, b))
+                    return true;
+                block_reserve(b, b->cap * 2);
+            }
+            ssize_t got = read(fd, b->data + b->len, b->cap - b->len);
+            if (got < 0) {
+                if (errno == EINTR)
+                    continue;
+                r->error = errno;
+                return false;
+            }
+            if (got == 0)
+                r->at_eof = true;
+            b->len += (size_t)got;
+        }
+        close_input(r, r->current);
+        r->current++;
+        r->at_eof = false;
+    }
+    return false;
+}

@@ -1,0 +1,28 @@
+/* reader: the producer's side of input.  It opens every input up front,
+ * then cuts the bytes of each, in order, into blocks of whole records. */
+#ifndef FANOUT_READER_H
+#define FANOUT_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct block;
+struct reader;
+
+/* Opens the N inputs NAMES ("-" is standard input).  Reports every input
+ * that cannot be opened and returns NULL if there was any. */
+struct reader *reader_open(char *const *names, size_t n, size_t batch,
+                           char terminator);
+
+/* Closes what is still open and frees R. */
+void reader_close(struct reader *r);
+
+/* Fills B with the next whole records (at least one), setting its data,
+ * len and input.  Returns false at the end of all input or on a read
+ * error, which reader_error then describes. */
+bool reader_fill(struct reader *r, struct block *b);
+
+/* errno of a read failure, or 0; *INPUT is set to the input's index. */
+int reader_error(const struct reader *r, size_t *input);
+
+#endif

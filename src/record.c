@@ -1,0 +1,180 @@
+/* record: key-value and field splitting. */
+#include "config.h"
+
+#include "record.h"
+#include "diag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct field {
+    const char *start;
+    size_t len;
+};
+
+struct splitter {
+    const struct record_format *format;
+    size_t field_count;         /* fields worth finding: highest wanted */
+    struct field *fields;       /* found fields, 1-based index - 1 */
+    char *key;                  /* composite key scratch */
+    size_t key_cap;
+};
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+struct splitter *splitter_new(const struct record_format *format)
+{
+    struct splitter *s = xcalloc(1, sizeof *s);
+    s->format = format;
+    size_t highest = format->value_field;
+    for (size_t i = 0; i < format->key_field_count; i++)
+        if (format->key_fields[i] > highest)
+            highest = format->key_fields[i];
+    s->field_count = highest;
+    s->fields = xcalloc(highest ? highest : 1, sizeof *s->fields);
+    return s;
+}
+
+void splitter_free(struct splitter *s)
+{
+    if (!s)
+        return;
+    free(s->fields);
+    free(s->key);
+    free(s);
+}
+
+/* Fills s->fields with up to field_count fields; returns how many exist. */
+static size_t find_fields(struct splitter *s, const char *p, size_t len)
+{
+    const char *end = p + len;
+    size_t n = 0;
+
+    if (s->format->blank_separated) {
+        while (n < s->field_count) {
+            while (p < end && is_blank(*p))
+                p++;
+            if (p == end)
+                break;
+            const char *start = p;
+            while (p < end && !is_blank(*p))
+                p++;
+            s->fields[n].start = start;
+            s->fields[n].len = (size_t)(p - start);
+            n++;
+        }
+        return n;
+    }
+
+    char sep = s->format->field_separator;
+    while (n < s->field_count) {
+        const char *stop = memchr(p, sep, (size_t)(end - p));
+        s->fields[n].start = p;
+        s->fields[n].len = (size_t)((stop ? stop : end) - p);
+        n++;
+        if (!stop)
+            break;
+        p = stop + 1;
+    }
+    return n;
+}
+
+static void trim_blanks(const char **text, size_t *len)
+{
+    const char *p = *text, *end = p + *len;
+    while (p < end && is_blank(*p))
+        p++;
+    while (end > p && is_blank(end[-1]))
+        end--;
+    *text = p;
+    *len = (size_t)(end - p);
+}
+
+static enum record_status split_key_value(struct splitter *s,
+                                          const char *record, size_t len,
+                                          struct record_parts *out)
+{
+    const char *delim = memchr(record, s->format->delimiter, len);
+    if (!delim)
+        return RECORD_NO_DELIMITER;
+    out->key = record;
+    out->key_len = (size_t)(delim - record);
+    if (out->key_len == 0)
+        return RECORD_EMPTY_KEY;
+    out->value = delim + 1;
+    out->value_len = len - out->key_len - 1;
+    trim_blanks(&out->value, &out->value_len);
+    return RECORD_OK;
+}
+
+/* Joins the key fields into the scratch buffer. */
+static void join_key(struct splitter *s, struct record_parts *out)
+{
+    const struct record_format *f = s->format;
+    size_t need = f->key_field_count;
+    for (size_t i = 0; i < f->key_field_count; i++)
+        need += s->fields[f->key_fields[i] - 1].len;
+    if (need > s->key_cap) {
+        s->key_cap = need * 2;
+        s->key = xrealloc(s->key, s->key_cap);
+    }
+    char *p = s->key;
+    bool all_empty = true;
+    for (size_t i = 0; i < f->key_field_count; i++) {
+        const struct field *field = &s->fields[f->key_fields[i] - 1];
+        if (i > 0)
+            *p++ = RECORD_KEY_JOIN;
+        memcpy(p, field->start, field->len);
+        p += field->len;
+        all_empty = all_empty && field->len == 0;
+    }
+    out->key = s->key;
+    out->key_len = all_empty ? 0 : (size_t)(p - s->key);
+}
+
+static enum record_status split_fields(struct splitter *s,
+                                       const char *record, size_t len,
+                                       struct record_parts *out)
+{
+    const struct record_format *f = s->format;
+    size_t found = find_fields(s, record, len);
+    if (found < s->field_count) {
+        /* Report the lowest-numbered wanted field that is absent. */
+        size_t missing = f->value_field > found ? f->value_field : 0;
+        for (size_t i = 0; i < f->key_field_count; i++)
+            if (f->key_fields[i] > found
+                && (missing == 0 || f->key_fields[i] < missing))
+                missing = f->key_fields[i];
+        out->missing_field = missing;
+        return RECORD_MISSING_FIELD;
+    }
+    if (f->key_field_count == 1) {
+        const struct field *field = &s->fields[f->key_fields[0] - 1];
+        out->key = field->start;
+        out->key_len = field->len;
+    } else {
+        join_key(s, out);
+    }
+    if (out->key_len == 0)
+        return RECORD_EMPTY_KEY;
+    if (f->value_field) {
+        const struct field *field = &s->fields[f->value_field - 1];
+        out->value = field->start;
+        out->value_len = field->len;
+        trim_blanks(&out->value, &out->value_len);
+    }
+    return RECORD_OK;
+}
+
+enum record_status splitter_split(struct splitter *s, const char *record,
+                                  size_t len, struct record_parts *out)
+{
+    out->value = NULL;
+    out->value_len = 0;
+    if (s->format->field_mode)
+        return split_fields(s, record, len, out);
+    return split_key_value(s, record, len, out);
+}

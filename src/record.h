@@ -1,0 +1,49 @@
+/* record: cutting one record into its key and its value text, in
+ * key-value mode (KEY<delimiter>VALUE) or field mode (--key, --value).
+ * A splitter holds per-thread scratch space for composite keys. */
+#ifndef FANOUT_RECORD_H
+#define FANOUT_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct record_format {
+    bool field_mode;
+    char delimiter;             /* key-value mode */
+    const size_t *key_fields;   /* field mode: 1-based field numbers */
+    size_t key_field_count;
+    size_t value_field;         /* field mode: 1-based, 0 for none */
+    bool blank_separated;       /* field mode: runs of blanks separate */
+    char field_separator;       /* field mode, unless blank_separated */
+};
+
+enum record_status {
+    RECORD_OK,
+    RECORD_NO_DELIMITER,
+    RECORD_MISSING_FIELD,
+    RECORD_EMPTY_KEY,
+};
+
+/* Separates the fields of a composite key in the stored key; printed as
+ * TAB, the column separator. */
+enum { RECORD_KEY_JOIN = '\0' };
+
+struct record_parts {
+    const char *key;        /* into the record, or the splitter's scratch */
+    size_t key_len;
+    const char *value;      /* blanks trimmed; NULL when not wanted */
+    size_t value_len;
+    size_t missing_field;   /* for RECORD_MISSING_FIELD */
+};
+
+struct splitter;
+
+/* A splitter for FORMAT, which must outlive it. */
+struct splitter *splitter_new(const struct record_format *format);
+void splitter_free(struct splitter *s);
+
+/* Splits the LEN bytes at RECORD (no terminator, no trailing CR). */
+enum record_status splitter_split(struct splitter *s, const char *record,
+                                  size_t len, struct record_parts *out);
+
+#endif

@@ -1,0 +1,79 @@
+/* validate: value bounds and the key pattern. */
+#include "config.h"
+
+#include "validate.h"
+#include "diag.h"
+
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct bound_def bound_defs[BOUND_KINDS] = {
+    [BOUND_MIN]   = { "min",   -1, false, "value %s is below minimum %s",
+                      "reject values less than NUM" },
+    [BOUND_MAX]   = { "max",    1, false, "value %s is above maximum %s",
+                      "reject values greater than NUM" },
+    [BOUND_ABOVE] = { "above", -1, true,  "value %s is not above %s",
+                      "reject values not greater than NUM" },
+    [BOUND_BELOW] = { "below",  1, true,  "value %s is not below %s",
+                      "reject values not less than NUM" },
+};
+
+enum bound_kind rules_check_value(const struct rules *rules,
+                                  struct number value)
+{
+    for (int k = 0; k < BOUND_KINDS; k++) {
+        const struct bound *b = &rules->bounds[k];
+        if (!b->set)
+            continue;
+        int c = number_compare(value, b->limit);
+        if (c == bound_defs[k].failing_sign
+            || (c == 0 && bound_defs[k].fails_on_equal))
+            return (enum bound_kind)k;
+    }
+    return BOUND_KINDS;
+}
+
+struct key_matcher {
+    regex_t regex;
+    char *text;             /* NUL-terminated copy of the key */
+    size_t text_cap;
+};
+
+struct key_matcher *key_matcher_new(const char *pattern, char *error,
+                                    size_t error_size)
+{
+    struct key_matcher *m = xcalloc(1, sizeof *m);
+    int err = regcomp(&m->regex, pattern, REG_EXTENDED | REG_NOSUB);
+    if (err) {
+        regerror(err, &m->regex, error, error_size);
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void key_matcher_free(struct key_matcher *m)
+{
+    if (!m)
+        return;
+    regfree(&m->regex);
+    free(m->text);
+    free(m);
+}
+
+bool key_matcher_match(struct key_matcher *m, const char *key, size_t len)
+{
+#ifdef REG_STARTEND
+    regmatch_t range = { .rm_so = 0, .rm_eo = (regoff_t)len };
+    return regexec(&m->regex, key, 1, &range, REG_STARTEND) == 0;
+#else
+    if (len + 1 > m->text_cap) {
+        m->text_cap = len + 1;
+        m->text = xrealloc(m->text, m->text_cap);
+    }
+    memcpy(m->text, key, len);
+    m->text[len] = '\0';
+    return regexec(&m->regex, m->text, 0, NULL, 0) == 0;
+#endif
+}

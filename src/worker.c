@@ -1,0 +1,194 @@
+/* worker: per-record checks and aggregation over a block. */
+#include "config.h"
+
+#include "worker.h"
+#include "block.h"
+#include "diag.h"
+#include "options.h"
+#include "table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct worker {
+    const struct config *cfg;
+    struct splitter *splitter;
+    struct key_matcher *matcher;    /* NULL without --key-match */
+    struct table *table;            /* NULL unless aggregating */
+    char *shown_key;                /* composite key with TABs, for the
+                                       pattern and messages */
+    size_t shown_key_cap;
+};
+
+struct worker *worker_new(const struct config *cfg)
+{
+    struct worker *w = xcalloc(1, sizeof *w);
+    w->cfg = cfg;
+    w->splitter = splitter_new(&cfg->format);
+    if (cfg->rules.key_pattern) {
+        char error[256];
+        w->matcher = key_matcher_new(cfg->rules.key_pattern, error,
+                                     sizeof error);
+        if (!w->matcher) {
+            diag_error("invalid --key-match value '%s': %s",
+                       cfg->rules.key_pattern, error);
+            worker_free(w);
+            return NULL;
+        }
+    }
+    if (cfg->mode == OUTPUT_AGGREGATE)
+        w->table = table_new();
+    return w;
+}
+
+void worker_free(struct worker *w)
+{
+    if (!w)
+        return;
+    splitter_free(w->splitter);
+    key_matcher_free(w->matcher);
+    table_free(w->table);
+    free(w->shown_key);
+    free(w);
+}
+
+struct table *worker_table(struct worker *w)
+{
+    return w->table;
+}
+
+/* The key as a user reads it: composite fields joined by TAB. */
+static const char *shown_key(struct worker *w, const char *key, size_t len)
+{
+    if (w->cfg->format.key_field_count < 2)
+        return key;
+    if (len > w->shown_key_cap) {
+        w->shown_key_cap = len * 2;
+        w->shown_key = xrealloc(w->shown_key, w->shown_key_cap);
+    }
+    for (size_t i = 0; i < len; i++)
+        w->shown_key[i] = key[i] == RECORD_KEY_JOIN ? '\t' : key[i];
+    return w->shown_key;
+}
+
+/* Where in the block the record being checked is. */
+struct place {
+    struct block *block;
+    uint64_t record;
+    size_t start, len;
+};
+
+#define REJECT(at, ...) \
+    block_reject((at)->block, (at)->record, (at)->start, (at)->len, __VA_ARGS__)
+
+static void reject_split(const struct worker *w, const struct place *at,
+                         enum record_status status,
+                         const struct record_parts *parts)
+{
+    char delimiter[DIAG_EXCERPT_SIZE];
+    switch (status) {
+    case RECORD_NO_DELIMITER:
+        if (w->cfg->format.delimiter == '\t')
+            strcpy(delimiter, "\\t");
+        else
+            diag_excerpt(delimiter, &w->cfg->format.delimiter, 1);
+        REJECT(at, "missing delimiter '%s'", delimiter);
+        break;
+    case RECORD_MISSING_FIELD:
+        REJECT(at, "missing field %zu", parts->missing_field);
+        break;
+    case RECORD_EMPTY_KEY:
+        REJECT(at, "empty key");
+        break;
+    case RECORD_OK:
+        break;
+    }
+}
+
+/* Parses and checks the value; false after rejecting the record. */
+static bool check_value(const struct worker *w, const struct place *at,
+                        const struct record_parts *parts,
+                        struct number *value)
+{
+    char text[DIAG_EXCERPT_SIZE];
+    if (parts->value_len == 0) {
+        REJECT(at, "missing value");
+        return false;
+    }
+    switch (number_parse(parts->value, parts->value_len, value)) {
+    case NUMBER_OK:
+        break;
+    case NUMBER_INVALID:
+        diag_excerpt(text, parts->value, parts->value_len);
+        REJECT(at, "invalid number '%s'", text);
+        return false;
+    case NUMBER_TOO_LONG:
+        diag_excerpt(text, parts->value, parts->value_len);
+        REJECT(at, "too many digits in number '%s'", text);
+        return false;
+    }
+    enum bound_kind broken = rules_check_value(&w->cfg->rules, *value);
+    if (broken != BOUND_KINDS) {
+        diag_excerpt(text, parts->value, parts->value_len);
+        REJECT(at, bound_defs[broken].message, text,
+               w->cfg->rules.bounds[broken].text);
+        return false;
+    }
+    return true;
+}
+
+static void check_record(struct worker *w, const struct place *at,
+                         const char *record, size_t len)
+{
+    struct record_parts parts;
+    enum record_status status = splitter_split(w->splitter, record, len,
+                                               &parts);
+    if (status != RECORD_OK) {
+        reject_split(w, at, status, &parts);
+        return;
+    }
+    struct number value;
+    if (w->cfg->needs_value && !check_value(w, at, &parts, &value))
+        return;
+    if (w->matcher) {
+        const char *key = shown_key(w, parts.key, parts.key_len);
+        if (!key_matcher_match(w->matcher, key, parts.key_len)) {
+            char text[DIAG_EXCERPT_SIZE];
+            diag_excerpt(text, key, parts.key_len);
+            REJECT(at, "key '%s' does not match '%s'", text,
+                   w->cfg->rules.key_pattern);
+            return;
+        }
+    }
+    if (w->table) {
+        struct accum *a = table_find_or_add(
+            w->table, parts.key, parts.key_len,
+            table_hash(parts.key, parts.key_len));
+        if (w->cfg->needs_value)
+            accum_add(a, value);
+        else
+            accum_count(a);
+    }
+}
+
+void worker_process(struct worker *w, struct block *b)
+{
+    const char terminator = w->cfg->terminator;
+    const char *p = b->data, *end = b->data + b->len;
+    struct place at = { .block = b, .record = 0 };
+
+    block_clear_results(b);
+    while (p < end) {
+        const char *stop = memchr(p, terminator, (size_t)(end - p));
+        size_t len = (size_t)((stop ? stop : end) - p);
+        at.start = (size_t)(p - b->data);
+        at.len = len;
+        /* A CR ending a line belongs to the line ending, not the value. */
+        if (terminator == '\n' && len > 0 && p[len - 1] == '\r')
+            len--;
+        check_record(w, &at, p, len);
+        at.record++;
+        p = stop ? stop + 1 : end;
+    }
+    b->records = at.record;
+}

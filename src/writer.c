@@ -1,0 +1,116 @@
+/* writer: checked, buffered writes with retry on EINTR and short writes. */
+#include "config.h"
+
+#include "writer.h"
+#include "diag.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct writer {
+    int fd;                      /* destination */
+    int error;                   /* errno of the first failure, 0 if none */
+    char *buf;                   /* pending bytes */
+    size_t len;                  /* bytes pending in buf */
+    size_t cap;                  /* size of buf */
+    unsigned long long written;  /* bytes the kernel accepted */
+};
+
+struct writer *writer_new(int fd, size_t bufsize)
+{
+    struct writer *w = xcalloc(1, sizeof *w);
+    w->fd = fd;
+    w->cap = bufsize ? bufsize : 1;
+    w->buf = xmalloc(w->cap);
+    return w;
+}
+
+/* Writes all LEN bytes or records why not. */
+static bool write_fully(struct writer *w, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(w->fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            w->error = errno;
+            return false;
+        }
+        data += n;
+        len -= (size_t)n;
+        w->written += (unsigned long long)n;
+    }
+    return true;
+}
+
+bool writer_flush(struct writer *w)
+{
+    if (w->error)
+        return false;
+    bool ok = write_fully(w, w->buf, w->len);
+    w->len = 0;
+    return ok;
+}
+
+bool writer_put(struct writer *w, const void *data, size_t len)
+{
+    if (w->error)
+        return false;
+    if (len <= w->cap - w->len) {
+        memcpy(w->buf + w->len, data, len);
+        w->len += len;
+        return true;
+    }
+    if (!writer_flush(w))
+        return false;
+    /* Large pieces go straight out rather than through the buffer. */
+    if (len >= w->cap)
+        return write_fully(w, data, len);
+    memcpy(w->buf, data, len);
+    w->len = len;
+    return true;
+}
+
+bool writer_putc(struct writer *w, char c)
+{
+    if (w->len < w->cap && !w->error) {
+        w->buf[w->len++] = c;
+        return true;
+    }
+    return writer_put(w, &c, 1);
+}
+
+bool writer_puts(struct writer *w, const char *s)
+{
+    return writer_put(w, s, strlen(s));
+}
+
+int writer_error(const struct writer *w)
+{
+    return w->error;
+}
+
+unsigned long long writer_written(const struct writer *w)
+{
+    return w->written;
+}
+
+int writer_close(struct writer *w)
+{
+    writer_flush(w);
+    if (close(w->fd) != 0 && !w->error)
+        w->error = errno;
+    int error = w->error;
+    writer_free(w);
+    return error;
+}
+
+void writer_free(struct writer *w)
+{
+    if (w) {
+        free(w->buf);
+        free(w);
+    }
+}

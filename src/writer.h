@@ -1,0 +1,37 @@
+/* writer: buffered output to a file descriptor where every write is
+ * checked.  The first failure is remembered and later writes are dropped,
+ * so callers may test once, at a point of their choosing. */
+#ifndef FANOUT_WRITER_H
+#define FANOUT_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct writer;
+
+/* A writer onto FD with a buffer of BUFSIZE bytes.  The writer does not
+ * own FD unless writer_close is called. */
+struct writer *writer_new(int fd, size_t bufsize);
+
+/* Appends LEN bytes; returns false once any write has failed. */
+bool writer_put(struct writer *w, const void *data, size_t len);
+bool writer_putc(struct writer *w, char c);
+bool writer_puts(struct writer *w, const char *s);
+
+/* Hands everything buffered to the kernel; returns false on failure. */
+bool writer_flush(struct writer *w);
+
+/* errno of the first failed write, or 0. */
+int writer_error(const struct writer *w);
+
+/* Bytes handed to the kernel so far. */
+unsigned long long writer_written(const struct writer *w);
+
+/* Flushes, closes the descriptor and frees W.  Returns 0, or the errno
+ * of the first failure, the close included. */
+int writer_close(struct writer *w);
+
+/* Frees W without flushing or closing. */
+void writer_free(struct writer *w);
+
+#endif
