@@ -104,7 +104,7 @@ static bool print_help(void)
     for (int k = 0; k < BOUND_KINDS; k++) {
         char name[32];
         snprintf(name, sizeof name, "--%s=NUM", bound_defs[k].option);
-        printf("      %-19s%s\n", name, bound_defs[k].help);
+        printf("      %-21s%s\n", name, bound_defs[k].help);
     }
     fputs(usage_text_2, stdout);
     for (size_t i = 0; i < aggregate_def_count; i++)
@@ -315,6 +315,10 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     bool separator_given = false;
     uint64_t n;
     int c;
+
+    /* getopt_long names the program by argv[0] in its messages; make them
+     * look like every other message, whatever path ran us. */
+    argv[0] = (char *)program_name;
 
     while ((c = getopt_long(argc, argv, short_options, long_options,
                             NULL)) != -1) {

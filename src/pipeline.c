@@ -168,8 +168,8 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
         outcome->read_error_input = p.read_error_input;
         outcome->table = NULL;
         if (cfg->mode == OUTPUT_AGGREGATE) {
-            outcome->table = table_new();
-            for (size_t i = 0; i < jobs; i++)
+            outcome->table = worker_take_table(workers[0].worker);
+            for (size_t i = 1; i < jobs; i++)
                 table_merge(outcome->table, worker_table(workers[i].worker));
         }
     }

@@ -57,6 +57,13 @@ struct table *worker_table(struct worker *w)
     return w->table;
 }
 
+struct table *worker_take_table(struct worker *w)
+{
+    struct table *t = w->table;
+    w->table = NULL;
+    return t;
+}
+
 /* The key as a user reads it: composite fields joined by TAB. */
 static const char *shown_key(struct worker *w, const char *key, size_t len)
 {

@@ -23,4 +23,7 @@ void worker_process(struct worker *w, struct block *b);
 /* The worker's aggregate table, still owned by the worker. */
 struct table *worker_table(struct worker *w);
 
+/* The worker's aggregate table, now owned by the caller. */
+struct table *worker_take_table(struct worker *w);
+
 #endif
