@@ -1,0 +1,328 @@
+#!/usr/bin/env bats
+# Determinism: stdout, stderr and the rejects file are byte-for-byte the same
+# whatever --jobs, --queue-depth and --batch.  The --jobs=1 run is the
+# reference; it is itself checked against an independent awk model of the
+# specification over the same generated input.
+
+load test_helper
+
+# Options for the key-value runs: two bounds and a key pattern, so that every
+# kind of rejection occurs in the generated input.
+KV_OPTS=(--min=-950 --max=950 '--key-match=^k[0-9]')
+
+# gen_kv SEED N CR_RATE: N key-value records; about 2.5% are rejected
+# (missing delimiter, empty line, empty key, missing value, invalid number,
+# too many digits, key not matching), about 5% of the rest are out of bounds.
+gen_kv() {
+	"$GAWK" -v seed="$1" -v n="$2" -v crrate="$3" 'BEGIN {
+		srand(seed)
+		for (i = 1; i <= n; i++) {
+			key = "k" int(rand() * 60)
+			v = int(rand() * 2001) - 1000
+			if (rand() < 0.25)
+				val = sprintf("%s%d.%02d", (v < 0 ? "-" : ""), (v < 0 ? -v : v), int(rand() * 100))
+			else
+				val = v
+			r = rand()
+			if (r < 0.004) line = key " " val
+			else if (r < 0.005) line = ""
+			else if (r < 0.008) line = ":" val
+			else if (r < 0.009) line = key ":"
+			else if (r < 0.010) line = key ": \t "
+			else if (r < 0.013) line = key ":" val "x"
+			else if (r < 0.014) line = key ":1234567890123456789"
+			else if (r < 0.016) line = "x" substr(key, 2) ":" val
+			else if (r < 0.10) line = key ": " val "\t"
+			else if (r < 0.11 && v >= 0) line = key ":+" val
+			else line = key ":" val
+			if (rand() < crrate) line = line "\r"
+			print line
+		}
+	}'
+}
+
+# The awk model of key-value mode for the generated inputs, with
+# --min=-950 --max=950 --key-match=^k[0-9] --aggregate=sum,count,min,max.
+# Values are kept in hundredths (the inputs have at most 2 decimals).
+# -v out=PREFIX writes PREFIX.out (aggregate), .err, .rej and .ord (the
+# --ordered output); -v name= is the file name; -v maxerr=N models
+# --max-errors; -v nul=1 models --null-data.
+write_kv_model() {
+	cat >"$BATS_FILE_TMPDIR/kv-model.awk" <<'AWK'
+function reject(reason) {
+	printf "fanout: %s:%d: %s\n", name, n, reason > (out ".err")
+	printf "%s%s", rec, term > (out ".rej")
+	r++
+	if (maxerr != "" && r > maxerr + 0) {
+		printf "fanout: more than %d rejected records; stopping\n", maxerr > (out ".err")
+		stopped = 1
+		exit
+	}
+}
+function fmt(c, s,   a, sign) {
+	sign = c < 0 ? "-" : ""
+	a = c < 0 ? -c : c
+	if (s == 0) return sign int(a / 100)
+	if (s == 1) return sign int(a / 100) "." int((a % 100) / 10)
+	return sign int(a / 100) "." sprintf("%02d", a % 100)
+}
+BEGIN {
+	term = nul ? "\0" : "\n"
+	if (nul) RS = "\0"
+	printf "" > (out ".err"); printf "" > (out ".rej"); printf "" > (out ".ord")
+	printf "" > (out ".unsorted")
+}
+{
+	rec = $0
+	n++
+	body = rec
+	if (!nul) sub(/\r$/, "", body)
+	p = index(body, ":")
+	if (!p) { reject("missing delimiter ':'"); next }
+	key = substr(body, 1, p - 1)
+	val = substr(body, p + 1)
+	gsub(/^[ \t]+|[ \t]+$/, "", val)
+	if (key == "") { reject("empty key"); next }
+	if (val == "") { reject("missing value"); next }
+	if (val !~ /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$/) { reject("invalid number '" val "'"); next }
+	num = val
+	sign = 1
+	if (num ~ /^[+-]/) { if (substr(num, 1, 1) == "-") sign = -1; num = substr(num, 2) }
+	ip = num; fp = ""
+	if ((d = index(num, "."))) { ip = substr(num, 1, d - 1); fp = substr(num, d + 1) }
+	sig = ip
+	sub(/^0+/, "", sig)
+	if (length(sig) + length(fp) > 18 || length(fp) > 18) { reject("too many digits in number '" val "'"); next }
+	if (length(fp) > 2) { print "model: unexpected scale in " val > "/dev/stderr"; exit 3 }
+	cents = sign * ((ip + 0) * 100 + substr(fp "00", 1, 2))
+	if (cents < -95000) { reject("value " val " is below minimum -950"); next }
+	if (cents > 95000) { reject("value " val " is above maximum 950"); next }
+	if (key !~ /^k[0-9]/) { reject("key '" key "' does not match '^k[0-9]'"); next }
+	a++
+	printf "%s%s", rec, term > (out ".ord")
+	if (!(key in cnt) || cents < mn[key]) mn[key] = cents
+	if (!(key in cnt) || cents > mx[key]) mx[key] = cents
+	sum[key] += cents
+	cnt[key]++
+	if (length(fp) > sc[key]) sc[key] = length(fp)
+}
+END {
+	if (r) printf "fanout: %d records read, %d accepted, %d rejected\n", n, a, r > (out ".err")
+	if (!stopped)
+		for (k in cnt)
+			printf "%s\t%s\t%d\t%s\t%s\n", k, fmt(sum[k], sc[k]), cnt[k], fmt(mn[k], sc[k]), fmt(mx[k], sc[k]) > (out ".unsorted")
+}
+AWK
+}
+
+# kv_model INPUT PREFIX [awk -v assignments...]: run the model, sort .out.
+kv_model() {
+	local input=$1 prefix=$2
+	shift 2
+	"$GAWK" -v out="$prefix" -v name="$input" "$@" -f "$BATS_FILE_TMPDIR/kv-model.awk" "$input"
+	sort "$prefix.unsorted" >"$prefix.out"
+}
+
+setup_file() {
+	cd "$BATS_FILE_TMPDIR" || return 1
+	write_kv_model
+	gen_kv 20240601 200000 0.01 >big.txt
+	gen_kv 777 5000 0.01 >small.txt
+	gen_kv 4711 20000 0 | tr '\n' '\0' >nul.txt
+	kv_model big.txt big-model
+	kv_model small.txt small-model
+	kv_model nul.txt nul-model -v nul=1
+	kv_model big.txt big-stop-model -v maxerr=500
+}
+
+setup() {
+	cd "$BATS_FILE_TMPDIR" || return 1
+	T=$BATS_TEST_TMPDIR
+}
+
+# fan NAME ARGS...: run fanout ARGS --rejects=$T/NAME.rej with stdout, stderr
+# and exit status in $T/NAME.out, .err, .status.
+fan() {
+	local name=$1 st=0
+	shift
+	"$FANOUT" "$@" --rejects="$T/$name.rej" >"$T/$name.out" 2>"$T/$name.err" || st=$?
+	echo "$st" >"$T/$name.status"
+}
+
+# same_as REF NAME [EXTS...]: the run NAME produced the same files as REF.
+same_as() {
+	local ref=$1 name=$2 ext exts
+	shift 2
+	exts=${*:-status out err rej}
+	for ext in $exts; do
+		expect_same_file "$ref.$ext" "$T/$name.$ext"
+	done
+}
+
+# model_matches MODEL NAME STATUS: the run NAME matches the awk model.
+model_matches() {
+	[[ $(cat "$T/$2.status") == "$3" ]] || fail "exit status $(cat "$T/$2.status"), expected $3" "$(head -5 "$T/$2.err")"
+	expect_same_file "$1.out" "$T/$2.out"
+	expect_same_file "$1.err" "$T/$2.err"
+	expect_same_file "$1.rej" "$T/$2.rej"
+}
+
+@test "the --jobs=1 run matches the awk model: sums, counts, min, max, messages and rejects" {
+	# the input really is large and has rejections of every kind
+	[[ $(wc -l <big.txt) == 200000 ]]
+	local kind
+	for kind in "missing delimiter" "empty key" "missing value" "invalid number" "too many digits" \
+		"is below minimum" "is above maximum" "does not match"; do
+		[[ $(grep -c "$kind" big-model.err) -gt 20 ]] || fail "too few '$kind' rejections in the model"
+	done
+	[[ $(grep -c $'\r' big-model.rej) -gt 20 ]] || fail "too few CRLF rejected records"
+	fan j1 --jobs=1 "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+	model_matches big-model j1 1
+}
+
+@test "--jobs 2, 3 and 8 give the same stdout, stderr and rejects file as --jobs 1" {
+	fan j1 --jobs=1 "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+	model_matches big-model j1 1
+	for j in 2 3 8; do
+		fan "j$j" --jobs=$j "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+		same_as "$T/j1" "j$j"
+	done
+}
+
+@test "--batch 64, 4K, 64K and 4M give the same results as the single-worker run" {
+	fan j1 --jobs=1 "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+	model_matches big-model j1 1
+	for b in 64 4K 64K 4M; do
+		fan "b$b" --jobs=3 --batch=$b "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+		same_as "$T/j1" "b$b"
+	done
+	fan j8b4K --jobs=8 --batch=4K "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+	same_as "$T/j1" j8b4K
+}
+
+@test "--queue-depth 1 and 64 give the same results as the single-worker run" {
+	fan j1 --jobs=1 "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+	model_matches big-model j1 1
+	for q in 1 64; do
+		fan "q$q" --jobs=8 --queue-depth=$q --batch=16K "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+		same_as "$T/j1" "q$q"
+	done
+}
+
+@test "--batch 1 gives the same results for 1 and 4 jobs (5,000 records)" {
+	fan j1 --jobs=1 "${KV_OPTS[@]}" -a sum,count,min,max small.txt
+	model_matches small-model j1 1
+	fan j1b1 --jobs=1 --batch=1 "${KV_OPTS[@]}" -a sum,count,min,max small.txt
+	same_as "$T/j1" j1b1
+	fan j4b1 --jobs=4 --batch=1 "${KV_OPTS[@]}" -a sum,count,min,max small.txt
+	same_as "$T/j1" j4b1
+}
+
+@test "--ordered output is the same for every --jobs and --batch and matches the awk model" {
+	fan j1 --jobs=1 --ordered "${KV_OPTS[@]}" big.txt
+	[[ $(cat "$T/j1.status") == 1 ]]
+	expect_same_file big-model.ord "$T/j1.out"
+	expect_same_file big-model.err "$T/j1.err"
+	expect_same_file big-model.rej "$T/j1.rej"
+	fan j8 --jobs=8 --ordered "${KV_OPTS[@]}" big.txt
+	same_as "$T/j1" j8
+	fan j3b64 --jobs=3 --batch=64 --ordered "${KV_OPTS[@]}" big.txt
+	same_as "$T/j1" j3b64
+	fan j8b4K --jobs=8 --batch=4K --queue-depth=3 --ordered "${KV_OPTS[@]}" big.txt
+	same_as "$T/j1" j8b4K
+}
+
+@test "--unordered writes the same set of records, with stderr and rejects identical to --jobs 1" {
+	fan j1 --jobs=1 --unordered "${KV_OPTS[@]}" big.txt
+	sort big-model.ord >"$T/model.sorted"
+	sort "$T/j1.out" >"$T/j1.sorted"
+	expect_same_file "$T/model.sorted" "$T/j1.sorted"
+	expect_same_file big-model.err "$T/j1.err"
+	expect_same_file big-model.rej "$T/j1.rej"
+	for run in "--jobs=8 --batch=4K" "--jobs=3 --batch=64K"; do
+		# shellcheck disable=SC2086
+		fan u $run --unordered "${KV_OPTS[@]}" big.txt
+		same_as "$T/j1" u "status err rej"
+		sort "$T/u.out" >"$T/u.sorted"
+		expect_same_file "$T/j1.sorted" "$T/u.sorted"
+	done
+}
+
+@test "--max-errors stops at the same record whatever --jobs and --batch (checked with awk)" {
+	fan j1 --jobs=1 --max-errors=500 "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+	model_matches big-stop-model j1 2
+	[[ ! -s "$T/j1.out" ]]
+	for run in "--jobs=2" "--jobs=8 --batch=4K" "--jobs=3 --batch=64"; do
+		# shellcheck disable=SC2086
+		fan s $run --max-errors=500 "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+		same_as "$T/j1" s
+	done
+}
+
+@test "--max-errors in ordered mode writes the same prefix whatever --jobs and --batch" {
+	fan j1 --jobs=1 --ordered --max-errors=500 "${KV_OPTS[@]}" big.txt
+	[[ $(cat "$T/j1.status") == 2 ]]
+	expect_same_file big-stop-model.ord "$T/j1.out"
+	expect_same_file big-stop-model.err "$T/j1.err"
+	expect_same_file big-stop-model.rej "$T/j1.rej"
+	for run in "--jobs=8 --batch=4K" "--jobs=3 --batch=64"; do
+		# shellcheck disable=SC2086
+		fan s $run --ordered --max-errors=500 "${KV_OPTS[@]}" big.txt
+		same_as "$T/j1" s
+	done
+}
+
+@test "--quiet gives the same summary whatever --jobs and --batch" {
+	fan j1 --jobs=1 --quiet "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+	[[ $(cat "$T/j1.status") == 1 ]]
+	expect_same_file big-model.out "$T/j1.out"
+	tail -n 1 big-model.err >"$T/summary"
+	expect_same_file "$T/summary" "$T/j1.err"
+	fan j8 --jobs=8 --batch=8K --quiet "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+	same_as "$T/j1" j8
+}
+
+@test "--null-data input gives the same results for every --jobs and --batch (checked with awk)" {
+	fan j1 --jobs=1 -z "${KV_OPTS[@]}" -a sum,count,min,max nul.txt
+	model_matches nul-model j1 1
+	for run in "--jobs=4 --batch=1K" "--jobs=2 --batch=7"; do
+		# shellcheck disable=SC2086
+		fan z $run -z "${KV_OPTS[@]}" -a sum,count,min,max nul.txt
+		same_as "$T/j1" z
+	done
+}
+
+@test "field mode with a composite key gives the same results for every --jobs and --batch (checked with awk)" {
+	"$GAWK" 'BEGIN {
+		srand(99)
+		for (i = 1; i <= 100000; i++) {
+			r = rand()
+			k1 = "h" int(rand() * 12); k3 = "m" int(rand() * 7); v = int(rand() * 201) - 100
+			if (r < 0.005) print ""
+			else if (r < 0.01) print k1
+			else if (r < 0.015) print "  " k1 " " v
+			else if (r < 0.025) print k1 " abc " k3
+			else if (r < 0.5) print k1 "\t" v " " k3
+			else print "  " k1 "   " v "\t\t" k3 "  x y"
+		}
+	}' >fields.txt
+	"$GAWK" -v out="$T/fmodel" '
+		{ n++ }
+		NF < 1 { printf "fanout: fields.txt:%d: missing field 1\n", n > (out ".err"); r++; print > (out ".rej"); next }
+		NF < 2 { printf "fanout: fields.txt:%d: missing field 2\n", n > (out ".err"); r++; print > (out ".rej"); next }
+		NF < 3 { printf "fanout: fields.txt:%d: missing field 3\n", n > (out ".err"); r++; print > (out ".rej"); next }
+		$2 !~ /^[+-]?[0-9]+$/ { printf "fanout: fields.txt:%d: invalid number '"'"'%s'"'"'\n", n, $2 > (out ".err"); r++; print > (out ".rej"); next }
+		{ s[$1 "\t" $3] += $2; c[$1 "\t" $3]++ }
+		END {
+			printf "fanout: %d records read, %d accepted, %d rejected\n", n, n - r, r > (out ".err")
+			for (k in s) printf "%s\t%d\t%d\n", k, s[k], c[k] > (out ".unsorted")
+		}' fields.txt
+	sort "$T/fmodel.unsorted" >"$T/fmodel.out"
+	fan j1 --jobs=1 --key=1,3 --value=2 -a sum,count fields.txt
+	model_matches "$T/fmodel" j1 1
+	for run in "--jobs=8 --batch=64K" "--jobs=3 --batch=1K" "--jobs=2 --batch=50"; do
+		# shellcheck disable=SC2086
+		fan f $run --key=1,3 --value=2 -a sum,count fields.txt
+		same_as "$T/j1" f
+	done
+}
