@@ -218,6 +218,13 @@ model_matches() {
 	same_as "$T/j1" j4b1
 }
 
+@test "--batch 1 on the 200,000-record input gives the same results as the single-worker run" {
+	fan j1 --jobs=1 "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+	model_matches big-model j1 1
+	fan j2b1 --jobs=2 --batch=1 "${KV_OPTS[@]}" -a sum,count,min,max big.txt
+	same_as "$T/j1" j2b1
+}
+
 @test "--ordered output is the same for every --jobs and --batch and matches the awk model" {
 	fan j1 --jobs=1 --ordered "${KV_OPTS[@]}" big.txt
 	[[ $(cat "$T/j1.status") == 1 ]]
