@@ -43,6 +43,26 @@ struct accum {
 /* Adds VALUE to A (A zeroed means empty). */
 void accum_add(struct accum *a, struct number value);
 
+/* accum_add for the common case of an integer: inline, and no rescaling
+ * unless the key has seen fractions. */
+static inline void accum_add_integer(struct accum *a, int64_t v)
+{
+    if (a->scale != 0 || v < 0) {
+        accum_add(a, (struct number){ .mantissa = v, .scale = 0 });
+        return;
+    }
+    if (__builtin_add_overflow(a->positive, (u128)v, &a->positive))
+        a->overflow = true;
+    if (a->count == 0) {
+        a->min = a->max = v;
+    } else if (v < a->min) {
+        a->min = v;
+    } else if (v > a->max) {
+        a->max = v;
+    }
+    a->count++;
+}
+
 /* Counts one record without a value (count-only runs). */
 static inline void accum_count(struct accum *a)
 {

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct block *block_new(void)
 {
@@ -26,7 +27,11 @@ void block_free(struct block *b)
 void block_reserve(struct block *b, size_t cap)
 {
     if (cap > b->cap) {
-        b->data = xrealloc(b->data, cap);
+        /* Room past cap for a sentinel terminator after the last record
+         * and for word-sized reads that run up to it; zeroed so that such
+         * reads never see undefined bytes. */
+        b->data = xrealloc(b->data, cap + BLOCK_SLACK);
+        memset(b->data + b->cap, 0, cap + BLOCK_SLACK - b->cap);
         b->cap = cap;
     }
 }

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Bytes allocated past a block's capacity: one for a sentinel terminator
+ * and seven more so that 8-byte reads may start at any byte up to it. */
+enum { BLOCK_SLACK = 8 };
+
 struct rejection {
     uint64_t record;      /* index of the record within the block */
     size_t start;         /* offset of the record's bytes in data */
@@ -24,7 +28,7 @@ struct block {
     size_t input;               /* index of the input it came from */
     char *data;                 /* whole records; the last may lack its
                                    terminator only at the end of an input */
-    size_t len, cap;
+    size_t len, cap;            /* data has room for cap + BLOCK_SLACK */
 
     /* Set by the worker. */
     uint64_t records;           /* records in data */

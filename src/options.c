@@ -410,6 +410,7 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     if (!settle(cfg, ordered, unordered, aggregate_given, delimiter_given,
                 value_given, separator_given))
         return OPTIONS_FAILED;
+    rules_prepare(&cfg->rules);
 
     static char *standard_input[] = { "-" };
     if (optind < argc) {

@@ -16,14 +16,6 @@ struct key_chunk {
     char bytes[];
 };
 
-struct table {
-    struct table_entry *entries;    /* in order of first insertion */
-    size_t count, entries_cap;
-    uint32_t *slots;                /* entry index + 1; 0 is empty */
-    size_t slot_mask;               /* slot count - 1, a power of two - 1 */
-    struct key_chunk *chunks;       /* newest first */
-};
-
 struct table *table_new(void)
 {
     struct table *t = xcalloc(1, sizeof *t);
@@ -43,29 +35,6 @@ void table_free(struct table *t)
     free(t->entries);
     free(t->slots);
     free(t);
-}
-
-uint64_t table_hash(const char *key, size_t len)
-{
-    const uint64_t mul = 0x9e3779b97f4a7c15ULL;
-    uint64_t h = len * mul;
-    while (len >= 8) {
-        uint64_t w;
-        memcpy(&w, key, 8);
-        h = (h ^ w) * mul;
-        h ^= h >> 29;
-        key += 8;
-        len -= 8;
-    }
-    if (len > 0) {
-        uint64_t w = 0;
-        memcpy(&w, key, len);
-        h = (h ^ w) * mul;
-    }
-    h ^= h >> 32;
-    h *= 0xd6e8feb86659fd93ULL;
-    h ^= h >> 32;
-    return h;
 }
 
 /* A stable copy of LEN bytes at KEY. */
@@ -101,17 +70,9 @@ static void grow_slots(struct table *t)
     t->slot_mask = mask;
 }
 
-struct accum *table_find_or_add(struct table *t, const char *key,
-                                size_t len, uint64_t hash)
+struct accum *table_insert(struct table *t, const char *key, size_t len,
+                           uint64_t hash, size_t slot)
 {
-    size_t s = hash & t->slot_mask;
-    for (uint32_t i; (i = t->slots[s]) != 0; s = (s + 1) & t->slot_mask) {
-        struct table_entry *e = &t->entries[i - 1];
-        if (e->hash == hash && e->key_len == len
-            && memcmp(e->key, key, len) == 0)
-            return &e->accum;
-    }
-
     if (t->count == UINT32_MAX - 1)
         diag_out_of_memory();
     if (t->count == t->entries_cap) {
@@ -124,7 +85,7 @@ struct accum *table_find_or_add(struct table *t, const char *key,
     e->key_len = len;
     e->hash = hash;
     memset(&e->accum, 0, sizeof e->accum);
-    t->slots[s] = (uint32_t)++t->count;
+    t->slots[slot] = (uint32_t)++t->count;
     /* Keep the load under one half so probes stay short. */
     if (t->count * 2 > t->slot_mask)
         grow_slots(t);

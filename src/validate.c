@@ -19,6 +19,53 @@ const struct bound_def bound_defs[BOUND_KINDS] = {
                       "reject values not less than NUM" },
 };
 
+/* Quotients rounded down and up, for a positive divisor. */
+static i128 floor_div(i128 a, i128 d)
+{
+    i128 q = a / d;
+    return (a % d != 0 && a < 0) ? q - 1 : q;
+}
+
+static i128 ceil_div(i128 a, i128 d)
+{
+    i128 q = a / d;
+    return (a % d != 0 && a > 0) ? q + 1 : q;
+}
+
+/* The bound's limit in mantissa units of SCALE, rounded down or up. */
+static i128 limit_at(const struct bound *b, int scale, bool round_up)
+{
+    i128 limit = b->limit.mantissa;
+    if (scale >= b->limit.scale)
+        return number_rescale(limit, b->limit.scale, scale);
+    i128 divisor = (i128)number_pow10(b->limit.scale - scale);
+    return round_up ? ceil_div(limit, divisor) : floor_div(limit, divisor);
+}
+
+void rules_prepare(struct rules *rules)
+{
+    const struct bound *bounds = rules->bounds;
+    for (int s = 0; s <= NUMBER_MAX_SCALE; s++) {
+        /* No mantissa reaches 10^36, so these stand for "no bound". */
+        i128 low = -(i128)number_pow10(37), high = (i128)number_pow10(37);
+        i128 t;
+        if (bounds[BOUND_MIN].set
+            && (t = limit_at(&bounds[BOUND_MIN], s, true)) > low)
+            low = t;
+        if (bounds[BOUND_ABOVE].set
+            && (t = limit_at(&bounds[BOUND_ABOVE], s, false) + 1) > low)
+            low = t;
+        if (bounds[BOUND_MAX].set
+            && (t = limit_at(&bounds[BOUND_MAX], s, false)) < high)
+            high = t;
+        if (bounds[BOUND_BELOW].set
+            && (t = limit_at(&bounds[BOUND_BELOW], s, true) - 1) < high)
+            high = t;
+        rules->low[s] = low;
+        rules->high[s] = high;
+    }
+}
+
 enum bound_kind rules_check_value(const struct rules *rules,
                                   struct number value)
 {

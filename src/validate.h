@@ -32,9 +32,24 @@ struct bound {
 struct rules {
     struct bound bounds[BOUND_KINDS];
     const char *key_pattern;        /* extended regex, or NULL */
+    /* For a value of each scale, the mantissas that pass every bound:
+     * low[s] <= mantissa <= high[s].  Set by rules_prepare. */
+    i128 low[NUMBER_MAX_SCALE + 1], high[NUMBER_MAX_SCALE + 1];
 };
 
-/* The first bound VALUE breaks, or BOUND_KINDS if none. */
+/* Derives the per-scale ranges from the bounds; call after setting them. */
+void rules_prepare(struct rules *rules);
+
+/* Whether VALUE passes every bound: the per-record test. */
+static inline bool rules_accept(const struct rules *rules,
+                                struct number value)
+{
+    return value.mantissa >= rules->low[value.scale]
+        && value.mantissa <= rules->high[value.scale];
+}
+
+/* The first bound VALUE breaks, or BOUND_KINDS if none: the reason a
+ * value that rules_accept refused was refused. */
 enum bound_kind rules_check_value(const struct rules *rules,
                                   struct number value);
 

@@ -134,8 +134,8 @@ static bool check_value(const struct worker *w, const struct place *at,
         REJECT(at, "too many digits in number '%s'", text);
         return false;
     }
-    enum bound_kind broken = rules_check_value(&w->cfg->rules, *value);
-    if (broken != BOUND_KINDS) {
+    if (!rules_accept(&w->cfg->rules, *value)) {
+        enum bound_kind broken = rules_check_value(&w->cfg->rules, *value);
         diag_excerpt(text, parts->value, parts->value_len);
         REJECT(at, bound_defs[broken].message, text,
                w->cfg->rules.bounds[broken].text);
@@ -178,14 +178,136 @@ static void check_record(struct worker *w, const struct place *at,
     }
 }
 
+/* The first byte at or after P that is A or B, eight bytes at a time.
+ * One of them must occur before the end of the block's slack. */
+static inline const char *find_either(const char *p, char a, char b)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ULL;
+    const uint64_t highs = 0x8080808080808080ULL;
+    const uint64_t as = ones * (unsigned char)a, bs = ones * (unsigned char)b;
+    for (;; p += 8) {
+        uint64_t x, y, z;
+        memcpy(&x, p, 8);
+        y = x ^ as;
+        z = x ^ bs;
+        /* A zero byte in y or z marks a match; the lowest flagged byte is
+         * always a true one. */
+        uint64_t found = ((y - ones) & ~y & highs) | ((z - ones) & ~z & highs);
+        if (found)
+            return p + (__builtin_ctzll(found) >> 3);
+    }
+#else
+    while (*p != a && *p != b)
+        p++;
+    return p;
+#endif
+}
+
+/* Reads the run of decimal digits at *P, advancing *P past it, and returns
+ * its value; *COUNT is set to the number of digits.  Eight bytes at a time
+ * on little-endian machines.  The value is meaningful only when *COUNT is
+ * at most 19.  Relies on the block's slack for reads past the run. */
+static inline uint64_t read_digits(const char **p, size_t *count)
+{
+    const char *s = *p;
+    uint64_t value = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t zeros = 0x3030303030303030ULL;
+    for (;;) {
+        uint64_t x;
+        memcpy(&x, s, 8);
+        /* Each byte less '0'; within the leading run of digits no borrow
+         * or carry crosses a byte, so what follows the run cannot spoil
+         * it.  A byte is a digit when its difference is below 10. */
+        uint64_t d = x - zeros;
+        uint64_t stops = (d | (d + 0x7676767676767676ULL))
+                       & 0x8080808080808080ULL;
+        unsigned n = stops ? (unsigned)__builtin_ctzll(stops) >> 3 : 8;
+        if (n == 0)
+            break;
+        /* Move the n digits to the top bytes, then fold pairs, quads and
+         * the two halves into one binary number. */
+        d <<= 8 * (8 - n);
+        d = d * 10 + (d >> 8);
+        d = ((d & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))
+             + ((d >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))
+            >> 32;
+        static const uint64_t scale[9] = { 1, 10, 100, 1000, 10000, 100000,
+                                           1000000, 10000000, 100000000 };
+        value = value * scale[n] + d;
+        s += n;
+        if (n < 8)
+            break;
+    }
+#else
+    unsigned digit;
+    while ((digit = (unsigned)(unsigned char)*s - '0') < 10) {
+        value = value * 10 + digit;
+        s++;
+    }
+#endif
+    *count = (size_t)(s - *p);
+    *p = s;
+    return value;
+}
+
+/* The commonest record, KEY<delimiter>DIGITS, handled in one pass with no
+ * splitting and no general number parsing.  Returns where the next record
+ * starts, or NULL to leave the record at P to the general path, which also
+ * produces any rejection.  The block ends with a sentinel terminator. */
+static inline const char *take_plain_record(struct worker *w, const char *p,
+                                            int64_t low, int64_t high)
+{
+    const char delimiter = w->cfg->format.delimiter;
+    const char terminator = w->cfg->terminator;
+    const char *d = find_either(p, delimiter, terminator);
+    if (*d != delimiter || d == p)
+        return NULL;
+
+    const char *q = d + 1;
+    size_t digits;
+    uint64_t v = read_digits(&q, &digits);
+    if (*q != terminator || digits == 0 || digits > NUMBER_MAX_DIGITS
+        || (int64_t)v < low || (int64_t)v > high)
+        return NULL;
+
+    if (w->table) {
+        size_t key_len = (size_t)(d - p);
+        struct accum *a = table_find_or_add(w->table, p, key_len,
+                                            table_hash(p, key_len));
+        accum_add_integer(a, (int64_t)v);
+    }
+    return q + 1;
+}
+
+/* The integer range every bound accepts, for take_plain_record. */
+static void plain_range(const struct rules *rules, int64_t *low,
+                        int64_t *high)
+{
+    const i128 limit = (i128)number_pow10(NUMBER_MAX_DIGITS);
+    *low = (int64_t)(rules->low[0] < -limit ? -limit : rules->low[0]);
+    *high = (int64_t)(rules->high[0] > limit ? limit : rules->high[0]);
+}
+
 void worker_process(struct worker *w, struct block *b)
 {
     const char terminator = w->cfg->terminator;
     const char *p = b->data, *end = b->data + b->len;
     struct place at = { .block = b, .record = 0 };
+    bool plain = !w->cfg->format.field_mode && !w->matcher;
+    int64_t low, high;
+    plain_range(&w->cfg->rules, &low, &high);
 
     block_clear_results(b);
+    b->data[b->len] = terminator;
     while (p < end) {
+        const char *next;
+        if (plain && (next = take_plain_record(w, p, low, high)) != NULL) {
+            p = next;
+            at.record++;
+            continue;
+        }
         const char *stop = memchr(p, terminator, (size_t)(end - p));
         size_t len = (size_t)((stop ? stop : end) - p);
         at.start = (size_t)(p - b->data);
