@@ -75,5 +75,6 @@ void block_reject(struct block *b, uint64_t record, size_t start,
     r->len = len;
     r->reason = b->reasons_len;
     r->reason_len = (size_t)need;
+    r->unkept = false;
     b->reasons_len += (size_t)need;
 }

@@ -20,6 +20,7 @@ struct rejection {
     size_t len;           /* record bytes, without its terminator */
     size_t reason;        /* offset of the reason text in reasons */
     size_t reason_len;
+    bool unkept;          /* too long to keep: not for the rejects file */
 };
 
 struct block {
@@ -29,6 +30,8 @@ struct block {
     char *data;                 /* whole records; the last may lack its
                                    terminator only at the end of an input */
     size_t len, cap;            /* data has room for cap + BLOCK_SLACK */
+    bool oversized;             /* instead of data: one record longer than
+                                   --max-record, read past and dropped */
 
     /* Set by the worker. */
     uint64_t records;           /* records in data */

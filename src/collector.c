@@ -88,7 +88,7 @@ static void report(struct collector *c, const struct block *b,
         writer_put(c->reports, b->reasons + r->reason, r->reason_len);
         writer_putc(c->reports, '\n');
     }
-    if (c->rejects) {
+    if (c->rejects && !r->unkept) {
         writer_put(c->rejects, b->data + r->start, r->len);
         writer_putc(c->rejects, c->cfg->terminator);
     }

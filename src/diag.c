@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 const char *program_name = "fanout";
@@ -48,24 +49,69 @@ _Noreturn void diag_out_of_memory(void)
     _exit(2);
 }
 
+/* Length of the valid UTF-8 sequence at S (at most LEN bytes) that is not
+ * a C1 control character, or 0 if S starts none. */
+static size_t printable_utf8(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t n;
+    unsigned char low = 0x80, high = 0xbf;   /* range of the second byte */
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        if (c == 0xc2)
+            low = 0xa0;                      /* U+0080..U+009F are C1 */
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0)
+            low = 0xa0;                      /* no overlong forms */
+        else if (c == 0xed)
+            high = 0x9f;                     /* no surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0)
+            low = 0x90;
+        else if (c == 0xf4)
+            high = 0x8f;                     /* nothing past U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (len < n || s[1] < low || s[1] > high)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return n;
+}
+
 size_t diag_excerpt(char *out, const char *text, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)text;
     size_t shown = len > DIAG_EXCERPT_MAX ? DIAG_EXCERPT_MAX : len;
     char *p = out;
 
-    for (size_t i = 0; i < shown; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c < 0x20 || c == 0x7f) {
+    for (size_t i = 0; i < shown;) {
+        unsigned char c = s[i];
+        size_t n;
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            *p++ = (char)c;
+            i++;
+        } else if (c == '\\') {
+            *p++ = '\\';
+            *p++ = '\\';
+            i++;
+        } else if (c >= 0x80 && (n = printable_utf8(s + i, shown - i)) > 0) {
+            memcpy(p, s + i, n);
+            p += n;
+            i += n;
+        } else {
+            /* Control bytes and bytes that are not valid UTF-8 could move
+             * or reprogram a terminal: show them as escapes. */
             *p++ = '\\';
             *p++ = 'x';
             *p++ = hex[c >> 4];
             *p++ = hex[c & 15];
-        } else if (c == '\\') {
-            *p++ = '\\';
-            *p++ = '\\';
-        } else {
-            *p++ = (char)c;
+            i++;
         }
     }
     if (shown < len) {

@@ -30,8 +30,10 @@ enum { DIAG_EXCERPT_MAX = 64 };
 enum { DIAG_EXCERPT_SIZE = DIAG_EXCERPT_MAX * 4 + 4 };
 
 /* Writes into OUT (DIAG_EXCERPT_SIZE bytes) a printable excerpt of the LEN
- * bytes at TEXT: control bytes become \xHH, a backslash becomes \\, and
- * input beyond DIAG_EXCERPT_MAX bytes is cut and marked with "...".
+ * bytes at TEXT: valid UTF-8 stays as it is, control characters (C0, DEL
+ * and C1) and bytes that are not valid UTF-8 become \xHH, a backslash
+ * becomes \\, and input beyond DIAG_EXCERPT_MAX bytes is cut and marked
+ * with "...".
  * Returns the length written, without the NUL. */
 size_t diag_excerpt(char *out, const char *text, size_t len);
 

@@ -7,12 +7,15 @@
 #include "options.h"
 #include "pipeline.h"
 #include "reader.h"
+#include "signals.h"
 #include "table.h"
 #include "writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,9 +80,72 @@ static struct writer *open_rejects(const char *path)
     return writer_new(fd, OUTPUT_BUFFER);
 }
 
+/* Makes sure descriptors 0, 1 and 2 are open, so that no input file is
+ * opened on one of them.  Returns whether standard output was closed: then
+ * output must fail as it would have, rather than vanish into /dev/null. */
+static bool fill_standard_descriptors(void)
+{
+    bool stdout_closed = false;
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        if (fd == STDOUT_FILENO)
+            stdout_closed = true;
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0 && null != fd) {
+            dup2(null, fd);
+            close(null);
+        }
+    }
+    return stdout_closed;
+}
+
+/* The name of a termination signal, for the message before dying by it. */
+static const char *signal_name(int signo)
+{
+    switch (signo) {
+    case SIGINT:  return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP:  return "SIGHUP";
+    default:      return "a signal";
+    }
+}
+
+/* The line that accounts for the run; on trouble it also says how much
+ * output really reached standard output. */
+static void print_summary(const struct tally *tally, bool trouble,
+                          unsigned long long written)
+{
+    if (!trouble && tally->rejected == 0)
+        return;
+    char tail[64] = "";
+    if (trouble)
+        snprintf(tail, sizeof tail, "; %llu bytes of output written", written);
+    diag_error("%" PRIu64 " records read, %" PRIu64 " accepted, %" PRIu64
+               " rejected%s", tally->read, tally->read - tally->rejected,
+               tally->rejected, tail);
+}
+
+/* Whether the share of rejected records is over --max-errors=P%. */
+static bool over_error_rate(const struct config *cfg,
+                            const struct tally *tally)
+{
+    if (!cfg->limit_error_rate || tally->read == 0)
+        return false;
+    /* rejected / read > m / (100 * 10^s), kept in integers. */
+    const struct number *rate = &cfg->max_error_rate;
+    u128 lhs = (u128)tally->rejected * 100 * number_pow10(rate->scale);
+    u128 rhs = (u128)(uint64_t)rate->mantissa * tally->read;
+    return lhs > rhs;
+}
+
 int main(int argc, char **argv)
 {
-    struct config cfg;
+    /* Static: threads left running after an early stop still read it
+     * while the process exits. */
+    static struct config cfg;
+    bool stdout_closed = fill_standard_descriptors();
+
     switch (options_parse(argc, argv, &cfg)) {
     case OPTIONS_RUN:
         break;
@@ -91,9 +157,11 @@ int main(int argc, char **argv)
         diag_error("write error: %s", strerror(errno));
         return EXIT_TROUBLE;
     }
+    signals_install();
 
     struct reader *reader = reader_open(cfg.inputs, cfg.input_count,
-                                        cfg.batch, cfg.terminator);
+                                        cfg.batch, cfg.terminator,
+                                        cfg.max_record);
     if (!reader)
         return EXIT_TROUBLE;
     struct writer *rejects = NULL;
@@ -101,13 +169,15 @@ int main(int argc, char **argv)
         reader_close(reader);
         return EXIT_TROUBLE;
     }
-    struct writer *out = writer_new(STDOUT_FILENO, OUTPUT_BUFFER);
+    struct writer *out = writer_new(stdout_closed ? -1 : STDOUT_FILENO,
+                                    OUTPUT_BUFFER);
     struct writer *reports = writer_new(STDERR_FILENO, REPORT_BUFFER);
 
     struct pipeline_outcome outcome;
     bool started = pipeline_run(&cfg, reader, out, reports, rejects,
                                 &outcome);
-    reader_close(reader);
+    if (!outcome.abandoned)
+        reader_close(reader);
     writer_flush(reports);
     writer_free(reports);
     if (!started) {
@@ -118,6 +188,15 @@ int main(int argc, char **argv)
     }
 
     const struct tally *tally = &outcome.tally;
+    int signo = signals_caught();
+    if (signo) {
+        diag_error("stopped by %s", signal_name(signo));
+        print_summary(tally, true, writer_written(out));
+        signals_die_by(signo);
+    }
+    if (writer_error(out) == EPIPE)
+        signals_die_by(SIGPIPE);     /* the reader left: not our error */
+
     bool trouble = false;
     if (outcome.read_error) {
         diag_error("%s: read error: %s",
@@ -128,6 +207,10 @@ int main(int argc, char **argv)
     if (tally->too_many_errors) {
         diag_error("more than %" PRIu64 " rejected records; stopping",
                    cfg.max_errors);
+        trouble = true;
+    }
+    if (!trouble && over_error_rate(&cfg, tally)) {
+        diag_error("more than %s%% of records rejected", cfg.max_error_text);
         trouble = true;
     }
     if (rejects) {
@@ -144,16 +227,14 @@ int main(int argc, char **argv)
         table_free(outcome.table);
     }
     writer_flush(out);
+    if (writer_error(out) == EPIPE)
+        signals_die_by(SIGPIPE);
     if (writer_error(out)) {
         diag_error("write error: %s", strerror(writer_error(out)));
         trouble = true;
     }
+    print_summary(tally, trouble, writer_written(out));
     writer_free(out);
-
-    if (tally->rejected > 0)
-        diag_error("%" PRIu64 " records read, %" PRIu64 " accepted, %"
-                   PRIu64 " rejected", tally->read,
-                   tally->read - tally->rejected, tally->rejected);
 
     if (trouble)
         return EXIT_TROUBLE;

@@ -14,6 +14,7 @@
 enum { MAX_JOBS = 1024, MAX_QUEUE_DEPTH = 4096, MAX_FIELD = 100000 };
 static const size_t MAX_BATCH = (size_t)1 << 30;
 static const size_t DEFAULT_BATCH = (size_t)1 << 20;
+static const size_t DEFAULT_MAX_RECORD = (size_t)64 << 20;
 
 /* Options without a short letter. */
 enum {
@@ -22,6 +23,7 @@ enum {
     OPT_ABOVE,
     OPT_BELOW,
     OPT_QUEUE_DEPTH,
+    OPT_MAX_RECORD,
 };
 
 static const struct option long_options[] = {
@@ -30,6 +32,7 @@ static const struct option long_options[] = {
     { "value",           required_argument, NULL, 'v' },
     { "field-separator", required_argument, NULL, 't' },
     { "null-data",       no_argument,       NULL, 'z' },
+    { "max-record",      required_argument, NULL, OPT_MAX_RECORD },
     { "min",             required_argument, NULL, OPT_MIN },
     { "max",             required_argument, NULL, OPT_MAX },
     { "above",           required_argument, NULL, OPT_ABOVE },
@@ -65,6 +68,8 @@ static const char usage_text[] =
     "  -t, --field-separator=C  field mode: split fields at each C\n"
     "                           (default: runs of blanks)\n"
     "  -z, --null-data          records end with NUL, not newline\n"
+    "      --max-record=SIZE    reject records longer than SIZE bytes, K/M/G\n"
+    "                           suffixes (default 64M)\n"
     "\n"
     "Validation:\n";
 
@@ -74,7 +79,9 @@ static const char usage_text_2[] =
     "\n"
     "Rejections:\n"
     "  -r, --rejects=FILE       write rejected records, unchanged, to FILE\n"
-    "  -e, --max-errors=N       stop with status 2 after more than N rejections\n"
+    "  -e, --max-errors=N       stop with status 2 after more than N rejections;\n"
+    "                           N% fails the run if more than N percent of\n"
+    "                           all records are rejected\n"
     "  -q, --quiet              report only the count of rejections\n"
     "\n"
     "Output:\n"
@@ -171,6 +178,27 @@ static bool parse_byte(const char *option, const char *arg, char *out)
         *out = arg[0];
     else
         return invalid(option, arg);
+    return true;
+}
+
+/* A count of rejections, or a percentage of records: N or P%. */
+static bool parse_max_errors(const char *arg, struct config *cfg)
+{
+    size_t len = strlen(arg);
+    if (len == 0 || arg[len - 1] != '%') {
+        cfg->limit_errors = true;
+        return parse_count("max-errors", arg, 0, UINT64_MAX,
+                           &cfg->max_errors);
+    }
+    struct number *rate = &cfg->max_error_rate;
+    if (len < 2 || arg[0] == '+' || arg[0] == '-'
+        || number_parse(arg, len - 1, rate) != NUMBER_OK
+        || number_compare(*rate, (struct number){ 100, 0 }) > 0)
+        return invalid("max-errors", arg);
+    cfg->limit_error_rate = true;
+    cfg->max_error_text = strndup(arg, len - 1);
+    if (!cfg->max_error_text)
+        diag_out_of_memory();
     return true;
 }
 
@@ -309,6 +337,7 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     cfg->op_count = 1;
     cfg->jobs = default_jobs();
     cfg->batch = DEFAULT_BATCH;
+    cfg->max_record = DEFAULT_MAX_RECORD;
 
     bool ordered = false, unordered = false, aggregate_given = false;
     bool delimiter_given = false, value_given = false;
@@ -366,9 +395,8 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             cfg->rejects_path = optarg;
             break;
         case 'e':
-            ok = parse_count("max-errors", optarg, 0, UINT64_MAX,
-                             &cfg->max_errors);
-            cfg->limit_errors = true;
+            cfg->limit_errors = cfg->limit_error_rate = false;
+            ok = parse_max_errors(optarg, cfg);
             break;
         case 'q':
             cfg->quiet = true;
@@ -386,6 +414,9 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         case 'j':
             ok = parse_count("jobs", optarg, 1, MAX_JOBS, &n);
             cfg->jobs = (unsigned)n;
+            break;
+        case OPT_MAX_RECORD:
+            ok = parse_size("max-record", optarg, &cfg->max_record);
             break;
         case OPT_QUEUE_DEPTH:
             ok = parse_count("queue-depth", optarg, 1, MAX_QUEUE_DEPTH, &n);

@@ -20,6 +20,7 @@ struct config {
     char **inputs;                  /* names as given; "-" is stdin */
     size_t input_count;
     char terminator;                /* '\n', or '\0' with --null-data */
+    size_t max_record;              /* longest record kept, in bytes */
     struct record_format format;
     size_t key_fields[OPTIONS_MAX_KEY_FIELDS];
 
@@ -29,8 +30,11 @@ struct config {
 
     /* Rejections. */
     const char *rejects_path;       /* NULL for none */
-    bool limit_errors;
+    bool limit_errors;              /* --max-errors=N */
     uint64_t max_errors;
+    bool limit_error_rate;          /* --max-errors=P% */
+    struct number max_error_rate;   /* P, 0 to 100 */
+    const char *max_error_text;     /* P as given, without the % */
     bool quiet;
 
     /* Output. */

@@ -26,14 +26,20 @@
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is
- * reported by the main thread.  When the collector must stop (--max-errors
- * or a failed write) it raises the stop flag and closes the pool: the
- * producer finds no free block and ends, workers skip remaining blocks, and
- * the collector drains the window without acting on what it gets.
+ * reported by the main thread.
  *
  * Shutdown.  At the end of input the producer declares the number of blocks
  * it made and closes the work queue; workers exit when it is empty; the
- * collector ends after the last sequence number. */
+ * collector ends after the last sequence number, and the main thread joins
+ * the others and merges their tables.
+ *
+ * Stopping early.  When the collector must stop (--max-errors, a failed
+ * write, or a termination signal, which only the main thread receives and
+ * notices within a tenth of a second) it raises the stop flag and closes the
+ * pool, so the producer and workers wind down, but it does not wait for
+ * them: the producer may be blocked in a read that never returns.  Nothing
+ * that stops early prints totals, so the threads and their memory are left
+ * to the end of the process. */
 #include "config.h"
 
 #include "pipeline.h"
@@ -42,12 +48,14 @@
 #include "options.h"
 #include "queue.h"
 #include "reader.h"
+#include "signals.h"
 #include "table.h"
 #include "worker.h"
 #include "writer.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct pipeline {
     const struct config *cfg;
@@ -101,28 +109,47 @@ static void *run_worker(void *arg)
     return NULL;
 }
 
-/* The collector's loop, on the calling thread. */
-static void collect(struct pipeline *p, struct collector *c)
+/* The collector's loop, on the calling thread.  Returns false if the run
+ * stopped before the end of input: --max-errors, a failed write or a
+ * termination signal. */
+static bool collect(struct pipeline *p, struct collector *c)
 {
     bool early = p->cfg->mode == OUTPUT_UNORDERED;
-    bool stopped = false;
     bool in_order;
     struct block *b;
 
     while ((b = reorder_take(p->done, early, &in_order)) != NULL) {
-        if (stopped)
-            continue;
+        bool go_on;
         if (!in_order) {
-            stopped = !collector_write_early(c, b);
+            go_on = collector_write_early(c, b);
         } else {
-            stopped = !collector_take(c, b);
+            go_on = collector_take(c, b);
             queue_push(p->pool, b);
         }
-        if (stopped) {
+        if (!go_on) {
             atomic_store(&p->stop, true);
             queue_close(p->pool);
+            return false;
         }
     }
+    return !signals_caught();
+}
+
+/* Frees what pipeline_run made, once no thread uses it. */
+static void pipeline_free(struct pipeline *p, struct worker_thread *workers,
+                          size_t jobs, struct block **blocks,
+                          size_t block_count)
+{
+    for (size_t i = 0; i < block_count; i++)
+        block_free(blocks[i]);
+    free(blocks);
+    queue_free(p->pool);
+    queue_free(p->work);
+    reorder_free(p->done);
+    for (size_t i = 0; i < jobs; i++)
+        worker_free(workers[i].worker);
+    free(workers);
+    free(p);
 }
 
 bool pipeline_run(const struct config *cfg, struct reader *reader,
@@ -132,57 +159,57 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     size_t jobs = cfg->jobs;
     size_t block_count = (size_t)cfg->queue_depth + jobs;
     struct worker_thread *workers = xcalloc(jobs, sizeof *workers);
-    bool ok = true;
-
-    for (size_t i = 0; i < jobs && ok; i++) {
-        workers[i].worker = worker_new(cfg);
-        ok = workers[i].worker != NULL;
-    }
-
-    struct pipeline p = { .cfg = cfg, .reader = reader };
     struct block **blocks = xcalloc(block_count, sizeof *blocks);
-    struct collector *c = NULL;
-    if (ok) {
-        p.pool = queue_new(block_count);
-        p.work = queue_new(cfg->queue_depth);
-        p.done = reorder_new(block_count);
-        atomic_init(&p.stop, false);
-        for (size_t i = 0; i < block_count; i++) {
-            blocks[i] = block_new();
-            queue_push(p.pool, blocks[i]);
-        }
-        c = collector_new(cfg, out, reports, rejects);
+    struct pipeline *p = xcalloc(1, sizeof *p);
 
-        struct thread *producer = thread_start(run_producer, &p);
-        for (size_t i = 0; i < jobs; i++) {
-            workers[i].pipeline = &p;
-            workers[i].thread = thread_start(run_worker, &workers[i]);
-        }
-        collect(&p, c);
-        thread_join(producer);
-        for (size_t i = 0; i < jobs; i++)
-            thread_join(workers[i].thread);
-
-        outcome->tally = *collector_tally(c);
-        outcome->read_error = p.read_error;
-        outcome->read_error_input = p.read_error_input;
-        outcome->table = NULL;
-        if (cfg->mode == OUTPUT_AGGREGATE) {
-            outcome->table = worker_take_table(workers[0].worker);
-            for (size_t i = 1; i < jobs; i++)
-                table_merge(outcome->table, worker_table(workers[i].worker));
+    memset(outcome, 0, sizeof *outcome);
+    for (size_t i = 0; i < jobs; i++) {
+        workers[i].worker = worker_new(cfg);
+        if (!workers[i].worker) {
+            pipeline_free(p, workers, jobs, blocks, block_count);
+            return false;
         }
     }
 
+    p->cfg = cfg;
+    p->reader = reader;
+    p->pool = queue_new(block_count);
+    p->work = queue_new(cfg->queue_depth);
+    p->done = reorder_new(block_count);
+    atomic_init(&p->stop, false);
+    for (size_t i = 0; i < block_count; i++) {
+        blocks[i] = block_new();
+        queue_push(p->pool, blocks[i]);
+    }
+    struct collector *c = collector_new(cfg, out, reports, rejects);
+
+    struct thread *producer = thread_start(run_producer, p);
+    for (size_t i = 0; i < jobs; i++) {
+        workers[i].pipeline = p;
+        workers[i].thread = thread_start(run_worker, &workers[i]);
+    }
+    bool finished = collect(p, c);
+    outcome->tally = *collector_tally(c);
     collector_free(c);
-    for (size_t i = 0; i < block_count; i++)
-        block_free(blocks[i]);
-    free(blocks);
-    queue_free(p.pool);
-    queue_free(p.work);
-    reorder_free(p.done);
+    if (!finished) {
+        /* The producer may be blocked reading a terminal or a pipe that
+         * will never end, and nothing that stopped early is printed from
+         * the tables: leave the threads and what they use to the end of
+         * the process rather than wait for them. */
+        outcome->abandoned = true;
+        return true;
+    }
+
+    thread_join(producer);
     for (size_t i = 0; i < jobs; i++)
-        worker_free(workers[i].worker);
-    free(workers);
-    return ok;
+        thread_join(workers[i].thread);
+    outcome->read_error = p->read_error;
+    outcome->read_error_input = p->read_error_input;
+    if (cfg->mode == OUTPUT_AGGREGATE) {
+        outcome->table = worker_take_table(workers[0].worker);
+        for (size_t i = 1; i < jobs; i++)
+            table_merge(outcome->table, worker_table(workers[i].worker));
+    }
+    pipeline_free(p, workers, jobs, blocks, block_count);
+    return true;
 }

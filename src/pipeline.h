@@ -2,6 +2,7 @@
 #ifndef FANOUT_PIPELINE_H
 #define FANOUT_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "collector.h"
@@ -17,6 +18,8 @@ struct pipeline_outcome {
     size_t read_error_input;    /* which input it failed on */
     struct table *table;        /* merged aggregates (aggregate mode);
                                    the caller frees it */
+    bool abandoned;             /* stopped early, threads still running:
+                                   the reader must not be closed */
 };
 
 /* Runs the whole pipeline over READER's inputs.  Accepted records go to

@@ -3,8 +3,13 @@
 
 #include "queue.h"
 #include "diag.h"
+#include "signals.h"
+
+#include <errno.h>
+#include <time.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +102,9 @@ void queue_close(struct queue *q)
     CHECK(pthread_cond_broadcast(&q->not_full));
     CHECK(pthread_mutex_unlock(&q->lock));
 }
+
+/* How long the collector sleeps before looking for a signal again. */
+static const long SIGNAL_POLL_NSEC = 100L * 1000 * 1000;
 
 struct slot {
     void *item;          /* deposited item, NULL while empty */
@@ -195,7 +203,20 @@ void *reorder_take(struct reorder *r, bool early, bool *in_order)
         }
         if (r->ended && r->next >= r->total)
             break;
-        CHECK(pthread_cond_wait(&r->changed, &r->lock));
+        if (signals_caught())
+            break;
+        /* Wait in slices, so that a termination signal (which only sets a
+         * flag) is noticed within a fraction of a second. */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += SIGNAL_POLL_NSEC;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        int err = pthread_cond_timedwait(&r->changed, &r->lock, &until);
+        if (err && err != ETIMEDOUT)
+            sync_failed("pthread_cond_timedwait", err, __LINE__);
     }
     CHECK(pthread_mutex_unlock(&r->lock));
     return item;
@@ -208,7 +229,12 @@ struct thread {
 struct thread *thread_start(void *(*run)(void *), void *arg)
 {
     struct thread *t = xmalloc(sizeof *t);
+    /* The thread inherits a mask that keeps termination signals for the
+     * main thread, whose blocking calls they must interrupt. */
+    sigset_t old;
+    signals_block_here(&old);
     int err = pthread_create(&t->id, NULL, run, arg);
+    signals_restore(&old);
     if (err) {
         diag_error("cannot create thread: %s", strerror(err));
         exit(2);

@@ -45,12 +45,13 @@ void reorder_put(struct reorder *r, uint64_t seq, void *item);
 void reorder_end(struct reorder *r, uint64_t total);
 
 /* Waits for and returns the item with the next number, advancing past it;
- * NULL after the last.  With EARLY, first returns each deposited item once
+ * NULL after the last, or once a termination signal has been caught.  With EARLY, first returns each deposited item once
  * as soon as it arrives (setting *IN_ORDER false), and only after that in
  * order (*IN_ORDER true). */
 void *reorder_take(struct reorder *r, bool early, bool *in_order);
 
-/* A joinable thread; start aborts if the thread cannot be created. */
+/* A joinable thread, started with termination signals blocked; start
+ * ends the process with status 2 if the thread cannot be created. */
 struct thread;
 struct thread *thread_start(void *(*run)(void *), void *arg);
 void thread_join(struct thread *t);

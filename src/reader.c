@@ -21,6 +21,7 @@ struct reader {
     size_t current;         /* input being read */
     bool at_eof;            /* current input has no more bytes */
     size_t batch;           /* block size to aim for */
+    size_t max_record;      /* longest record worth holding */
     char terminator;
     char *carry;            /* start of a record cut off by the last block */
     size_t carry_len, carry_cap;
@@ -47,12 +48,13 @@ static int open_input(const char *name)
 }
 
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
-                           char terminator)
+                           char terminator, size_t max_record)
 {
     struct reader *r = xcalloc(1, sizeof *r);
     r->fds = xmalloc(n * sizeof *r->fds);
     r->count = n;
     r->batch = batch;
+    r->max_record = max_record;
     r->terminator = terminator;
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
@@ -124,6 +126,42 @@ static void start_block(struct reader *r, struct block *b)
     b->len = r->carry_len;
     r->carry_len = 0;
     b->input = r->current;
+    b->oversized = false;
+}
+
+/* B holds the start of a record longer than max_record and no terminator:
+ * turns B into the marker of that record and reads past the rest of it,
+ * using B's buffer as scratch, so that memory stays bounded however long
+ * the record is.  Returns false on a read error. */
+static bool skip_long_record(struct reader *r, struct block *b, int fd)
+{
+    b->oversized = true;
+    for (;;) {
+        ssize_t got = read(fd, b->data, b->cap);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            r->error = errno;
+            return false;
+        }
+        if (got == 0) {
+            r->at_eof = true;
+            break;
+        }
+        const char *end = memchr(b->data, r->terminator, (size_t)got);
+        if (end) {
+            size_t rest = (size_t)got - (size_t)(end - b->data) - 1;
+            if (rest > r->carry_cap) {
+                r->carry_cap = rest;
+                r->carry = xrealloc(r->carry, r->carry_cap);
+            }
+            memcpy(r->carry, end + 1, rest);
+            r->carry_len = rest;
+            break;
+        }
+    }
+    b->len = 0;
+    return true;
 }
 
 bool reader_fill(struct reader *r, struct block *b)
@@ -140,7 +178,13 @@ bool reader_fill(struct reader *r, struct block *b)
             if (b->len == b->cap) {
                 if (cut_at_last_record(r, b))
                     return true;
-                block_reserve(b, b->cap * 2);
+                /* One record fills the block: make room for it, up to
+                 * max_record bytes and its terminator. */
+                if (b->cap > r->max_record)
+                    return skip_long_record(r, b, fd);
+                size_t grow = b->cap * 2;
+                block_reserve(b, grow <= r->max_record ? grow
+                                                       : r->max_record + 1);
             }
             ssize_t got = read(fd, b->data + b->len, b->cap - b->len);
             if (got < 0) {

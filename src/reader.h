@@ -10,15 +10,17 @@ struct block;
 struct reader;
 
 /* Opens the N inputs NAMES ("-" is standard input).  Reports every input
- * that cannot be opened and returns NULL if there was any. */
+ * that cannot be opened and returns NULL if there was any.  Records longer
+ * than MAX_RECORD bytes are not held: each becomes an oversized block. */
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
-                           char terminator);
+                           char terminator, size_t max_record);
 
 /* Closes what is still open and frees R. */
 void reader_close(struct reader *r);
 
-/* Fills B with the next whole records (at least one), setting its data,
- * len and input.  Returns false at the end of all input or on a read
+/* Fills B with the next whole records (at least one), or marks it
+ * oversized for one record too long to hold, setting its data, len,
+ * input and oversized.  Returns false at the end of all input or on a read
  * error, which reader_error then describes. */
 bool reader_fill(struct reader *r, struct block *b);
 

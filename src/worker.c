@@ -144,9 +144,27 @@ static bool check_value(const struct worker *w, const struct place *at,
     return true;
 }
 
-static void check_record(struct worker *w, const struct place *at,
-                         const char *record, size_t len)
+/* Rejects a record too long to keep, which the rejects file will not get
+ * since it may never have been held whole. */
+static void reject_long(struct worker *w, const struct place *at)
 {
+    REJECT(at, "record longer than %zu bytes", w->cfg->max_record);
+    at->block->rejections[at->block->rejection_count - 1].unkept = true;
+}
+
+static void check_record(struct worker *w, const struct place *at,
+                         const char *record, size_t len, bool nul_possible)
+{
+    if (at->len > w->cfg->max_record) {
+        reject_long(w, at);
+        return;
+    }
+    /* Keys are joined and printed as C strings nowhere, but a NUL inside a
+     * newline-ended record is almost always a corrupt or binary input. */
+    if (nul_possible && memchr(record, '\0', len)) {
+        REJECT(at, "NUL byte in record");
+        return;
+    }
     struct record_parts parts;
     enum record_status status = splitter_split(w->splitter, record, len,
                                                &parts);
@@ -269,7 +287,8 @@ static inline const char *take_plain_record(struct worker *w, const char *p,
     size_t digits;
     uint64_t v = read_digits(&q, &digits);
     if (*q != terminator || digits == 0 || digits > NUMBER_MAX_DIGITS
-        || (int64_t)v < low || (int64_t)v > high)
+        || (int64_t)v < low || (int64_t)v > high
+        || (size_t)(q - p) > w->cfg->max_record)
         return NULL;
 
     if (w->table) {
@@ -295,11 +314,22 @@ void worker_process(struct worker *w, struct block *b)
     const char terminator = w->cfg->terminator;
     const char *p = b->data, *end = b->data + b->len;
     struct place at = { .block = b, .record = 0 };
-    bool plain = !w->cfg->format.field_mode && !w->matcher;
     int64_t low, high;
     plain_range(&w->cfg->rules, &low, &high);
 
     block_clear_results(b);
+    if (b->oversized) {
+        at.start = at.len = 0;
+        reject_long(w, &at);
+        b->records = 1;
+        return;
+    }
+    /* One pass over the block finds whether any record can hold a NUL;
+     * the fast path, which does not look for one, is kept for blocks
+     * without. */
+    bool nul_possible = terminator != '\0'
+                     && memchr(b->data, '\0', b->len) != NULL;
+    bool plain = !w->cfg->format.field_mode && !w->matcher && !nul_possible;
     b->data[b->len] = terminator;
     while (p < end) {
         const char *next;
@@ -315,7 +345,7 @@ void worker_process(struct worker *w, struct block *b)
         /* A CR ending a line belongs to the line ending, not the value. */
         if (terminator == '\n' && len > 0 && p[len - 1] == '\r')
             len--;
-        check_record(w, &at, p, len);
+        check_record(w, &at, p, len, nul_possible);
         at.record++;
         p = stop ? stop + 1 : end;
     }

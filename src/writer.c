@@ -3,8 +3,10 @@
 
 #include "writer.h"
 #include "diag.h"
+#include "signals.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,14 +29,37 @@ struct writer *writer_new(int fd, size_t bufsize)
     return w;
 }
 
-/* Writes all LEN bytes or records why not. */
+/* Waits until FD can take more output or a termination signal arrives. */
+static void wait_writable(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+    while (!signals_caught() && poll(&p, 1, 100) == 0)
+        continue;
+}
+
+/* Writes all LEN bytes or records why not.  Interrupted and would-block
+ * writes are retried, unless a termination signal has arrived: then the
+ * write gives up with EINTR, so a stalled reader cannot hold us. */
 static bool write_fully(struct writer *w, const char *data, size_t len)
 {
+    if (len > 0 && w->fd < 0) {
+        w->error = EBADF;           /* standard output was closed */
+        return false;
+    }
     while (len > 0) {
+        if (signals_caught()) {
+            w->error = EINTR;
+            return false;
+        }
         ssize_t n = write(w->fd, data, len);
         if (n < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR && !signals_caught())
                 continue;
+            if ((errno == EAGAIN || errno == EWOULDBLOCK)
+                && !signals_caught()) {
+                wait_writable(w->fd);
+                continue;
+            }
             w->error = errno;
             return false;
         }
@@ -100,7 +125,7 @@ unsigned long long writer_written(const struct writer *w)
 int writer_close(struct writer *w)
 {
     writer_flush(w);
-    if (close(w->fd) != 0 && !w->error)
+    if (w->fd >= 0 && close(w->fd) != 0 && !w->error)
         w->error = errno;
     int error = w->error;
     writer_free(w);

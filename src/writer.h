@@ -10,7 +10,8 @@
 struct writer;
 
 /* A writer onto FD with a buffer of BUFSIZE bytes.  The writer does not
- * own FD unless writer_close is called. */
+ * own FD unless writer_close is called.  FD -1 stands for a closed
+ * descriptor: writing anything to it fails with EBADF. */
 struct writer *writer_new(int fd, size_t bufsize);
 
 /* Appends LEN bytes; returns false once any write has failed. */

@@ -191,7 +191,8 @@ setup() {
 		printf 'k:999999999999999999\n%.0s' $(seq 341)
 	} >in.txt
 	run_fanout in.txt
-	assert_result 2 "" "fanout: sum overflow for key 'k'"
+	assert_result 2 "" "$(text "fanout: sum overflow for key 'k'" \
+		"fanout: 343 records read, 343 accepted, 0 rejected; 0 bytes of output written")"
 }
 
 @test "a negative total of 2^128 units or more is a sum overflow" {
@@ -200,7 +201,8 @@ setup() {
 		printf 'k:-999999999999999999\n%.0s' $(seq 341)
 	} >in.txt
 	run_fanout in.txt
-	assert_result 2 "" "fanout: sum overflow for key 'k'"
+	assert_result 2 "" "$(text "fanout: sum overflow for key 'k'" \
+		"fanout: 342 records read, 342 accepted, 0 rejected; 0 bytes of output written")"
 }
 
 @test "positive and negative totals are limited separately, even when they cancel" {
@@ -209,7 +211,8 @@ setup() {
 		printf 'k:999999999999999999\nk:-999999999999999999\n%.0s' $(seq 341)
 	} >in.txt
 	run_fanout in.txt
-	assert_result 2 "" "fanout: sum overflow for key 'k'"
+	assert_result 2 "" "$(text "fanout: sum overflow for key 'k'" \
+		"fanout: 683 records read, 683 accepted, 0 rejected; 0 bytes of output written")"
 }
 
 @test "large positive and negative totals below the limit cancel exactly" {

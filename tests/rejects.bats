@@ -129,7 +129,7 @@ setup() {
 	run_fanout --max-errors=0 in.txt
 	assert_result 2 "" "$(text "fanout: in.txt:3: missing delimiter ':'" \
 		"fanout: more than 0 rejected records; stopping" \
-		"fanout: 3 records read, 2 accepted, 1 rejected")"
+		"fanout: 3 records read, 2 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "--max-errors=0 with nothing rejected finishes normally" {
@@ -153,7 +153,7 @@ setup() {
 		"fanout: in.txt:4: missing delimiter ':'" \
 		"fanout: in.txt:6: missing delimiter ':'" \
 		"fanout: more than 2 rejected records; stopping" \
-		"fanout: 6 records read, 3 accepted, 3 rejected")"
+		"fanout: 6 records read, 3 accepted, 3 rejected; 0 bytes of output written")"
 }
 
 @test "--max-errors counts rejections across files" {
@@ -163,7 +163,7 @@ setup() {
 	assert_result 2 "" "$(text "fanout: one.txt:2: missing delimiter ':'" \
 		"fanout: two.txt:1: missing delimiter ':'" \
 		"fanout: more than 1 rejected records; stopping" \
-		"fanout: 3 records read, 1 accepted, 2 rejected")"
+		"fanout: 3 records read, 1 accepted, 2 rejected; 0 bytes of output written")"
 }
 
 @test "--max-errors: the rejects file holds the rejections up to the stopping point" {
@@ -173,7 +173,7 @@ setup() {
 	expect_file out ''
 	expect_file rej.txt 'x\ny\n'
 	expect_file err '%s\n' "fanout: in.txt:2: missing delimiter ':'" "fanout: in.txt:4: missing delimiter ':'" \
-		"fanout: more than 1 rejected records; stopping" "fanout: 4 records read, 2 accepted, 2 rejected"
+		"fanout: more than 1 rejected records; stopping" "fanout: 4 records read, 2 accepted, 2 rejected; 0 bytes of output written"
 }
 
 @test "--max-errors in ordered mode writes exactly the accepted records before the stopping point" {
@@ -183,21 +183,21 @@ setup() {
 	expect_file out 'ok1:1\nok2:2\nok3:3\n'
 	expect_file err '%s\n' "fanout: in.txt:2: missing delimiter ':'" "fanout: in.txt:4: missing delimiter ':'" \
 		"fanout: in.txt:6: missing delimiter ':'" "fanout: more than 2 rejected records; stopping" \
-		"fanout: 6 records read, 3 accepted, 3 rejected"
+		"fanout: 6 records read, 3 accepted, 3 rejected; 18 bytes of output written"
 }
 
 @test "--max-errors with --quiet keeps the stopping message and the summary" {
 	printf 'x\ny\na:1\n' >in.txt
 	run_fanout --quiet --max-errors=1 in.txt
 	assert_result 2 "" "$(text "fanout: more than 1 rejected records; stopping" \
-		"fanout: 2 records read, 0 accepted, 2 rejected")"
+		"fanout: 2 records read, 0 accepted, 2 rejected; 0 bytes of output written")"
 }
 
 @test "--max-errors stops at the same record in a large input (checked with awk)" {
 	"$GAWK" 'BEGIN { srand(5); for (i = 1; i <= 20000; i++) if (rand() < 0.01) print "bad" i; else printf "k%d:%d\n", i % 3, i % 100 }' >in.txt
 	"$GAWK" '/^bad/ { printf "fanout: in.txt:%d: missing delimiter '"':'"'\n", NR; if (++r > 50) {
 			print "fanout: more than 50 rejected records; stopping"
-			printf "fanout: %d records read, %d accepted, %d rejected\n", NR, NR - r, r; exit } }' in.txt >expected.err
+			printf "fanout: %d records read, %d accepted, %d rejected; 0 bytes of output written\n", NR, NR - r, r; exit } }' in.txt >expected.err
 	run_to_files --max-errors=50 --batch=1K --jobs=3 in.txt
 	[[ "$status" == 2 ]]
 	expect_file out ''
