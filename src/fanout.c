@@ -150,6 +150,12 @@ int main(int argc, char **argv)
     case OPTIONS_RUN:
         break;
     case OPTIONS_DONE:
+        if (stdout_closed) {
+            /* --help or --version went to the stand-in for a closed
+             * standard output. */
+            diag_error("write error: %s", strerror(EBADF));
+            return EXIT_TROUBLE;
+        }
         return EXIT_ALL_ACCEPTED;
     case OPTIONS_FAILED:
         return EXIT_TROUBLE;
