@@ -71,7 +71,7 @@ static void grow_slots(struct table *t)
 }
 
 struct accum *table_insert(struct table *t, const char *key, size_t len,
-                           uint64_t hash, size_t slot)
+                           uint64_t head, uint64_t hash, size_t slot)
 {
     if (t->count == UINT32_MAX - 1)
         diag_out_of_memory();
@@ -84,6 +84,7 @@ struct accum *table_insert(struct table *t, const char *key, size_t len,
     e->key = keep_key(t, key, len);
     e->key_len = len;
     e->hash = hash;
+    e->head = head;
     memset(&e->accum, 0, sizeof e->accum);
     t->slots[slot] = (uint32_t)++t->count;
     /* Keep the load under one half so probes stay short. */
@@ -96,8 +97,8 @@ void table_merge(struct table *into, const struct table *from)
 {
     for (size_t i = 0; i < from->count; i++) {
         const struct table_entry *e = &from->entries[i];
-        struct accum *a = table_find_or_add(into, e->key, e->key_len,
-                                            e->hash);
+        struct accum *a = table_find_or_add_hashed(into, e->key, e->key_len,
+                                                   e->head, e->hash);
         accum_merge(a, &e->accum);
     }
 }

@@ -15,6 +15,7 @@ struct worker {
     struct splitter *splitter;
     struct key_matcher *matcher;    /* NULL without --key-match */
     struct table *table;            /* NULL unless aggregating */
+    bool extrema;                   /* min or max is wanted */
     char *shown_key;                /* composite key with TABs, for the
                                        pattern and messages */
     size_t shown_key_cap;
@@ -38,6 +39,8 @@ struct worker *worker_new(const struct config *cfg)
     }
     if (cfg->mode == OUTPUT_AGGREGATE)
         w->table = table_new();
+    for (size_t i = 0; i < cfg->op_count; i++)
+        w->extrema |= cfg->ops[i] == OP_MIN || cfg->ops[i] == OP_MAX;
     return w;
 }
 
@@ -186,9 +189,8 @@ static void check_record(struct worker *w, const struct place *at,
         }
     }
     if (w->table) {
-        struct accum *a = table_find_or_add(
-            w->table, parts.key, parts.key_len,
-            table_hash(parts.key, parts.key_len));
+        struct accum *a = table_find_or_add(w->table, parts.key,
+                                            parts.key_len);
         if (w->cfg->needs_value)
             accum_add(a, value);
         else
@@ -219,6 +221,19 @@ static inline const char *find_either(const char *p, char a, char b)
     while (*p != a && *p != b)
         p++;
     return p;
+#endif
+}
+
+/* table_key_head of the key of LEN bytes at P, which the block's slack
+ * lets us read eight bytes at a time. */
+static inline uint64_t load_head(const char *p, size_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t head;
+    memcpy(&head, p, 8);
+    return len >= 8 ? head : head & ((1ULL << (8 * len)) - 1);
+#else
+    return table_key_head(p, len);
 #endif
 }
 
@@ -293,9 +308,9 @@ static inline const char *take_plain_record(struct worker *w, const char *p,
 
     if (w->table) {
         size_t key_len = (size_t)(d - p);
-        struct accum *a = table_find_or_add(w->table, p, key_len,
-                                            table_hash(p, key_len));
-        accum_add_integer(a, (int64_t)v);
+        struct accum *a = table_find_or_add_head(w->table, p, key_len,
+                                                 load_head(p, key_len));
+        accum_add_integer(a, (int64_t)v, w->extrema);
     }
     return q + 1;
 }
