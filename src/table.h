@@ -11,11 +11,19 @@
 
 #include "aggregate.h"
 
+/* A slot names an entry and keeps part of its hash, so that a probe that
+ * does not match seldom has to look at the entry at all. */
+struct table_slot {
+    uint32_t tag;           /* high half of the entry's hash */
+    uint32_t index;         /* entry index + 1; 0 is empty */
+};
+
 struct table_entry {
     const char *key;        /* owned by the table */
     size_t key_len;
     uint64_t hash;
     uint64_t head;          /* table_key_head of key */
+    uint64_t head2;         /* the same for bytes 8 to 15 */
     struct accum accum;
 };
 
@@ -24,7 +32,7 @@ struct table_entry {
 struct table {
     struct table_entry *entries;    /* in order of first insertion */
     size_t count, entries_cap;
-    uint32_t *slots;                /* entry index + 1; 0 is empty */
+    struct table_slot *slots;       /* open addressing, linear probing */
     size_t slot_mask;               /* slot count - 1, a power of two - 1 */
     struct key_chunk *chunks;       /* key bytes, newest chunk first */
 };
@@ -73,33 +81,41 @@ static inline uint64_t table_hash(const char *key, size_t len, uint64_t head)
 
 /* Adds KEY at the empty SLOT its probe ended on; for the lookups. */
 struct accum *table_insert(struct table *t, const char *key, size_t len,
-                           uint64_t head, uint64_t hash, size_t slot);
+                           uint64_t head, uint64_t head2, uint64_t hash,
+                           size_t slot);
 
-/* The accumulator for KEY (LEN bytes, with head HEAD and hash HASH),
- * made empty if new.  The pointer is valid until the next call on T. */
+/* The accumulator for KEY (LEN bytes, with heads HEAD and HEAD2 and hash
+ * HASH), made empty if new.  The pointer is valid until the next call on
+ * T.  Keys of up to sixteen bytes are compared without reading them. */
 static inline struct accum *table_find_or_add_hashed(struct table *t,
                                                      const char *key,
                                                      size_t len,
                                                      uint64_t head,
+                                                     uint64_t head2,
                                                      uint64_t hash)
 {
     size_t s = hash & t->slot_mask;
-    for (uint32_t i; (i = t->slots[s]) != 0; s = (s + 1) & t->slot_mask) {
+    uint32_t tag = (uint32_t)(hash >> 32);
+    for (uint32_t i; (i = t->slots[s].index) != 0;
+         s = (s + 1) & t->slot_mask) {
+        if (t->slots[s].tag != tag)
+            continue;
         struct table_entry *e = &t->entries[i - 1];
-        if (e->hash == hash && e->head == head && e->key_len == len
-            && (len <= 8 || memcmp(e->key + 8, key + 8, len - 8) == 0))
+        if (e->head == head && e->key_len == len && e->head2 == head2
+            && (len <= 16 || memcmp(e->key + 16, key + 16, len - 16) == 0))
             return &e->accum;
     }
-    return table_insert(t, key, len, head, hash, s);
+    return table_insert(t, key, len, head, head2, hash, s);
 }
 
-/* The same, for a key whose head the caller already has. */
+/* The same, for a key whose heads the caller already has. */
 static inline struct accum *table_find_or_add_head(struct table *t,
                                                    const char *key,
                                                    size_t len,
-                                                   uint64_t head)
+                                                   uint64_t head,
+                                                   uint64_t head2)
 {
-    return table_find_or_add_hashed(t, key, len, head,
+    return table_find_or_add_hashed(t, key, len, head, head2,
                                     table_hash(key, len, head));
 }
 
@@ -107,7 +123,9 @@ static inline struct accum *table_find_or_add_head(struct table *t,
 static inline struct accum *table_find_or_add(struct table *t,
                                               const char *key, size_t len)
 {
-    return table_find_or_add_head(t, key, len, table_key_head(key, len));
+    uint64_t head2 = len > 8 ? table_key_head(key + 8, len - 8) : 0;
+    return table_find_or_add_head(t, key, len, table_key_head(key, len),
+                                  head2);
 }
 
 /* Folds every entry of FROM into INTO. */
