@@ -52,29 +52,35 @@ void block_reject(struct block *b, uint64_t record, size_t start,
                                  b->rejection_cap * sizeof *b->rejections);
     }
 
-    va_list args;
-    va_start(args, format);
-    int need = vsnprintf(NULL, 0, format, args);
-    va_end(args);
-    if (need < 0)
-        need = 0;
-    if (b->reasons_cap - b->reasons_len < (size_t)need + 1) {
-        size_t cap = b->reasons_cap ? b->reasons_cap : 1024;
-        while (cap - b->reasons_len < (size_t)need + 1)
-            cap *= 2;
-        b->reasons = xrealloc(b->reasons, cap);
-        b->reasons_cap = cap;
+    /* Format straight into the arena; only a reason longer than the room
+     * left needs a second try. */
+    enum { USUAL_REASON = 256 };
+    size_t need = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        size_t want = b->reasons_len + (attempt ? need + 1 : USUAL_REASON);
+        if (b->reasons_cap < want) {
+            size_t cap = b->reasons_cap ? b->reasons_cap : 1024;
+            while (cap < want)
+                cap *= 2;
+            b->reasons = xrealloc(b->reasons, cap);
+            b->reasons_cap = cap;
+        }
+        size_t room = b->reasons_cap - b->reasons_len;
+        va_list args;
+        va_start(args, format);
+        int n = vsnprintf(b->reasons + b->reasons_len, room, format, args);
+        va_end(args);
+        need = n < 0 ? 0 : (size_t)n;
+        if (need < room)
+            break;
     }
-    va_start(args, format);
-    vsnprintf(b->reasons + b->reasons_len, (size_t)need + 1, format, args);
-    va_end(args);
 
     struct rejection *r = &b->rejections[b->rejection_count++];
     r->record = record;
     r->start = start;
     r->len = len;
     r->reason = b->reasons_len;
-    r->reason_len = (size_t)need;
+    r->reason_len = need;
     r->unkept = false;
-    b->reasons_len += (size_t)need;
+    b->reasons_len += need;
 }

@@ -4,6 +4,7 @@
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,9 +124,31 @@ size_t diag_excerpt(char *out, const char *text, size_t len)
     return (size_t)(p - out);
 }
 
+#ifdef FANOUT_FAULT_INJECTION
+/* Test builds only: FANOUT_FAIL_ALLOC=N makes the Nth allocation through
+ * these functions fail, counted over all threads, so that a test can walk
+ * N over every allocation of a run. */
+#include <stdatomic.h>
+
+static atomic_ulong allocations;
+
+bool diag_inject_failure(const char *variable, atomic_ulong *counter)
+{
+    const char *setting = getenv(variable);
+    if (!setting || !*setting)
+        return false;
+    unsigned long n = strtoul(setting, NULL, 10);
+    return atomic_fetch_add(counter, 1) + 1 == n;
+}
+
+#define ALLOCATION_FAILS() diag_inject_failure("FANOUT_FAIL_ALLOC", &allocations)
+#else
+#define ALLOCATION_FAILS() false
+#endif
+
 void *xmalloc(size_t size)
 {
-    void *p = malloc(size ? size : 1);
+    void *p = ALLOCATION_FAILS() ? NULL : malloc(size ? size : 1);
     if (!p)
         diag_out_of_memory();
     return p;
@@ -133,7 +156,7 @@ void *xmalloc(size_t size)
 
 void *xrealloc(void *ptr, size_t size)
 {
-    void *p = realloc(ptr, size ? size : 1);
+    void *p = ALLOCATION_FAILS() ? NULL : realloc(ptr, size ? size : 1);
     if (!p)
         diag_out_of_memory();
     return p;
@@ -141,7 +164,8 @@ void *xrealloc(void *ptr, size_t size)
 
 void *xcalloc(size_t count, size_t size)
 {
-    void *p = calloc(count ? count : 1, size ? size : 1);
+    void *p = ALLOCATION_FAILS() ? NULL
+                                 : calloc(count ? count : 1, size ? size : 1);
     if (!p)
         diag_out_of_memory();
     return p;

@@ -37,6 +37,15 @@ enum { DIAG_EXCERPT_SIZE = DIAG_EXCERPT_MAX * 4 + 4 };
  * Returns the length written, without the NUL. */
 size_t diag_excerpt(char *out, const char *text, size_t len);
 
+#ifdef FANOUT_FAULT_INJECTION
+#include <stdatomic.h>
+#include <stdbool.h>
+/* Whether the operation counted by COUNTER should fail now: true on the
+ * Nth call when the environment variable VARIABLE is N.  Test builds
+ * only (configure --enable-fault-injection). */
+bool diag_inject_failure(const char *variable, atomic_ulong *counter);
+#endif
+
 /* malloc and realloc that never return NULL. */
 void *xmalloc(size_t size);
 void *xrealloc(void *ptr, size_t size);

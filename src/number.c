@@ -78,10 +78,17 @@ static size_t put_digits(char *out, u128 v, size_t min)
 {
     char tmp[48];
     size_t n = 0;
-    do {
+    /* 128-bit division is a library call; most values fit in 64 bits,
+     * where dividing by ten is a multiplication. */
+    while (v > UINT64_MAX) {
         tmp[n++] = (char)('0' + (int)(v % 10));
         v /= 10;
-    } while (v > 0 || n < min);
+    }
+    uint64_t small = (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(small % 10));
+        small /= 10;
+    } while (small > 0 || n < min);
     for (size_t i = 0; i < n; i++)
         out[i] = tmp[n - 1 - i];
     return n;

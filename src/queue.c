@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pthread.h>
 #include <signal.h>
@@ -233,11 +234,20 @@ struct thread *thread_start(void *(*run)(void *), void *arg)
      * main thread, whose blocking calls they must interrupt. */
     sigset_t old;
     signals_block_here(&old);
+#ifdef FANOUT_FAULT_INJECTION
+    static atomic_ulong threads;
+    int err = diag_inject_failure("FANOUT_FAIL_THREAD", &threads)
+            ? EAGAIN : pthread_create(&t->id, NULL, run, arg);
+#else
     int err = pthread_create(&t->id, NULL, run, arg);
+#endif
     signals_restore(&old);
     if (err) {
+        /* Threads already started may be running: end without unwinding
+         * anything they use.  Nothing has been printed to standard
+         * output yet. */
         diag_error("cannot create thread: %s", strerror(err));
-        exit(2);
+        _exit(2);
     }
     return t;
 }

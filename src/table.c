@@ -58,12 +58,14 @@ static const char *keep_key(struct table *t, const char *key, size_t len)
 static void grow_slots(struct table *t)
 {
     size_t mask = t->slot_mask * 2 + 1;
-    uint32_t *slots = xcalloc(mask + 1, sizeof *slots);
+    struct table_slot *slots = xcalloc(mask + 1, sizeof *slots);
     for (size_t i = 0; i < t->count; i++) {
-        size_t s = t->entries[i].hash & mask;
-        while (slots[s])
+        uint64_t hash = t->entries[i].hash;
+        size_t s = hash & mask;
+        while (slots[s].index)
             s = (s + 1) & mask;
-        slots[s] = (uint32_t)(i + 1);
+        slots[s].tag = (uint32_t)(hash >> 32);
+        slots[s].index = (uint32_t)(i + 1);
     }
     free(t->slots);
     t->slots = slots;
@@ -71,7 +73,8 @@ static void grow_slots(struct table *t)
 }
 
 struct accum *table_insert(struct table *t, const char *key, size_t len,
-                           uint64_t hash, size_t slot)
+                           uint64_t head, uint64_t head2, uint64_t hash,
+                           size_t slot)
 {
     if (t->count == UINT32_MAX - 1)
         diag_out_of_memory();
@@ -84,8 +87,11 @@ struct accum *table_insert(struct table *t, const char *key, size_t len,
     e->key = keep_key(t, key, len);
     e->key_len = len;
     e->hash = hash;
+    e->head = head;
+    e->head2 = head2;
     memset(&e->accum, 0, sizeof e->accum);
-    t->slots[slot] = (uint32_t)++t->count;
+    t->slots[slot].tag = (uint32_t)(hash >> 32);
+    t->slots[slot].index = (uint32_t)++t->count;
     /* Keep the load under one half so probes stay short. */
     if (t->count * 2 > t->slot_mask)
         grow_slots(t);
@@ -94,10 +100,14 @@ struct accum *table_insert(struct table *t, const char *key, size_t len,
 
 void table_merge(struct table *into, const struct table *from)
 {
+    enum { AHEAD = 8 };     /* lookups in flight: see flush_pending */
     for (size_t i = 0; i < from->count; i++) {
+        if (i + AHEAD < from->count)
+            __builtin_prefetch(&into->slots[from->entries[i + AHEAD].hash
+                                            & into->slot_mask]);
         const struct table_entry *e = &from->entries[i];
-        struct accum *a = table_find_or_add(into, e->key, e->key_len,
-                                            e->hash);
+        struct accum *a = table_find_or_add_hashed(into, e->key, e->key_len,
+                                                   e->head, e->head2, e->hash);
         accum_merge(a, &e->accum);
     }
 }
@@ -107,23 +117,47 @@ size_t table_size(const struct table *t)
     return t->count;
 }
 
-static int compare_entries(const void *a, const void *b)
+/* An entry with its first eight key bytes as a big-endian number, so that
+ * comparing numbers orders keys as memcmp would: most comparisons end
+ * there, without touching the keys. */
+struct sort_item {
+    uint64_t prefix;
+    const struct table_entry *entry;
+};
+
+static int compare_items(const void *a, const void *b)
 {
-    const struct table_entry *x = *(const struct table_entry *const *)a;
-    const struct table_entry *y = *(const struct table_entry *const *)b;
-    size_t common = x->key_len < y->key_len ? x->key_len : y->key_len;
-    int c = memcmp(x->key, y->key, common);
+    const struct sort_item *x = a, *y = b;
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix ? -1 : 1;
+    const struct table_entry *p = x->entry, *q = y->entry;
+    size_t common = p->key_len < q->key_len ? p->key_len : q->key_len;
+    int c = common > 8 ? memcmp(p->key + 8, q->key + 8, common - 8) : 0;
     if (c)
         return c;
-    return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+    return (p->key_len > q->key_len) - (p->key_len < q->key_len);
+}
+
+static uint64_t big_endian_prefix(const struct table_entry *e)
+{
+    uint64_t prefix = 0;
+    for (size_t i = 0; i < 8; i++)
+        prefix = prefix << 8 | (i < e->key_len ? (unsigned char)e->key[i] : 0);
+    return prefix;
 }
 
 const struct table_entry **table_sorted(const struct table *t)
 {
-    const struct table_entry **order = xmalloc((t->count ? t->count : 1)
-                                               * sizeof *order);
+    size_t n = t->count ? t->count : 1;
+    struct sort_item *items = xmalloc(n * sizeof *items);
+    for (size_t i = 0; i < t->count; i++) {
+        items[i].prefix = big_endian_prefix(&t->entries[i]);
+        items[i].entry = &t->entries[i];
+    }
+    qsort(items, t->count, sizeof *items, compare_items);
+    const struct table_entry **order = xmalloc(n * sizeof *order);
     for (size_t i = 0; i < t->count; i++)
-        order[i] = &t->entries[i];
-    qsort(order, t->count, sizeof *order, compare_entries);
+        order[i] = items[i].entry;
+    free(items);
     return order;
 }

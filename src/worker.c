@@ -15,6 +15,7 @@ struct worker {
     struct splitter *splitter;
     struct key_matcher *matcher;    /* NULL without --key-match */
     struct table *table;            /* NULL unless aggregating */
+    bool extrema;                   /* min or max is wanted */
     char *shown_key;                /* composite key with TABs, for the
                                        pattern and messages */
     size_t shown_key_cap;
@@ -38,6 +39,8 @@ struct worker *worker_new(const struct config *cfg)
     }
     if (cfg->mode == OUTPUT_AGGREGATE)
         w->table = table_new();
+    for (size_t i = 0; i < cfg->op_count; i++)
+        w->extrema |= cfg->ops[i] == OP_MIN || cfg->ops[i] == OP_MAX;
     return w;
 }
 
@@ -186,9 +189,8 @@ static void check_record(struct worker *w, const struct place *at,
         }
     }
     if (w->table) {
-        struct accum *a = table_find_or_add(
-            w->table, parts.key, parts.key_len,
-            table_hash(parts.key, parts.key_len));
+        struct accum *a = table_find_or_add(w->table, parts.key,
+                                            parts.key_len);
         if (w->cfg->needs_value)
             accum_add(a, value);
         else
@@ -219,6 +221,19 @@ static inline const char *find_either(const char *p, char a, char b)
     while (*p != a && *p != b)
         p++;
     return p;
+#endif
+}
+
+/* table_key_head of the key of LEN bytes at P, which the block's slack
+ * lets us read eight bytes at a time. */
+static inline uint64_t load_head(const char *p, size_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t head;
+    memcpy(&head, p, 8);
+    return len >= 8 ? head : head & ((1ULL << (8 * len)) - 1);
+#else
+    return table_key_head(p, len);
 #endif
 }
 
@@ -274,8 +289,52 @@ static inline uint64_t read_digits(const char **p, size_t *count)
  * splitting and no general number parsing.  Returns where the next record
  * starts, or NULL to leave the record at P to the general path, which also
  * produces any rejection.  The block ends with a sentinel terminator. */
+/* Accepted plain records whose table update is deferred, so that the
+ * memory they will touch can be fetched for several at once: with many
+ * keys the table does not fit in cache, and a lookup is mostly waiting. */
+struct pending {
+    const char *key;
+    size_t len;
+    uint64_t head, head2, hash;
+    int64_t value;
+};
+enum { PENDING_MAX = 16, BATCH_FROM_SLOTS = 1 << 16 };
+
+struct pending_batch {
+    struct pending items[PENDING_MAX];
+    size_t count;
+};
+
+/* Applies the deferred updates: first asks for each one's entry, then
+ * updates them in turn. */
+static void flush_pending(struct worker *w, struct pending_batch *batch)
+{
+    struct table *t = w->table;
+    for (size_t i = 0; i < batch->count; i++) {
+        const struct table_slot *s =
+            &t->slots[batch->items[i].hash & t->slot_mask];
+        if (s->index)
+            __builtin_prefetch(&t->entries[s->index - 1]);
+    }
+    for (size_t i = 0; i < batch->count; i++) {
+        const struct pending *r = &batch->items[i];
+        struct accum *a = table_find_or_add_hashed(t, r->key, r->len,
+                                                   r->head, r->head2,
+                                                   r->hash);
+        accum_add_integer(a, r->value, w->extrema);
+    }
+    batch->count = 0;
+}
+
+/* The commonest record, KEY<delimiter>DIGITS, handled in one pass with no
+ * splitting and no general number parsing; its table update is done at
+ * once, or joins BATCH if there is one.
+ * Returns where the next record starts, or NULL to leave the record at P
+ * to the general path, which also produces any rejection.  The block ends
+ * with a sentinel terminator. */
 static inline const char *take_plain_record(struct worker *w, const char *p,
-                                            int64_t low, int64_t high)
+                                            int64_t low, int64_t high,
+                                            struct pending_batch *batch)
 {
     const char delimiter = w->cfg->format.delimiter;
     const char terminator = w->cfg->terminator;
@@ -291,11 +350,24 @@ static inline const char *take_plain_record(struct worker *w, const char *p,
         || (size_t)(q - p) > w->cfg->max_record)
         return NULL;
 
-    if (w->table) {
-        size_t key_len = (size_t)(d - p);
-        struct accum *a = table_find_or_add(w->table, p, key_len,
-                                            table_hash(p, key_len));
-        accum_add_integer(a, (int64_t)v);
+    struct table *t = w->table;
+    if (t && !batch) {
+        size_t len = (size_t)(d - p);
+        uint64_t head2 = len > 8 ? load_head(p + 8, len - 8) : 0;
+        struct accum *a = table_find_or_add_head(t, p, len,
+                                                 load_head(p, len), head2);
+        accum_add_integer(a, (int64_t)v, w->extrema);
+    } else if (t) {
+        struct pending *r = &batch->items[batch->count];
+        r->key = p;
+        r->len = (size_t)(d - p);
+        r->head = load_head(p, r->len);
+        r->head2 = r->len > 8 ? load_head(p + 8, r->len - 8) : 0;
+        r->hash = table_hash(p, r->len, r->head);
+        r->value = (int64_t)v;
+        __builtin_prefetch(&t->slots[r->hash & t->slot_mask]);
+        if (++batch->count == PENDING_MAX)
+            flush_pending(w, batch);
     }
     return q + 1;
 }
@@ -331,9 +403,14 @@ void worker_process(struct worker *w, struct block *b)
                      && memchr(b->data, '\0', b->len) != NULL;
     bool plain = !w->cfg->format.field_mode && !w->matcher && !nul_possible;
     b->data[b->len] = terminator;
+    struct pending_batch batch = { .count = 0 };
+    /* Deferring pays only once the table has outgrown the caches. */
+    struct pending_batch *deferred =
+        w->table && w->table->slot_mask >= BATCH_FROM_SLOTS ? &batch : NULL;
     while (p < end) {
         const char *next;
-        if (plain && (next = take_plain_record(w, p, low, high)) != NULL) {
+        if (plain && (next = take_plain_record(w, p, low, high, deferred))
+                         != NULL) {
             p = next;
             at.record++;
             continue;
@@ -349,5 +426,7 @@ void worker_process(struct worker *w, struct block *b)
         at.record++;
         p = stop ? stop + 1 : end;
     }
+    if (batch.count > 0)
+        flush_pending(w, &batch);
     b->records = at.record;
 }
