@@ -40,16 +40,21 @@ static bool print_table(const struct config *cfg, const struct table *table,
     return true;
 }
 
-/* --merge: reads partial aggregates and prints their combination. */
+/* --merge: reads partial aggregates and prints their combination, or
+ * with --partial passes them on combined. */
 static int run_merge(struct config *cfg, bool stdout_closed)
 {
-    struct table *table;
-    if (!partial_merge(cfg, &table))
+    struct partial_input *in = partial_merge(cfg);
+    if (!in)
         return EXIT_TROUBLE;
     struct writer *out = writer_new(stdout_closed ? -1 : STDOUT_FILENO,
                                     OUTPUT_BUFFER);
-    bool ok = print_table(cfg, table, out);
-    table_free(table);
+    bool ok = output_check_overflow(partial_table(in));
+    if (ok && cfg->partial)
+        partial_write_combined(in, out);
+    else if (ok)
+        output_results(cfg, partial_table(in), out);
+    partial_input_free(in);
     writer_flush(out);
     int error = writer_error(out);
     writer_free(out);

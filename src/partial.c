@@ -62,61 +62,74 @@ static size_t key_field_count(const struct config *cfg)
     return cfg->format.field_mode ? cfg->format.key_field_count : 1;
 }
 
+/* Writes one key line; EXTREMA says whether min and max are known. */
+static void put_key_line(struct writer *out, const struct table_entry *e,
+                         bool extrema)
+{
+    char number[NUMBER_TEXT_SIZE];
+    char text[64];
+    const struct accum *a = &e->accum;
+    put_escaped_key(out, e->key, e->key_len);
+    snprintf(text, sizeof text, "\t%llu\t%d\t",
+             (unsigned long long)a->count, a->scale);
+    writer_puts(out, text);
+    writer_put(out, number, number_format(number, a->positive, false, 0));
+    writer_putc(out, '\t');
+    writer_put(out, number, number_format(number, a->negative, false, 0));
+    if (extrema) {
+        writer_putc(out, '\t');
+        writer_put(out, number, number_format_signed(number, a->min, 0));
+        writer_putc(out, '\t');
+        writer_put(out, number, number_format_signed(number, a->max, 0));
+    } else {
+        writer_puts(out, "\t-\t-");
+    }
+    snprintf(text, sizeof text, "\t%llu\n",
+             (unsigned long long)(a->parts ? a->parts : 1));
+    writer_puts(out, text);
+}
+
+static void put_key_lines(struct writer *out, const struct table *table,
+                          bool extrema)
+{
+    const struct table_entry **sorted = table_sorted(table);
+    size_t n = table_size(table);
+    for (size_t i = 0; i < n; i++)
+        put_key_line(out, sorted[i], extrema);
+    free(sorted);
+}
+
 void partial_write(const struct config *cfg, const struct table *table,
                    struct writer *out)
 {
-    char number[NUMBER_TEXT_SIZE];
     char line[64];
-    bool extrema = wants_extrema(cfg);
-    const struct table_entry **sorted = table_sorted(table);
-    size_t n = table_size(table);
-
     snprintf(line, sizeof line, "%s\t%d\t", HEADER, PARTIAL_VERSION);
     writer_puts(out, line);
     put_ops(out, cfg);
     snprintf(line, sizeof line, "\t%zu\n", key_field_count(cfg));
     writer_puts(out, line);
-
-    for (size_t i = 0; i < n; i++) {
-        const struct accum *a = &sorted[i]->accum;
-        put_escaped_key(out, sorted[i]->key, sorted[i]->key_len);
-        snprintf(line, sizeof line, "\t%llu\t%d\t",
-                 (unsigned long long)a->count, a->scale);
-        writer_puts(out, line);
-        writer_put(out, number, number_format(number, a->positive, false, 0));
-        writer_putc(out, '\t');
-        writer_put(out, number, number_format(number, a->negative, false, 0));
-        if (extrema) {
-            writer_putc(out, '\t');
-            writer_put(out, number, number_format_signed(number, a->min, 0));
-            writer_putc(out, '\t');
-            writer_put(out, number, number_format_signed(number, a->max, 0));
-            writer_putc(out, '\n');
-        } else {
-            writer_puts(out, "\t-\t-\n");
-        }
-    }
-    snprintf(line, sizeof line, "%s\t%zu\n", TRAILER, n);
+    put_key_lines(out, table, wants_extrema(cfg));
+    snprintf(line, sizeof line, "%s\t%zu\n", TRAILER, table_size(table));
     writer_puts(out, line);
-    free(sorted);
 }
 
 /* What the merge has learnt so far, over all inputs. */
-struct merge {
+struct partial_input {
     struct config *cfg;
     struct table *table;
     const char *name;           /* input being read */
     unsigned long long line;    /* its current line number */
     char *header;               /* first header after the version, as read */
     size_t headers, trailers;
+    unsigned long long *trailer_counts;  /* N of every trailer read */
     unsigned long long promised;  /* key lines the trailers account for */
-    unsigned long long keys;      /* key lines read */
+    unsigned long long keys;      /* first-hand key lines read (LINES) */
     bool saw_extrema, saw_no_extrema;
     char *key;                  /* unescaped key */
     size_t key_cap;
 };
 
-static bool bad_line(struct merge *m, const char *what)
+static bool bad_line(struct partial_input *m, const char *what)
 {
     diag_error("%s:%llu: %s", m->name, m->line, what);
     return false;
@@ -163,7 +176,7 @@ static bool parse_i128(const char *s, i128 *out)
     return true;
 }
 
-static bool parse_header(struct merge *m, char *rest)
+static bool parse_header(struct partial_input *m, char *rest)
 {
     char *fields[4];
     size_t n = split_tabs(rest, fields, 4);
@@ -212,18 +225,20 @@ static bool parse_header(struct merge *m, char *rest)
     return true;
 }
 
-static bool parse_trailer(struct merge *m, char *rest)
+static bool parse_trailer(struct partial_input *m, char *rest)
 {
     u128 count;
     if (!parse_u128(rest, &count) || count > UINT64_MAX)
         return bad_line(m, "malformed partial trailer");
-    m->trailers++;
+    m->trailer_counts = xrealloc(m->trailer_counts, (m->trailers + 1)
+                                 * sizeof *m->trailer_counts);
+    m->trailer_counts[m->trailers++] = (unsigned long long)count;
     m->promised += (unsigned long long)count;
     return true;
 }
 
 /* Undoes put_escaped_key into m->key; returns the length, or -1. */
-static long unescape_key(struct merge *m, const char *text)
+static long unescape_key(struct partial_input *m, const char *text)
 {
     size_t len = strlen(text);
     if (len + 1 > m->key_cap) {
@@ -254,11 +269,11 @@ static long unescape_key(struct merge *m, const char *text)
     return (long)(out - m->key);
 }
 
-static bool parse_key_line(struct merge *m, char *line)
+static bool parse_key_line(struct partial_input *m, char *line)
 {
-    char *f[8];
-    if (split_tabs(line, f, 8) != 7)
-        return bad_line(m, "malformed partial line: expected 7 fields");
+    char *f[9];
+    if (split_tabs(line, f, 9) != 8)
+        return bad_line(m, "malformed partial line: expected 8 fields");
 
     long key_len = unescape_key(m, f[0]);
     if (key_len <= 0)
@@ -283,14 +298,19 @@ static bool parse_key_line(struct merge *m, char *line)
         return bad_line(m, "malformed partial line: bad minimum or maximum");
     }
 
+    u128 lines;
+    if (!parse_u128(f[7], &lines) || lines == 0 || lines > UINT64_MAX)
+        return bad_line(m, "malformed partial line: bad line count");
+    a.parts = (uint64_t)lines;
+
     struct accum *into = table_find_or_add(m->table, m->key,
                                            (size_t)key_len);
     accum_merge(into, &a);
-    m->keys++;
+    m->keys += (unsigned long long)lines;
     return true;
 }
 
-static bool merge_line(struct merge *m, char *line)
+static bool merge_line(struct partial_input *m, char *line)
 {
     if (strncmp(line, HEADER, sizeof HEADER - 1) == 0
         && line[sizeof HEADER - 1] == '\t')
@@ -304,7 +324,7 @@ static bool merge_line(struct merge *m, char *line)
 }
 
 /* Reads one opened input to its end. */
-static bool merge_input(struct merge *m, int fd)
+static bool merge_input(struct partial_input *m, int fd)
 {
     FILE *in = fdopen(fd, "r");
     if (!in) {
@@ -349,8 +369,20 @@ static bool merge_input(struct merge *m, int fd)
 }
 
 /* Checks, once everything is read, that the partials were complete. */
-static bool check_complete(const struct merge *m)
+static bool check_complete(const struct partial_input *m)
 {
+    bool want = false;
+    for (size_t i = 0; i < m->cfg->op_count; i++)
+        want |= m->cfg->ops[i] == OP_MIN || m->cfg->ops[i] == OP_MAX;
+    if (m->saw_extrema && m->saw_no_extrema) {
+        diag_error("malformed partial input: minimum and maximum do not "
+                   "match the operations");
+        return false;
+    }
+    /* A combiner may be handed a part of the lines; the final merge
+     * checks the whole. */
+    if (m->cfg->partial)
+        return true;
     if (m->headers == 0) {
         diag_error("no partial aggregates in the input");
         return false;
@@ -365,9 +397,6 @@ static bool check_complete(const struct merge *m)
                    "lines, but %llu were read", m->promised, m->keys);
         return false;
     }
-    bool want = false;
-    for (size_t i = 0; i < m->cfg->op_count; i++)
-        want |= m->cfg->ops[i] == OP_MIN || m->cfg->ops[i] == OP_MAX;
     if ((want && m->saw_no_extrema) || (!want && m->saw_extrema)) {
         diag_error("malformed partial input: minimum and maximum do not "
                    "match the operations");
@@ -376,7 +405,7 @@ static bool check_complete(const struct merge *m)
     return true;
 }
 
-bool partial_merge(struct config *cfg, struct table **table)
+struct partial_input *partial_merge(struct config *cfg)
 {
     int *fds = xmalloc(cfg->input_count * sizeof *fds);
     bool ok = true;
@@ -385,24 +414,57 @@ bool partial_merge(struct config *cfg, struct table **table)
         ok = ok && fds[i] >= 0;
     }
 
-    struct merge m = { .cfg = cfg, .table = table_new() };
+    struct partial_input *m = xcalloc(1, sizeof *m);
+    m->cfg = cfg;
+    m->table = table_new();
     for (size_t i = 0; i < cfg->input_count; i++) {
         if (ok) {
-            m.name = cfg->inputs[i];
-            ok = merge_input(&m, fds[i]);
+            m->name = cfg->inputs[i];
+            ok = merge_input(m, fds[i]);
         } else if (fds[i] > STDIN_FILENO) {
             close(fds[i]);
         }
     }
-    ok = ok && check_complete(&m);
-    cfg->format.field_mode = cfg->format.key_field_count > 1;
     free(fds);
-    free(m.header);
-    free(m.key);
+    ok = ok && check_complete(m);
+    cfg->format.field_mode = cfg->format.key_field_count > 1;
     if (!ok) {
-        table_free(m.table);
-        return false;
+        partial_input_free(m);
+        return NULL;
     }
-    *table = m.table;
-    return true;
+    return m;
+}
+
+const struct table *partial_table(const struct partial_input *in)
+{
+    return in->table;
+}
+
+void partial_write_combined(const struct partial_input *in,
+                            struct writer *out)
+{
+    char line[64];
+    for (size_t i = 0; i < in->headers; i++) {
+        snprintf(line, sizeof line, "%s\t%d\t", HEADER, PARTIAL_VERSION);
+        writer_puts(out, line);
+        writer_puts(out, in->header);
+        writer_putc(out, '\n');
+    }
+    put_key_lines(out, in->table, in->saw_extrema);
+    for (size_t i = 0; i < in->trailers; i++) {
+        snprintf(line, sizeof line, "%s\t%llu\n", TRAILER,
+                 in->trailer_counts[i]);
+        writer_puts(out, line);
+    }
+}
+
+void partial_input_free(struct partial_input *in)
+{
+    if (!in)
+        return;
+    table_free(in->table);
+    free(in->header);
+    free(in->key);
+    free(in->trailer_counts);
+    free(in);
 }
