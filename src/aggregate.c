@@ -96,6 +96,7 @@ void accum_merge(struct accum *into, const struct accum *from)
             into->max = other.max;
     }
     into->count += other.count;
+    into->parts += other.parts;
 }
 
 bool aggregate_print(struct writer *out, const struct accum *a,

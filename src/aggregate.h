@@ -36,6 +36,7 @@ struct accum {
     u128 negative;       /* sum of magnitudes of negative mantissas */
     i128 min, max;       /* at scale; meaningful once count > 0 */
     uint64_t count;      /* values added */
+    uint64_t parts;      /* --merge: partial key lines folded in */
     int scale;           /* finest scale among the values added */
     bool overflow;       /* a total reached 2^128 */
 };

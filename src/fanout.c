@@ -5,6 +5,8 @@
 
 #include "diag.h"
 #include "options.h"
+#include "output.h"
+#include "partial.h"
 #include "pipeline.h"
 #include "reader.h"
 #include "signals.h"
@@ -24,50 +26,47 @@ enum { EXIT_ALL_ACCEPTED = 0, EXIT_SOME_REJECTED = 1, EXIT_TROUBLE = 2 };
 
 enum { OUTPUT_BUFFER = 1 << 16, REPORT_BUFFER = 1 << 14 };
 
-/* Writes KEY as output columns: the fields of a composite key are
- * separated by TAB. */
-static void print_key(struct writer *out, const char *key, size_t len)
+/* Prints the aggregates: final results, or partials with --partial.
+ * Returns false, printing nothing, if a sum overflowed. */
+static bool print_table(const struct config *cfg, const struct table *table,
+                        struct writer *out)
 {
-    const char *end = key + len;
-    for (;;) {
-        const char *join = memchr(key, RECORD_KEY_JOIN, (size_t)(end - key));
-        if (!join) {
-            writer_put(out, key, (size_t)(end - key));
-            return;
-        }
-        writer_put(out, key, (size_t)(join - key));
-        writer_putc(out, '\t');
-        key = join + 1;
-    }
+    if (!output_check_overflow(table))
+        return false;
+    if (cfg->partial)
+        partial_write(cfg, table, out);
+    else
+        output_results(cfg, table, out);
+    return true;
 }
 
-/* Writes one line per key, in key order.  Nothing is written if a total
- * overflowed: a partial answer would look like a whole one. */
-static bool print_aggregates(const struct config *cfg,
-                             const struct table *table, struct writer *out)
+/* --merge: reads partial aggregates and prints their combination, or
+ * with --partial passes them on combined. */
+static int run_merge(struct config *cfg, bool stdout_closed)
 {
-    const struct table_entry **sorted = table_sorted(table);
-    size_t n = table_size(table);
-    bool ok = true;
-
-    for (size_t i = 0; i < n; i++)
-        if (sorted[i]->accum.overflow) {
-            char key[DIAG_EXCERPT_SIZE];
-            diag_excerpt(key, sorted[i]->key, sorted[i]->key_len);
-            diag_error("sum overflow for key '%s'", key);
-            ok = false;
-        }
-    for (size_t i = 0; ok && i < n; i++) {
-        bool composite = cfg->format.key_field_count > 1;
-        if (composite)
-            print_key(out, sorted[i]->key, sorted[i]->key_len);
-        else
-            writer_put(out, sorted[i]->key, sorted[i]->key_len);
-        aggregate_print(out, &sorted[i]->accum, cfg->ops, cfg->op_count);
-        writer_putc(out, '\n');
+    struct partial_input *in = partial_merge(cfg);
+    if (!in)
+        return EXIT_TROUBLE;
+    struct writer *out = writer_new(stdout_closed ? -1 : STDOUT_FILENO,
+                                    OUTPUT_BUFFER);
+    bool ok = output_check_overflow(partial_table(in));
+    if (ok && cfg->partial)
+        partial_write_combined(in, out);
+    else if (ok)
+        output_results(cfg, partial_table(in), out);
+    partial_input_free(in);
+    writer_flush(out);
+    int error = writer_error(out);
+    writer_free(out);
+    if (signals_caught())
+        signals_die_by(signals_caught());
+    if (error == EPIPE)
+        signals_die_by(SIGPIPE);
+    if (error) {
+        diag_error("write error: %s", strerror(error));
+        return EXIT_TROUBLE;
     }
-    free(sorted);
-    return ok;
+    return ok ? EXIT_ALL_ACCEPTED : EXIT_TROUBLE;
 }
 
 static struct writer *open_rejects(const char *path)
@@ -164,6 +163,8 @@ int main(int argc, char **argv)
         return EXIT_TROUBLE;
     }
     signals_install();
+    if (cfg.merge)
+        return run_merge(&cfg, stdout_closed);
 
     struct reader *reader = reader_open(cfg.inputs, cfg.input_count,
                                         cfg.batch, cfg.terminator,
@@ -227,9 +228,8 @@ int main(int argc, char **argv)
         }
     }
     if (outcome.table) {
-        if (!trouble && writer_error(out) == 0
-            && !print_aggregates(&cfg, outcome.table, out))
-            trouble = true;
+        if (!trouble && writer_error(out) == 0)
+            trouble = !print_table(&cfg, outcome.table, out);
         table_free(outcome.table);
     }
     writer_flush(out);

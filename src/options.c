@@ -24,6 +24,9 @@ enum {
     OPT_BELOW,
     OPT_QUEUE_DEPTH,
     OPT_MAX_RECORD,
+    OPT_PARTIAL,
+    OPT_MERGE,
+    OPT_END
 };
 
 static const struct option long_options[] = {
@@ -44,6 +47,8 @@ static const struct option long_options[] = {
     { "aggregate",       required_argument, NULL, 'a' },
     { "ordered",         no_argument,       NULL, 'o' },
     { "unordered",       no_argument,       NULL, 'u' },
+    { "partial",         no_argument,       NULL, OPT_PARTIAL },
+    { "merge",           no_argument,       NULL, OPT_MERGE },
     { "jobs",            required_argument, NULL, 'j' },
     { "queue-depth",     required_argument, NULL, OPT_QUEUE_DEPTH },
     { "batch",           required_argument, NULL, 'b' },
@@ -91,6 +96,10 @@ static const char usage_text_3[] =
     "  -o, --ordered            no aggregation: write accepted records in input\n"
     "                           order\n"
     "  -u, --unordered          like --ordered, in the order blocks finish\n"
+    "      --partial            print partial aggregates for --merge\n"
+    "      --merge              read partial aggregates from the FILEs and print\n"
+    "                           the final result (or, with --partial, one\n"
+    "                           partial: a combiner)\n"
     "\n"
     "Concurrency:\n"
     "  -j, --jobs=N             worker threads (default: online processors)\n"
@@ -277,6 +286,10 @@ static bool settle(struct config *cfg, bool ordered, bool unordered,
     }
     cfg->mode = ordered ? OUTPUT_ORDERED
               : unordered ? OUTPUT_UNORDERED : OUTPUT_AGGREGATE;
+    if (cfg->partial && cfg->mode != OUTPUT_AGGREGATE) {
+        diag_usage_error("--partial cannot be used with --ordered or --unordered");
+        return false;
+    }
     if (aggregate_given && cfg->mode != OUTPUT_AGGREGATE) {
         diag_usage_error("--aggregate cannot be used with --ordered or --unordered");
         return false;
@@ -319,6 +332,25 @@ static bool settle(struct config *cfg, bool ordered, bool unordered,
     return true;
 }
 
+/* --merge reads partial aggregates, whose records are already parsed,
+ * checked and aggregated: the options for those steps make no sense with
+ * it.  SEEN tells which options were given. */
+static bool check_merge(const struct config *cfg, const bool *seen)
+{
+    (void)cfg;
+    for (const struct option *o = long_options; o->name; o++) {
+        int v = o->val;
+        bool allowed = v == OPT_MERGE || v == OPT_PARTIAL || v == 'j'
+                    || v == OPT_QUEUE_DEPTH || v == 'b' || v == 'h'
+                    || v == 'V' || v == 'q';
+        if (!allowed && seen[v]) {
+            diag_usage_error("--%s cannot be used with --merge", o->name);
+            return false;
+        }
+    }
+    return true;
+}
+
 static unsigned default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -349,9 +381,12 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
      * look like every other message, whatever path ran us. */
     argv[0] = (char *)program_name;
 
+    bool seen[OPT_END] = { false };
     while ((c = getopt_long(argc, argv, short_options, long_options,
                             NULL)) != -1) {
         bool ok = true;
+        if (c >= 0 && c < OPT_END)
+            seen[c] = true;
         switch (c) {
         case 'd':
             ok = parse_byte("delimiter", optarg, &cfg->format.delimiter);
@@ -411,6 +446,12 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         case 'u':
             unordered = true;
             break;
+        case OPT_PARTIAL:
+            cfg->partial = true;
+            break;
+        case OPT_MERGE:
+            cfg->merge = true;
+            break;
         case 'j':
             ok = parse_count("jobs", optarg, 1, MAX_JOBS, &n);
             cfg->jobs = (unsigned)n;
@@ -438,6 +479,8 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             return OPTIONS_FAILED;
     }
 
+    if (cfg->merge && !check_merge(cfg, seen))
+        return OPTIONS_FAILED;
     if (!settle(cfg, ordered, unordered, aggregate_given, delimiter_given,
                 value_given, separator_given))
         return OPTIONS_FAILED;

@@ -39,6 +39,8 @@ struct config {
 
     /* Output. */
     enum output_mode mode;
+    bool partial;                   /* print partial aggregates */
+    bool merge;                     /* inputs are partial aggregates */
     enum aggregate_op ops[OPTIONS_MAX_OPS];
     size_t op_count;
 

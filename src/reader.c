@@ -28,8 +28,7 @@ struct reader {
     int error;              /* errno of a read failure */
 };
 
-/* Opens NAME for reading; returns -1 after reporting why not. */
-static int open_input(const char *name)
+int reader_open_input(const char *name)
 {
     if (strcmp(name, "-") == 0)
         return STDIN_FILENO;
@@ -58,7 +57,7 @@ struct reader *reader_open(char *const *names, size_t n, size_t batch,
     r->terminator = terminator;
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
-        r->fds[i] = open_input(names[i]);
+        r->fds[i] = reader_open_input(names[i]);
         ok = ok && r->fds[i] >= 0;
     }
     if (!ok) {

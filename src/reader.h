@@ -15,6 +15,10 @@ struct reader;
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
                            char terminator, size_t max_record);
 
+/* Opens the input NAME ("-" is standard input) for reading; returns the
+ * descriptor, or -1 after reporting why it cannot be read. */
+int reader_open_input(const char *name);
+
 /* Closes what is still open and frees R. */
 void reader_close(struct reader *r);
 
