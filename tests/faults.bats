@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# Resource failures: every allocation and every thread start of a small run
+# is made to fail in turn (a build with fault injection, src/fanout-faults),
+# and each time fanout must stop with status 2 and its one message, never
+# crash, hang or print totals.
+
+load test_helper
+
+setup() {
+	common_setup
+	FAULTY=${FANOUT_FAULTS:-$BATS_TEST_DIRNAME/../src/fanout-faults}
+	printf 'b:2\nbad\na:1.5\nb:-7\nc:x\na:3\n' >in.txt
+}
+
+# walk_allocations EXPECTED_STATUS EXPECTED_STDOUT ARGS...: fails the 1st,
+# 2nd, ... allocation of `fanout ARGS` until a run needs fewer allocations
+# than that; every failed run must end with "memory exhausted", with status
+# 2 and nothing on stdout, and the first complete run must give the
+# expected result.  Sets WALKED to the number of allocations failed.
+walk_allocations() {
+	local want_status=$1 want_out=$2 n
+	shift 2
+	for ((n = 1; n < 2000; n++)); do
+		status=0
+		timeout 20 env FANOUT_FAIL_ALLOC=$n "$FAULTY" "$@" <in.txt >out 2>err || status=$?
+		if [[ "$status" != 2 ]]; then
+			break
+		fi
+		# Reports of records already checked may come first.
+		if [[ "$(tail -n 1 err)" != "fanout: memory exhausted" || -s out ]] \
+			|| grep -v -e '^fanout: -:[0-9]*: ' -e '^fanout: memory exhausted$' err >/dev/null; then
+			echo "allocation $n: stdout $(od -c out | head -3), stderr: $(cat err)" >&2
+			return 1
+		fi
+	done
+	WALKED=$((n - 1))
+	[[ "$status" == "$want_status" ]] || { echo "complete run: status $status" >&2; return 1; }
+	[[ "$(cat out)" == "$want_out" ]] || { echo "complete run: stdout $(cat out)" >&2; return 1; }
+}
+
+@test "every allocation of an aggregate run can fail: status 2, 'memory exhausted', no totals" {
+	walk_allocations 1 "$(text $'a\t4.5' $'b\t-5')" --jobs=1 -a sum -
+	((WALKED > 10))
+}
+
+@test "every allocation of a two-worker ordered run with a rejects file can fail cleanly" {
+	walk_allocations 1 "$(text b:2 a:1.5 b:-7 a:3)" --jobs=2 --batch=4 --ordered --rejects=rej.txt -
+	((WALKED > 10))
+	expect_file rej.txt 'bad\nc:x\n'
+}
+
+@test "every allocation of a field-mode run with a key pattern can fail cleanly" {
+	printf 'x 1 p\ny 2 q\nx 3 p\n' >in.txt
+	walk_allocations 0 "$(text $'x\tp\t4' $'y\tq\t2')" --jobs=2 --key=1,3 --value=2 --key-match='^[xy]' -
+	((WALKED > 10))
+}
+
+@test "a thread that cannot be started stops the run: status 2, 'cannot create thread', no output" {
+	local n
+	# --jobs=2 starts three threads: the producer and two workers.
+	for n in 1 2 3; do
+		run_exact env FANOUT_FAIL_THREAD=$n "$FAULTY" --jobs=2 in.txt
+		assert_result 2 "" "fanout: cannot create thread: Resource temporarily unavailable"
+	done
+	run_exact env FANOUT_FAIL_THREAD=4 "$FAULTY" --jobs=2 in.txt
+	assert_status 1
+	assert_stdout "$(text $'a\t4.5' $'b\t-5')"
+}
