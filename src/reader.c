@@ -105,7 +105,8 @@ static bool cut_at_last_record(struct reader *r, struct block *b)
         r->carry_cap = r->carry_len;
         r->carry = xrealloc(r->carry, r->carry_cap);
     }
-    memcpy(r->carry, b->data + keep, r->carry_len);
+    if (r->carry_len > 0)   /* carry may still be NULL */
+        memcpy(r->carry, b->data + keep, r->carry_len);
     b->len = keep;
     return true;
 }
@@ -121,7 +122,8 @@ static void start_block(struct reader *r, struct block *b)
         b->cap = 0;
     }
     block_reserve(b, want);
-    memcpy(b->data, r->carry, r->carry_len);
+    if (r->carry_len > 0)   /* carry may still be NULL */
+        memcpy(b->data, r->carry, r->carry_len);
     b->len = r->carry_len;
     r->carry_len = 0;
     b->input = r->current;
