@@ -36,10 +36,11 @@
  * Stopping early.  When the collector must stop (--max-errors, a failed
  * write, or a termination signal, which only the main thread receives and
  * notices within a tenth of a second) it raises the stop flag and closes the
- * pool, so the producer and workers wind down, but it does not wait for
- * them: the producer may be blocked in a read that never returns.  Nothing
- * that stops early prints totals, so the threads and their memory are left
- * to the end of the process. */
+ * pool, so the producer and workers wind down, but it waits at most a
+ * second for the producer, which may be blocked in a read that never
+ * returns.  Nothing that stops early prints totals, so if the producer
+ * does not end, the threads and their memory are left to the end of the
+ * process. */
 #include "config.h"
 
 #include "pipeline.h"
@@ -56,6 +57,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* How long a run that stopped early waits for the producer to notice. */
+enum { PRODUCER_GRACE_MS = 1000 };
 
 struct pipeline {
     const struct config *cfg;
@@ -194,9 +198,17 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     if (!finished) {
         /* The producer may be blocked reading a terminal or a pipe that
          * will never end, and nothing that stopped early is printed from
-         * the tables: leave the threads and what they use to the end of
-         * the process rather than wait for them. */
-        outcome->abandoned = true;
+         * the tables: unless it ends at once, leave the threads and what
+         * they use to the end of the process rather than wait for them.
+         * After a signal the process is about to die anyway. */
+        if (signals_caught()
+            || !thread_join_within(producer, PRODUCER_GRACE_MS)) {
+            outcome->abandoned = true;
+            return true;
+        }
+        for (size_t i = 0; i < jobs; i++)
+            thread_join(workers[i].thread);
+        pipeline_free(p, workers, jobs, blocks, block_count);
         return true;
     }
 

@@ -252,6 +252,25 @@ struct thread *thread_start(void *(*run)(void *), void *arg)
     return t;
 }
 
+bool thread_join_within(struct thread *t, long milliseconds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += milliseconds / 1000;
+    until.tv_nsec += (milliseconds % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    int err = pthread_timedjoin_np(t->id, NULL, &until);
+    if (err == ETIMEDOUT)
+        return false;
+    if (err)
+        sync_failed("pthread_timedjoin_np", err, __LINE__);
+    free(t);
+    return true;
+}
+
 void thread_join(struct thread *t)
 {
     CHECK(pthread_join(t->id, NULL));

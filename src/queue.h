@@ -56,4 +56,7 @@ struct thread;
 struct thread *thread_start(void *(*run)(void *), void *arg);
 void thread_join(struct thread *t);
 
+/* Joins T if it ends within MILLISECONDS; false, leaving T alone, if not. */
+bool thread_join_within(struct thread *t, long milliseconds);
+
 #endif
