@@ -130,6 +130,20 @@ static void start_block(struct reader *r, struct block *b)
     b->oversized = false;
 }
 
+/* read(2), except that a test build (FANOUT_FAIL_READ=N) fails the Nth
+ * call with EIO, to exercise read errors in the middle of an input. */
+static ssize_t read_input(int fd, void *buf, size_t len)
+{
+#ifdef FANOUT_FAULT_INJECTION
+    static atomic_ulong reads;
+    if (diag_inject_failure("FANOUT_FAIL_READ", &reads)) {
+        errno = EIO;
+        return -1;
+    }
+#endif
+    return read(fd, buf, len);
+}
+
 /* B holds the start of a record longer than max_record and no terminator:
  * turns B into the marker of that record and reads past the rest of it,
  * using B's buffer as scratch, so that memory stays bounded however long
@@ -138,7 +152,7 @@ static bool skip_long_record(struct reader *r, struct block *b, int fd)
 {
     b->oversized = true;
     for (;;) {
-        ssize_t got = read(fd, b->data, b->cap);
+        ssize_t got = read_input(fd, b->data, b->cap);
         if (got < 0) {
             if (errno == EINTR)
                 continue;
@@ -156,7 +170,8 @@ static bool skip_long_record(struct reader *r, struct block *b, int fd)
                 r->carry_cap = rest;
                 r->carry = xrealloc(r->carry, r->carry_cap);
             }
-            memcpy(r->carry, end + 1, rest);
+            if (rest > 0)           /* carry may still be NULL */
+                memcpy(r->carry, end + 1, rest);
             r->carry_len = rest;
             break;
         }
@@ -187,7 +202,7 @@ bool reader_fill(struct reader *r, struct block *b)
                 block_reserve(b, grow <= r->max_record ? grow
                                                        : r->max_record + 1);
             }
-            ssize_t got = read(fd, b->data + b->len, b->cap - b->len);
+            ssize_t got = read_input(fd, b->data + b->len, b->cap - b->len);
             if (got < 0) {
                 if (errno == EINTR)
                     continue;

@@ -20,7 +20,9 @@ fi
 if [[ -z "${GAWK:-}" ]]; then
 	GAWK=$(command -v gawk || echo awk)
 fi
-export FANOUT GAWK
+# The same program built to fail on request (see tests/faults.bats).
+FANOUT_FAULTS=${FANOUT_FAULTS:-$BATS_TEST_DIRNAME/../src/fanout-faults}
+export FANOUT FANOUT_FAULTS GAWK
 export LC_ALL=C
 
 EXAMPLES_DIR="$BATS_TEST_DIRNAME/../examples"
