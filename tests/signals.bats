@@ -84,7 +84,8 @@ start_bg() {
 		[[ $(readlink "/proc/$(<fanout.pid)/exe") == "$1"* ]]; do sleep 0.02; done' _ "$exe" ||
 		fail "fanout did not start"
 	fanout_pid=$(<fanout.pid)
-	sleep 0.3
+	# Time to get going, even in a slow sanitizer build.
+	sleep 1
 }
 
 # stop_with SIG: send SIG to fanout and wait (at most 10 s) until it has
@@ -174,7 +175,7 @@ stopped_while_busy() {
 	[[ "$status" == "$2" ]] || fail "exit status: expected $2, got $status"
 	expect_stopped "$1"
 	[[ "$summary_bytes" == 0 ]]
-	((summary_read > 0)) || fail "no records read in 0.3 s of busy input"
+	((summary_read > 0)) || fail "no records read in 1 s of busy input"
 	[[ "$(sed -n 2p err)" == "fanout: $summary_read records read, $summary_read accepted, 0 rejected; 0 bytes of output written" ]]
 	expect_file out ''
 	wait_bg
@@ -205,7 +206,7 @@ stopped_while_writing() {
 	expect_stopped "$1"
 	local size
 	size=$(stat -c %s recv)
-	((size > 0)) || fail "nothing reached the consumer in 0.3 s"
+	((size > 0)) || fail "nothing reached the consumer in 1 s"
 	[[ "$summary_bytes" == "$size" ]] || fail "summary says $summary_bytes bytes written, the consumer got $size"
 	expect_prefix_of_yes recv
 }
