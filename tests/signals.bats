@@ -170,7 +170,7 @@ stopped_while_reading() {
 # stopped_while_busy NAME STATUS: `yes k:1 | fanout` (never ends), then
 # signal NAME: no totals on stdout, 0 bytes written, some records read.
 stopped_while_busy() {
-	start_bg "yes k:1 | ./launch-fanout --jobs=2 >out"
+	start_bg "yes k:1 | ./launch-fanout --jobs=2 --batch=16K >out"
 	stop_with "$1"
 	[[ "$status" == "$2" ]] || fail "exit status: expected $2, got $status"
 	expect_stopped "$1"
@@ -199,7 +199,7 @@ stopped_while_busy() {
 # then signal NAME: recv is a prefix of the full output and the summary
 # counts exactly the bytes cat received.
 stopped_while_writing() {
-	start_bg "yes k:1 | ./launch-fanout --ordered --jobs=2 | cat >recv"
+	start_bg "yes k:1 | ./launch-fanout --ordered --jobs=2 --batch=16K | cat >recv"
 	stop_with "$1"
 	wait_bg
 	[[ "$status" == "$2" ]] || fail "exit status: expected $2, got $status"
@@ -230,7 +230,7 @@ stopped_while_writing() {
 # reader drain the pipe, which must hold a prefix of the full output of
 # exactly the size the summary gives.
 stopped_while_blocked() {
-	start_bg "yes k:1 | ./launch-fanout --ordered --jobs=2 | ./stalled-reader"
+	start_bg "yes k:1 | ./launch-fanout --ordered --jobs=2 --batch=16K | ./stalled-reader"
 	stop_with "$1"
 	: >go
 	wait_bg
