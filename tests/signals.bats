@@ -15,9 +15,10 @@ load test_helper
 setup() {
 	common_setup
 	# Background jobs of a non-interactive shell start with SIGINT ignored,
-	# which fanout would (rightly) keep ignoring, so the launcher restores
-	# the default for the signals listed in $DEFAULT_SIGNALS (SIGINT unless
-	# the test says otherwise).
+	# and the tests themselves may run under nohup (SIGHUP ignored), both
+	# of which fanout would (rightly) keep ignoring, so the launcher
+	# restores the default for the signals listed in $DEFAULT_SIGNALS
+	# (SIGINT, SIGTERM and SIGHUP unless the test says otherwise).
 	cat >launch-fanout <<-'EOF'
 		#!/bin/bash
 		# launch-fanout ARGS: run fanout ARGS with standard error in err;
@@ -48,7 +49,7 @@ setup() {
 		exec cat >recv
 	EOF
 	chmod +x launch-fanout hold stalled-reader
-	export DEFAULT_SIGNALS=INT
+	export DEFAULT_SIGNALS=INT,TERM,HUP
 }
 
 teardown() {
