@@ -97,16 +97,6 @@ static int compare_at(i128 m, int s, struct number limit)
 }
 
 /* Checks B, which worker_process filled from the SIZE bytes at DATA. */
-/* Whether CFG asks for min or max, the only case in which workers keep
- * them. */
-static bool wants_extrema(const struct config *cfg)
-{
-    for (size_t i = 0; i < cfg->op_count; i++)
-        if (cfg->ops[i] == OP_MIN || cfg->ops[i] == OP_MAX)
-            return true;
-    return false;
-}
-
 static void check_block(const struct config *cfg, const struct block *b,
                         const uint8_t *data, size_t size)
 {
@@ -180,7 +170,8 @@ static void check_table(const struct config *cfg, const struct block *b,
         FUZZ_CHECK(a->count > 0, "a key in the table was counted");
         FUZZ_CHECK(!a->overflow, "small inputs do not overflow");
         counted += a->count;
-        if (!cfg->needs_value || !wants_extrema(cfg))
+        if (!cfg->needs_value
+            || !aggregate_wants_extrema(cfg->ops, cfg->op_count))
             continue;
         FUZZ_CHECK(a->min <= a->max, "min <= max");
         FUZZ_CHECK(a->scale >= 0 && a->scale <= NUMBER_MAX_SCALE,
@@ -232,7 +223,8 @@ static void check_twins(const struct config *cfg,
                    && a->count == c->count && a->scale == c->scale
                    && a->overflow == c->overflow,
                    "twins have the same totals");
-        FUZZ_CHECK(!wants_extrema(cfg) || (a->min == c->min && a->max == c->max),
+        FUZZ_CHECK(!aggregate_wants_extrema(cfg->ops, cfg->op_count)
+                   || (a->min == c->min && a->max == c->max),
                    "twins have the same min and max");
     }
     free(sx);

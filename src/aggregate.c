@@ -24,6 +24,14 @@ const struct aggregate_def *aggregate_def_of(enum aggregate_op op)
     return NULL;
 }
 
+bool aggregate_wants_extrema(const enum aggregate_op *ops, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ops[i] == OP_MIN || ops[i] == OP_MAX)
+            return true;
+    return false;
+}
+
 const struct aggregate_def *aggregate_find(const char *name, size_t len)
 {
     for (size_t i = 0; i < aggregate_def_count; i++)

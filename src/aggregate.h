@@ -25,6 +25,10 @@ extern const size_t aggregate_def_count;
 /* The definition of OP. */
 const struct aggregate_def *aggregate_def_of(enum aggregate_op op);
 
+/* Whether the N operations OPS include min or max, the only case in which
+ * extremes are kept. */
+bool aggregate_wants_extrema(const enum aggregate_op *ops, size_t n);
+
 /* The definition named by the LEN bytes at NAME, or NULL. */
 const struct aggregate_def *aggregate_find(const char *name, size_t len);
 

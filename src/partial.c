@@ -49,14 +49,6 @@ static void put_escaped_key(struct writer *out, const char *key, size_t len)
     }
 }
 
-static bool wants_extrema(const struct config *cfg)
-{
-    for (size_t i = 0; i < cfg->op_count; i++)
-        if (cfg->ops[i] == OP_MIN || cfg->ops[i] == OP_MAX)
-            return true;
-    return false;
-}
-
 static size_t key_field_count(const struct config *cfg)
 {
     return cfg->format.field_mode ? cfg->format.key_field_count : 1;
@@ -108,7 +100,8 @@ void partial_write(const struct config *cfg, const struct table *table,
     put_ops(out, cfg);
     snprintf(line, sizeof line, "\t%zu\n", key_field_count(cfg));
     writer_puts(out, line);
-    put_key_lines(out, table, wants_extrema(cfg));
+    put_key_lines(out, table,
+                  aggregate_wants_extrema(cfg->ops, cfg->op_count));
     snprintf(line, sizeof line, "%s\t%zu\n", TRAILER, table_size(table));
     writer_puts(out, line);
 }
@@ -371,9 +364,7 @@ static bool merge_input(struct partial_input *m, int fd)
 /* Checks, once everything is read, that the partials were complete. */
 static bool check_complete(const struct partial_input *m)
 {
-    bool want = false;
-    for (size_t i = 0; i < m->cfg->op_count; i++)
-        want |= m->cfg->ops[i] == OP_MIN || m->cfg->ops[i] == OP_MAX;
+    bool want = aggregate_wants_extrema(m->cfg->ops, m->cfg->op_count);
     if (m->saw_extrema && m->saw_no_extrema) {
         diag_error("malformed partial input: minimum and maximum do not "
                    "match the operations");

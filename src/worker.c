@@ -39,8 +39,7 @@ struct worker *worker_new(const struct config *cfg)
     }
     if (cfg->mode == OUTPUT_AGGREGATE)
         w->table = table_new();
-    for (size_t i = 0; i < cfg->op_count; i++)
-        w->extrema |= cfg->ops[i] == OP_MIN || cfg->ops[i] == OP_MAX;
+    w->extrema = aggregate_wants_extrema(cfg->ops, cfg->op_count);
     return w;
 }
 
