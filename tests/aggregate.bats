@@ -196,3 +196,28 @@ setup() {
 	expect_same_file expected.txt out
 	expect_file err ''
 }
+
+@test "keys alike in their first 8 or 16 bytes, and high bytes, sort bytewise (checked with sort)" {
+	# Prefixes of 0 to 20 bytes from one string, then a short random tail
+	# over a few letters, a control byte and a high byte: many keys share
+	# their first eight or sixteen bytes and differ in length only.
+	"$GAWK" 'BEGIN {
+		srand(11); base = "abcdefghijklmnopqrst"
+		split("a b z \001 \377", tail, " ")
+		for (i = 0; i < 20000; i++) {
+			k = substr(base, 1, int(rand() * 21))
+			n = int(rand() * 4)
+			for (j = 0; j < n; j++)
+				k = k tail[1 + int(rand() * 5)]
+			if (k == "") k = "x"
+			printf "%s:%d\n", k, int(rand() * 100)
+		}
+	}' >in.txt
+	# Sorted on the key column alone: a control byte sorts before TAB.
+	"$GAWK" -F: '{ s[$1] += $2 } END { for (k in s) printf "%s\t%d\n", k, s[k] }' in.txt | sort -t "$(printf '\t')" -k1,1 >expected.txt
+	[[ $(wc -l <expected.txt) -gt 1000 ]]
+	run_to_files in.txt
+	[[ "$status" == 0 ]]
+	expect_same_file expected.txt out
+	expect_file err ''
+}
