@@ -4,11 +4,10 @@
 #include "collector.h"
 #include "block.h"
 #include "diag.h"
+#include "number.h"
 #include "options.h"
 #include "writer.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,13 +77,17 @@ static void report(struct collector *c, const struct block *b,
                    const struct rejection *r)
 {
     if (!c->cfg->quiet) {
-        char head[64];
-        uint64_t line = c->lines_before + r->record + 1;
+        /* One line per rejection, which can be most of a bad input:
+         * no printf. */
+        char line[NUMBER_TEXT_SIZE];
+        size_t line_len = number_format(line, c->lines_before + r->record + 1,
+                                        false, 0);
         writer_puts(c->reports, program_name);
         writer_puts(c->reports, ": ");
         writer_puts(c->reports, c->cfg->inputs[b->input]);
-        snprintf(head, sizeof head, ":%" PRIu64 ": ", line);
-        writer_puts(c->reports, head);
+        writer_putc(c->reports, ':');
+        writer_put(c->reports, line, line_len);
+        writer_puts(c->reports, ": ");
         writer_put(c->reports, b->reasons + r->reason, r->reason_len);
         writer_putc(c->reports, '\n');
     }

@@ -331,12 +331,18 @@ static void flush_pending(struct worker *w, struct pending_batch *batch)
  * Returns where the next record starts, or NULL to leave the record at P
  * to the general path, which also produces any rejection.  The block ends
  * with a sentinel terminator. */
+struct plain_rules {
+    char delimiter, terminator;
+    int64_t low, high;          /* the integer range every bound accepts */
+    size_t max_record;          /* SIZE_MAX if no record can exceed it */
+};
+
 static inline const char *take_plain_record(struct worker *w, const char *p,
-                                            int64_t low, int64_t high,
+                                            const struct plain_rules *rules,
                                             struct pending_batch *batch)
 {
-    const char delimiter = w->cfg->format.delimiter;
-    const char terminator = w->cfg->terminator;
+    const char delimiter = rules->delimiter;
+    const char terminator = rules->terminator;
     const char *d = find_either(p, delimiter, terminator);
     if (*d != delimiter || d == p)
         return NULL;
@@ -345,8 +351,8 @@ static inline const char *take_plain_record(struct worker *w, const char *p,
     size_t digits;
     uint64_t v = read_digits(&q, &digits);
     if (*q != terminator || digits == 0 || digits > NUMBER_MAX_DIGITS
-        || (int64_t)v < low || (int64_t)v > high
-        || (size_t)(q - p) > w->cfg->max_record)
+        || (int64_t)v < rules->low || (int64_t)v > rules->high
+        || (size_t)(q - p) > rules->max_record)
         return NULL;
 
     struct table *t = w->table;
@@ -371,13 +377,20 @@ static inline const char *take_plain_record(struct worker *w, const char *p,
     return q + 1;
 }
 
-/* The integer range every bound accepts, for take_plain_record. */
-static void plain_range(const struct rules *rules, int64_t *low,
-                        int64_t *high)
+/* What take_plain_record checks, copied out of the configuration so that
+ * the compiler can keep it in registers across the table's stores. */
+static struct plain_rules plain_rules(const struct config *cfg,
+                                      const struct block *b)
 {
     const i128 limit = (i128)number_pow10(NUMBER_MAX_DIGITS);
-    *low = (int64_t)(rules->low[0] < -limit ? -limit : rules->low[0]);
-    *high = (int64_t)(rules->high[0] > limit ? limit : rules->high[0]);
+    const struct rules *rules = &cfg->rules;
+    return (struct plain_rules){
+        .delimiter = cfg->format.delimiter,
+        .terminator = cfg->terminator,
+        .low = (int64_t)(rules->low[0] < -limit ? -limit : rules->low[0]),
+        .high = (int64_t)(rules->high[0] > limit ? limit : rules->high[0]),
+        .max_record = b->len > cfg->max_record ? cfg->max_record : SIZE_MAX,
+    };
 }
 
 void worker_process(struct worker *w, struct block *b)
@@ -385,8 +398,7 @@ void worker_process(struct worker *w, struct block *b)
     const char terminator = w->cfg->terminator;
     const char *p = b->data, *end = b->data + b->len;
     struct place at = { .block = b, .record = 0 };
-    int64_t low, high;
-    plain_range(&w->cfg->rules, &low, &high);
+    const struct plain_rules rules = plain_rules(w->cfg, b);
 
     block_clear_results(b);
     if (b->oversized) {
@@ -408,7 +420,7 @@ void worker_process(struct worker *w, struct block *b)
         w->table && w->table->slot_mask >= BATCH_FROM_SLOTS ? &batch : NULL;
     while (p < end) {
         const char *next;
-        if (plain && (next = take_plain_record(w, p, low, high, deferred))
+        if (plain && (next = take_plain_record(w, p, &rules, deferred))
                          != NULL) {
             p = next;
             at.record++;
