@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { KEY_CHUNK = 1 << 20 };
+enum { KEY_CHUNK = 1 << 20, SMALL_SLOTS = 1 << 15 };
 
 struct key_chunk {
     struct key_chunk *next;
@@ -92,8 +92,11 @@ struct accum *table_insert(struct table *t, const char *key, size_t len,
     memset(&e->accum, 0, sizeof e->accum);
     t->slots[slot].tag = (uint32_t)(hash >> 32);
     t->slots[slot].index = (uint32_t)++t->count;
-    /* Keep the load under one half so probes stay short. */
-    if (t->count * 2 > t->slot_mask)
+    /* Keep the load under one quarter while the slots are small enough
+     * for the caches, and under one half after: a probe that goes on
+     * costs a mispredicted branch, and a bigger slot array costs misses. */
+    size_t load_shift = t->slot_mask < SMALL_SLOTS ? 2 : 1;
+    if ((t->count << load_shift) > t->slot_mask)
         grow_slots(t);
     return &e->accum;
 }
