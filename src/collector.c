@@ -18,6 +18,9 @@ struct collector {
     struct writer *rejects;
     size_t input;               /* input the line numbers count in */
     uint64_t lines_before;      /* lines of that input in earlier blocks */
+    char *report_prefix;        /* "PROGRAM: INPUT:" for that input, made
+                                   at its first rejection */
+    size_t report_prefix_len;
     struct tally tally;
 };
 
@@ -35,6 +38,9 @@ struct collector *collector_new(const struct config *cfg,
 
 void collector_free(struct collector *c)
 {
+    if (!c)
+        return;
+    free(c->report_prefix);
     free(c);
 }
 
@@ -73,6 +79,19 @@ bool collector_write_early(struct collector *c, const struct block *b)
     return writer_error(c->out) == 0;
 }
 
+/* "PROGRAM: INPUT:", which starts every report on the input. */
+static char *report_prefix(const char *input, size_t *len)
+{
+    size_t program_len = strlen(program_name), input_len = strlen(input);
+    char *prefix = xmalloc(program_len + input_len + 3);
+    memcpy(prefix, program_name, program_len);
+    memcpy(prefix + program_len, ": ", 2);
+    memcpy(prefix + program_len + 2, input, input_len);
+    prefix[program_len + 2 + input_len] = ':';
+    *len = program_len + input_len + 3;
+    return prefix;
+}
+
 static void report(struct collector *c, const struct block *b,
                    const struct rejection *r)
 {
@@ -82,10 +101,10 @@ static void report(struct collector *c, const struct block *b,
         char line[NUMBER_TEXT_SIZE];
         size_t line_len = number_format(line, c->lines_before + r->record + 1,
                                         false, 0);
-        writer_puts(c->reports, program_name);
-        writer_puts(c->reports, ": ");
-        writer_puts(c->reports, c->cfg->inputs[b->input]);
-        writer_putc(c->reports, ':');
+        if (!c->report_prefix)
+            c->report_prefix = report_prefix(c->cfg->inputs[b->input],
+                                             &c->report_prefix_len);
+        writer_put(c->reports, c->report_prefix, c->report_prefix_len);
         writer_put(c->reports, line, line_len);
         writer_puts(c->reports, ": ");
         writer_put(c->reports, b->reasons + r->reason, r->reason_len);
@@ -103,6 +122,8 @@ bool collector_take(struct collector *c, const struct block *b)
     if (b->input != c->input) {
         c->input = b->input;
         c->lines_before = 0;
+        free(c->report_prefix);
+        c->report_prefix = NULL;
     }
 
     size_t from = 0;
