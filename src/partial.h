@@ -36,7 +36,7 @@
 struct table;
 struct writer;
 
-enum { PARTIAL_VERSION = 1 };
+enum { PARTIAL_VERSION = 2 };
 
 /* Writes the partial of TABLE. */
 void partial_write(const struct config *cfg, const struct table *table,

@@ -74,7 +74,7 @@ static void grow_slots(struct table *t)
 
 struct accum *table_insert(struct table *t, const char *key, size_t len,
                            uint64_t head, uint64_t head2, uint64_t hash,
-                           size_t slot)
+                           size_t slot, uint64_t position)
 {
     if (t->count == UINT32_MAX - 1)
         diag_out_of_memory();
@@ -89,6 +89,7 @@ struct accum *table_insert(struct table *t, const char *key, size_t len,
     e->hash = hash;
     e->head = head;
     e->head2 = head2;
+    e->first = position;
     memset(&e->accum, 0, sizeof e->accum);
     t->slots[slot].tag = (uint32_t)(hash >> 32);
     t->slots[slot].index = (uint32_t)++t->count;
@@ -107,14 +108,21 @@ void table_merge(struct table *into, const struct table *from)
                                             & into->slot_mask]);
         const struct table_entry *e = &from->entries[i];
         struct accum *a = table_find_or_add_hashed(into, e->key, e->key_len,
-                                                   e->head, e->head2, e->hash);
+                                                   e->head, e->head2, e->hash,
+                                                   e->first);
         accum_merge(a, &e->accum);
+        table_note_position(a, e->first);
     }
 }
 
 size_t table_size(const struct table *t)
 {
     return t->count;
+}
+
+size_t table_index_of(const struct table *t, const struct table_entry *e)
+{
+    return (size_t)(e - t->entries);
 }
 
 /* An entry with its first eight key bytes as a big-endian number, so that
@@ -146,7 +154,18 @@ static uint64_t big_endian_prefix(const struct table_entry *e)
     return prefix;
 }
 
-const struct table_entry **table_sorted(const struct table *t)
+static int compare_first(const void *a, const void *b)
+{
+    const struct sort_item *x = a, *y = b;
+    if (x->entry->first != y->entry->first)
+        return x->entry->first < y->entry->first ? -1 : 1;
+    return compare_items(a, b);
+}
+
+/* The entries of T ordered by COMPARE over sort items. */
+static const struct table_entry **sorted_by(const struct table *t,
+                                            int (*compare)(const void *,
+                                                           const void *))
 {
     size_t n = t->count ? t->count : 1;
     struct sort_item *items = xmalloc(n * sizeof *items);
@@ -154,10 +173,20 @@ const struct table_entry **table_sorted(const struct table *t)
         items[i].prefix = big_endian_prefix(&t->entries[i]);
         items[i].entry = &t->entries[i];
     }
-    qsort(items, t->count, sizeof *items, compare_items);
+    qsort(items, t->count, sizeof *items, compare);
     const struct table_entry **order = xmalloc(n * sizeof *order);
     for (size_t i = 0; i < t->count; i++)
         order[i] = items[i].entry;
     free(items);
     return order;
+}
+
+const struct table_entry **table_sorted(const struct table *t)
+{
+    return sorted_by(t, compare_items);
+}
+
+const struct table_entry **table_sorted_by_first(const struct table *t)
+{
+    return sorted_by(t, compare_first);
 }

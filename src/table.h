@@ -1,6 +1,7 @@
-/* table: a hash table from key bytes to an accumulator.  Each worker owns
- * one and no locks are involved; at the end the tables are merged into one
- * and listed in key order. */
+/* table: a hash table from key bytes to an accumulator and the position
+ * of the key's first record.  Each worker owns one and no locks are
+ * involved; at the end the tables are merged into one and listed in key
+ * order or in order of first appearance. */
 #ifndef FANOUT_TABLE_H
 #define FANOUT_TABLE_H
 
@@ -24,6 +25,9 @@ struct table_entry {
     uint64_t hash;
     uint64_t head;          /* table_key_head of key */
     uint64_t head2;         /* the same for bytes 8 to 15 */
+    uint64_t first;         /* position of the key's first record: set
+                               when the key is inserted, the least one
+                               kept by table_merge (see table_position) */
     struct accum accum;
 };
 
@@ -79,20 +83,44 @@ static inline uint64_t table_hash(const char *key, size_t len, uint64_t head)
     return table_mix(h);
 }
 
-/* Adds KEY at the empty SLOT its probe ended on; for the lookups. */
+/* Positions order keys by first appearance: a position is any number
+ * that grows with the place of a record in the input.  A run uses the
+ * block's sequence number shifted left by TABLE_POSITION_SHIFT bits, plus
+ * the record's byte offset in the block (see table_position); a merge of
+ * partials uses the partial's ordinal and the key's rank in it.  Only
+ * their order matters.  The position is stored when a key is inserted,
+ * which costs nothing per record: a worker takes blocks in sequence
+ * order, so the insertion is the key's first record in that worker. */
+enum { TABLE_POSITION_SHIFT = 32 };
+
+/* The position of the record at byte OFFSET of block SEQ.  Blocks are
+ * below 2^32 bytes (--batch and --max-record are at most 1G each), so it
+ * is exact for the first 2^32 blocks and saturates after them. */
+static inline uint64_t table_position(uint64_t seq, size_t offset)
+{
+    if (seq >= (UINT64_C(1) << (64 - TABLE_POSITION_SHIFT)))
+        return UINT64_MAX;
+    return seq << TABLE_POSITION_SHIFT | (uint64_t)offset;
+}
+
+/* Adds KEY at the empty SLOT its probe ended on, first seen at POSITION;
+ * for the lookups. */
 struct accum *table_insert(struct table *t, const char *key, size_t len,
                            uint64_t head, uint64_t head2, uint64_t hash,
-                           size_t slot);
+                           size_t slot, uint64_t position);
 
 /* The accumulator for KEY (LEN bytes, with heads HEAD and HEAD2 and hash
- * HASH), made empty if new.  The pointer is valid until the next call on
- * T.  Keys of up to sixteen bytes are compared without reading them. */
+ * HASH), made empty and given POSITION if new.  The pointer is valid until
+ * the next call on T.  Keys of up to sixteen bytes are compared without
+ * reading them.  Callers compute POSITION in the argument list, so that
+ * the inlined code computes it only on the path that inserts. */
 static inline struct accum *table_find_or_add_hashed(struct table *t,
                                                      const char *key,
                                                      size_t len,
                                                      uint64_t head,
                                                      uint64_t head2,
-                                                     uint64_t hash)
+                                                     uint64_t hash,
+                                                     uint64_t position)
 {
     size_t s = hash & t->slot_mask;
     uint32_t tag = (uint32_t)(hash >> 32);
@@ -105,7 +133,7 @@ static inline struct accum *table_find_or_add_hashed(struct table *t,
             && (len <= 16 || memcmp(e->key + 16, key + 16, len - 16) == 0))
             return &e->accum;
     }
-    return table_insert(t, key, len, head, head2, hash, s);
+    return table_insert(t, key, len, head, head2, hash, s, position);
 }
 
 /* The same, for a key whose heads the caller already has. */
@@ -113,22 +141,41 @@ static inline struct accum *table_find_or_add_head(struct table *t,
                                                    const char *key,
                                                    size_t len,
                                                    uint64_t head,
-                                                   uint64_t head2)
+                                                   uint64_t head2,
+                                                   uint64_t position)
 {
     return table_find_or_add_hashed(t, key, len, head, head2,
-                                    table_hash(key, len, head));
+                                    table_hash(key, len, head), position);
 }
 
 /* The same, for any key. */
 static inline struct accum *table_find_or_add(struct table *t,
-                                              const char *key, size_t len)
+                                              const char *key, size_t len,
+                                              uint64_t position)
 {
     uint64_t head2 = len > 8 ? table_key_head(key + 8, len - 8) : 0;
     return table_find_or_add_head(t, key, len, table_key_head(key, len),
-                                  head2);
+                                  head2, position);
 }
 
-/* Folds every entry of FROM into INTO. */
+/* The entry that holds the accumulator A, as the lookups return it. */
+static inline struct table_entry *table_entry_of(struct accum *a)
+{
+    return (struct table_entry *)(void *)((char *)a
+                                          - offsetof(struct table_entry,
+                                                     accum));
+}
+
+/* Lowers the first position of the entry holding A to POSITION if that
+ * is earlier: for merges, where a key may be seen first in any table. */
+static inline void table_note_position(struct accum *a, uint64_t position)
+{
+    struct table_entry *e = table_entry_of(a);
+    if (position < e->first)
+        e->first = position;
+}
+
+/* Folds every entry of FROM into INTO, keeping the earlier position. */
 void table_merge(struct table *into, const struct table *from);
 
 size_t table_size(const struct table *t);
@@ -137,5 +184,12 @@ size_t table_size(const struct table *t);
  * an array of table_size pointers that the caller frees (not the
  * entries).  Valid until T changes. */
 const struct table_entry **table_sorted(const struct table *t);
+
+/* The index of entry E of T, from 0 to table_size - 1, for arrays kept
+ * beside the table. */
+size_t table_index_of(const struct table *t, const struct table_entry *e);
+
+/* The same, sorted by first position, then by key. */
+const struct table_entry **table_sorted_by_first(const struct table *t);
 
 #endif
