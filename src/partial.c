@@ -313,10 +313,11 @@ static bool parse_key_line(struct partial_input *m, char *line)
     u128 rank;
     if (!parse_u128(f[8], &rank) || rank >= UINT32_MAX)
         return bad_line(m, "malformed partial line: bad first position");
-    uint64_t position = table_position(m->headers, (size_t)rank);
+    /* Ordinal of the partial: the headers read before this line. */
+    uint64_t position = table_position(m->headers, (uint64_t)rank);
 
     struct accum *into = table_find_or_add(m->table, m->key,
-                                           (size_t)key_len, position);
+                                           (size_t)key_len);
     accum_merge(into, &a);
     table_note_position(into, position);
     m->keys += (unsigned long long)lines;

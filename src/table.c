@@ -74,7 +74,7 @@ static void grow_slots(struct table *t)
 
 struct accum *table_insert(struct table *t, const char *key, size_t len,
                            uint64_t head, uint64_t head2, uint64_t hash,
-                           size_t slot, uint64_t position)
+                           size_t slot)
 {
     if (t->count == UINT32_MAX - 1)
         diag_out_of_memory();
@@ -89,7 +89,7 @@ struct accum *table_insert(struct table *t, const char *key, size_t len,
     e->hash = hash;
     e->head = head;
     e->head2 = head2;
-    e->first = position;
+    e->first = UINT64_MAX;
     memset(&e->accum, 0, sizeof e->accum);
     t->slots[slot].tag = (uint32_t)(hash >> 32);
     t->slots[slot].index = (uint32_t)++t->count;
@@ -108,8 +108,7 @@ void table_merge(struct table *into, const struct table *from)
                                             & into->slot_mask]);
         const struct table_entry *e = &from->entries[i];
         struct accum *a = table_find_or_add_hashed(into, e->key, e->key_len,
-                                                   e->head, e->head2, e->hash,
-                                                   e->first);
+                                                   e->head, e->head2, e->hash);
         accum_merge(a, &e->accum);
         table_note_position(a, e->first);
     }
@@ -118,6 +117,12 @@ void table_merge(struct table *into, const struct table *from)
 size_t table_size(const struct table *t)
 {
     return t->count;
+}
+
+void table_set_positions(struct table *t, size_t from, uint64_t seq)
+{
+    for (size_t i = from; i < t->count; i++)
+        t->entries[i].first = table_position(seq, i - from);
 }
 
 size_t table_index_of(const struct table *t, const struct table_entry *e)

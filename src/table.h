@@ -25,9 +25,9 @@ struct table_entry {
     uint64_t hash;
     uint64_t head;          /* table_key_head of key */
     uint64_t head2;         /* the same for bytes 8 to 15 */
-    uint64_t first;         /* position of the key's first record: set
-                               when the key is inserted, the least one
-                               kept by table_merge (see table_position) */
+    uint64_t first;         /* position of the key's first record (see
+                               table_position), the least one kept by
+                               table_merge */
     struct accum accum;
 };
 
@@ -83,44 +83,21 @@ static inline uint64_t table_hash(const char *key, size_t len, uint64_t head)
     return table_mix(h);
 }
 
-/* Positions order keys by first appearance: a position is any number
- * that grows with the place of a record in the input.  A run uses the
- * block's sequence number shifted left by TABLE_POSITION_SHIFT bits, plus
- * the record's byte offset in the block (see table_position); a merge of
- * partials uses the partial's ordinal and the key's rank in it.  Only
- * their order matters.  The position is stored when a key is inserted,
- * which costs nothing per record: a worker takes blocks in sequence
- * order, so the insertion is the key's first record in that worker. */
-enum { TABLE_POSITION_SHIFT = 32 };
-
-/* The position of the record at byte OFFSET of block SEQ.  Blocks are
- * below 2^32 bytes (--batch and --max-record are at most 1G each), so it
- * is exact for the first 2^32 blocks and saturates after them. */
-static inline uint64_t table_position(uint64_t seq, size_t offset)
-{
-    if (seq >= (UINT64_C(1) << (64 - TABLE_POSITION_SHIFT)))
-        return UINT64_MAX;
-    return seq << TABLE_POSITION_SHIFT | (uint64_t)offset;
-}
-
-/* Adds KEY at the empty SLOT its probe ended on, first seen at POSITION;
- * for the lookups. */
+/* Adds KEY at the empty SLOT its probe ended on, with no position yet
+ * (UINT64_MAX); for the lookups. */
 struct accum *table_insert(struct table *t, const char *key, size_t len,
                            uint64_t head, uint64_t head2, uint64_t hash,
-                           size_t slot, uint64_t position);
+                           size_t slot);
 
 /* The accumulator for KEY (LEN bytes, with heads HEAD and HEAD2 and hash
- * HASH), made empty and given POSITION if new.  The pointer is valid until
- * the next call on T.  Keys of up to sixteen bytes are compared without
- * reading them.  Callers compute POSITION in the argument list, so that
- * the inlined code computes it only on the path that inserts. */
+ * HASH), made empty if new.  The pointer is valid until the next call on
+ * T.  Keys of up to sixteen bytes are compared without reading them. */
 static inline struct accum *table_find_or_add_hashed(struct table *t,
                                                      const char *key,
                                                      size_t len,
                                                      uint64_t head,
                                                      uint64_t head2,
-                                                     uint64_t hash,
-                                                     uint64_t position)
+                                                     uint64_t hash)
 {
     size_t s = hash & t->slot_mask;
     uint32_t tag = (uint32_t)(hash >> 32);
@@ -133,7 +110,7 @@ static inline struct accum *table_find_or_add_hashed(struct table *t,
             && (len <= 16 || memcmp(e->key + 16, key + 16, len - 16) == 0))
             return &e->accum;
     }
-    return table_insert(t, key, len, head, head2, hash, s, position);
+    return table_insert(t, key, len, head, head2, hash, s);
 }
 
 /* The same, for a key whose heads the caller already has. */
@@ -141,21 +118,19 @@ static inline struct accum *table_find_or_add_head(struct table *t,
                                                    const char *key,
                                                    size_t len,
                                                    uint64_t head,
-                                                   uint64_t head2,
-                                                   uint64_t position)
+                                                   uint64_t head2)
 {
     return table_find_or_add_hashed(t, key, len, head, head2,
-                                    table_hash(key, len, head), position);
+                                    table_hash(key, len, head));
 }
 
 /* The same, for any key. */
 static inline struct accum *table_find_or_add(struct table *t,
-                                              const char *key, size_t len,
-                                              uint64_t position)
+                                              const char *key, size_t len)
 {
     uint64_t head2 = len > 8 ? table_key_head(key + 8, len - 8) : 0;
     return table_find_or_add_head(t, key, len, table_key_head(key, len),
-                                  head2, position);
+                                  head2);
 }
 
 /* The entry that holds the accumulator A, as the lookups return it. */
@@ -166,8 +141,33 @@ static inline struct table_entry *table_entry_of(struct accum *a)
                                                      accum));
 }
 
+/* Positions order keys by first appearance: a position is a number that
+ * grows with the place of a key's first record in the input.  In a run it
+ * is the block's sequence number times 2^32 plus the key's rank among the
+ * keys that a worker first met in that block (table_set_positions); in a
+ * merge of partials, the partial's ordinal times 2^32 plus the key's rank
+ * in that partial.  Only their order matters.  Positions are given after
+ * each block, to the keys it inserted, which costs nothing per record: a
+ * worker takes blocks in sequence order, so a key inserted by a block is
+ * first met in that worker in that block, and entries are kept in order
+ * of insertion.  Sequence numbers and ordinals beyond 2^32 - 2 share the
+ * last position, and their keys fall back to key order. */
+enum { TABLE_POSITION_SHIFT = 32 };
+
+/* The position of rank RANK (below 2^32) in block or partial SEQ. */
+static inline uint64_t table_position(uint64_t seq, uint64_t rank)
+{
+    const uint64_t last = (UINT64_C(1) << (64 - TABLE_POSITION_SHIFT)) - 1;
+    return (seq < last ? seq : last) << TABLE_POSITION_SHIFT | rank;
+}
+
+/* Gives the entries added to T since it held FROM of them the positions
+ * of block SEQ, in order of insertion. */
+void table_set_positions(struct table *t, size_t from, uint64_t seq);
+
 /* Lowers the first position of the entry holding A to POSITION if that
- * is earlier: for merges, where a key may be seen first in any table. */
+ * is earlier: for merges, where a key may be seen first in any table, and
+ * for entries just added, which have none. */
 static inline void table_note_position(struct accum *a, uint64_t position)
 {
     struct table_entry *e = table_entry_of(a);

@@ -16,8 +16,6 @@ struct worker {
     struct key_matcher *matcher;    /* NULL without --key-match */
     struct table *table;            /* NULL unless aggregating */
     bool extrema;                   /* min or max is wanted */
-    const char *block_data;         /* data of the block being processed */
-    uint64_t block_position;        /* table_position of its first byte */
     char *shown_key;                /* composite key with TABs, for the
                                        pattern and messages */
     size_t shown_key_cap;
@@ -80,13 +78,6 @@ static const char *shown_key(struct worker *w, const char *key, size_t len)
     for (size_t i = 0; i < len; i++)
         w->shown_key[i] = key[i] == RECORD_KEY_JOIN ? '\t' : key[i];
     return w->shown_key;
-}
-
-/* The table position of the record whose bytes start at P in the block
- * being processed.  OR rather than add: a saturated position stays so. */
-static inline uint64_t record_position(const struct worker *w, const char *p)
-{
-    return w->block_position | (uint64_t)(p - w->block_data);
 }
 
 /* Where in the block the record being checked is. */
@@ -198,8 +189,7 @@ static void check_record(struct worker *w, const struct place *at,
     }
     if (w->table) {
         struct accum *a = table_find_or_add(w->table, parts.key,
-                                            parts.key_len,
-                                            record_position(w, record));
+                                            parts.key_len);
         if (w->cfg->needs_value)
             accum_add(a, value);
         else
@@ -329,8 +319,7 @@ static void flush_pending(struct worker *w, struct pending_batch *batch)
         const struct pending *r = &batch->items[i];
         struct accum *a = table_find_or_add_hashed(t, r->key, r->len,
                                                    r->head, r->head2,
-                                                   r->hash,
-                                                   record_position(w, r->key));
+                                                   r->hash);
         accum_add_integer(a, r->value, w->extrema);
     }
     batch->count = 0;
@@ -365,8 +354,7 @@ static inline const char *take_plain_record(struct worker *w, const char *p,
         size_t len = (size_t)(d - p);
         uint64_t head2 = len > 8 ? load_head(p + 8, len - 8) : 0;
         struct accum *a = table_find_or_add_head(t, p, len,
-                                                 load_head(p, len), head2,
-                                                 record_position(w, p));
+                                                 load_head(p, len), head2);
         accum_add_integer(a, (int64_t)v, w->extrema);
     } else if (t) {
         struct pending *r = &batch->items[batch->count];
@@ -401,8 +389,6 @@ void worker_process(struct worker *w, struct block *b)
     plain_range(&w->cfg->rules, &low, &high);
 
     block_clear_results(b);
-    w->block_data = b->data;
-    w->block_position = table_position(b->seq, 0);
     if (b->oversized) {
         at.start = at.len = 0;
         reject_long(w, &at);
@@ -417,6 +403,7 @@ void worker_process(struct worker *w, struct block *b)
     bool plain = !w->cfg->format.field_mode && !w->matcher && !nul_possible;
     b->data[b->len] = terminator;
     struct pending_batch batch = { .count = 0 };
+    size_t keys_before = w->table ? table_size(w->table) : 0;
     /* Deferring pays only once the table has outgrown the caches. */
     struct pending_batch *deferred =
         w->table && w->table->slot_mask >= BATCH_FROM_SLOTS ? &batch : NULL;
@@ -441,5 +428,7 @@ void worker_process(struct worker *w, struct block *b)
     }
     if (batch.count > 0)
         flush_pending(w, &batch);
+    if (w->table)
+        table_set_positions(w->table, keys_before, b->seq);
     b->records = at.record;
 }
