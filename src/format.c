@@ -7,8 +7,10 @@
  * its double quotes doubled.  JSON Lines is one object per key and line;
  * the key is a JSON string (an array of strings for a composite key) and
  * must be valid JSON whatever bytes it holds: '"', '\' and control bytes
- * are escaped, valid UTF-8 passes unchanged and each byte that is not part
- * of a valid UTF-8 sequence becomes U+FFFD, written "\ufffd".  Results
+ * are escaped, valid UTF-8 passes unchanged, and bytes that are not valid
+ * UTF-8 become U+FFFD, written "\ufffd": one for each longest run that
+ * starts a valid sequence but breaks off, else one per byte (Unicode's
+ * "maximal subparts", what Python's and most decoders' "replace" does).  Results
  * are JSON numbers written exactly as in TSV. */
 #include "config.h"
 
@@ -81,13 +83,16 @@ static void put_field(struct writer *out, enum result_format format,
         writer_put(out, s, len);
 }
 
-/* The length of the valid UTF-8 sequence at S (at most LEN bytes), or 0
- * if it is not one: no overlong forms, no surrogates, nothing past
- * U+10FFFF. */
-static size_t utf8_sequence(const unsigned char *s, size_t len)
+/* The length of the UTF-8 sequence at S (at most LEN bytes) if it is
+ * valid: no overlong forms, no surrogates, nothing past U+10FFFF.  If not,
+ * 0, and *BAD is the length of its longest start that could begin a valid
+ * sequence (at least 1), which one U+FFFD replaces, as Unicode recommends
+ * and most decoders do. */
+static size_t utf8_sequence(const unsigned char *s, size_t len, size_t *bad)
 {
     size_t n;
     unsigned char low = 0x80, high = 0xBF;     /* range of the 2nd byte */
+    *bad = 1;
     if (s[0] >= 0xC2 && s[0] <= 0xDF) {
         n = 2;
     } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
@@ -105,11 +110,13 @@ static size_t utf8_sequence(const unsigned char *s, size_t len)
     } else {
         return 0;
     }
-    if (len < n || s[1] < low || s[1] > high)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
+    for (size_t i = 1; i < n; i++) {
+        if (i == len)
+            return *bad = i, 0;
+        unsigned char lo = i == 1 ? low : 0x80, hi = i == 1 ? high : 0xBF;
+        if (s[i] < lo || s[i] > hi)
+            return *bad = i, 0;
+    }
     return n;
 }
 
@@ -141,13 +148,13 @@ static void put_json_string(struct writer *out, const char *s, size_t len)
             writer_putc(out, (char)c);
             i++;
         } else {
-            size_t n = utf8_sequence(p + i, len - i);
+            size_t bad, n = utf8_sequence(p + i, len - i, &bad);
             if (n) {
                 writer_put(out, p + i, n);
                 i += n;
             } else {
                 writer_put(out, "\\ufffd", 6);
-                i++;
+                i += bad;
             }
         }
     }

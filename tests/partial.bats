@@ -325,24 +325,24 @@ require_gnu_parallel() {
 	printf 'b:2\na:1.5\n#x:-3\nb:-0.25\ntab\tkey:7\n\\k:1\nx#y:2\n' >in.txt
 	run_fanout --partial in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t1\tsum\t1' \
-		$'\\#x\t1\t0\t0\t3\t-\t-\t1' \
-		$'\\\\k\t1\t0\t1\t0\t-\t-\t1' \
-		$'a\t1\t1\t15\t0\t-\t-\t1' \
-		$'b\t2\t2\t200\t25\t-\t-\t1' \
-		$'tab\\tkey\t1\t0\t7\t0\t-\t-\t1' \
-		$'x#y\t1\t0\t2\t0\t-\t-\t1' \
+		$'#fanout-partial\t2\tsum\t1' \
+		$'\\#x\t1\t0\t0\t3\t-\t-\t1\t2' \
+		$'\\\\k\t1\t0\t1\t0\t-\t-\t1\t4' \
+		$'a\t1\t1\t15\t0\t-\t-\t1\t1' \
+		$'b\t2\t2\t200\t25\t-\t-\t1\t0' \
+		$'tab\\tkey\t1\t0\t7\t0\t-\t-\t1\t3' \
+		$'x#y\t1\t0\t2\t0\t-\t-\t1\t5' \
 		$'#end\t6')" ""
 	# min and max, in units of the key's scale, only when asked for.
 	run_fanout --partial -a count,max,mean in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t1\tcount,max,mean\t1' \
-		$'\\#x\t1\t0\t0\t3\t-3\t-3\t1' \
-		$'\\\\k\t1\t0\t1\t0\t1\t1\t1' \
-		$'a\t1\t1\t15\t0\t15\t15\t1' \
-		$'b\t2\t2\t200\t25\t-25\t200\t1' \
-		$'tab\\tkey\t1\t0\t7\t0\t7\t7\t1' \
-		$'x#y\t1\t0\t2\t0\t2\t2\t1' \
+		$'#fanout-partial\t2\tcount,max,mean\t1' \
+		$'\\#x\t1\t0\t0\t3\t-3\t-3\t1\t2' \
+		$'\\\\k\t1\t0\t1\t0\t1\t1\t1\t4' \
+		$'a\t1\t1\t15\t0\t15\t15\t1\t1' \
+		$'b\t2\t2\t200\t25\t-25\t200\t1\t0' \
+		$'tab\\tkey\t1\t0\t7\t0\t7\t7\t1\t3' \
+		$'x#y\t1\t0\t2\t0\t2\t2\t1\t5' \
 		$'#end\t6')" ""
 	run_fanout --merge < <("$FANOUT" --partial -a count,max,mean in.txt)
 	assert_result 0 "$(text \
@@ -358,10 +358,10 @@ require_gnu_parallel() {
 	printf 'a x 1\nb\\ y 2.5\na x 3\n#c z -1\n' >in.txt
 	run_fanout --partial -k 1,2 -v 3 in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t1\tsum\t2' \
-		$'\\#c\\0z\t1\t0\t0\t1\t-\t-\t1' \
-		$'a\\0x\t2\t0\t4\t0\t-\t-\t1' \
-		$'b\\\\\\0y\t1\t1\t25\t0\t-\t-\t1' \
+		$'#fanout-partial\t2\tsum\t2' \
+		$'\\#c\\0z\t1\t0\t0\t1\t-\t-\t1\t2' \
+		$'a\\0x\t2\t0\t4\t0\t-\t-\t1\t0' \
+		$'b\\\\\\0y\t1\t1\t25\t0\t-\t-\t1\t1' \
 		$'#end\t3')" ""
 	"$FANOUT" --partial -k 1,2 -v 3 in.txt >p.txt
 	run_fanout --merge p.txt
@@ -370,9 +370,9 @@ require_gnu_parallel() {
 	printf 'a\nb:1\0c\r:2\0a\nb:3\0' >z.txt
 	run_fanout --partial -z z.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t1\tsum\t1' \
-		$'a\\nb\t2\t0\t4\t0\t-\t-\t1' \
-		$'c\\r\t1\t0\t2\t0\t-\t-\t1' \
+		$'#fanout-partial\t2\tsum\t1' \
+		$'a\\nb\t2\t0\t4\t0\t-\t-\t1\t0' \
+		$'c\\r\t1\t0\t2\t0\t-\t-\t1\t1' \
 		$'#end\t2')" ""
 	"$FANOUT" --partial -z z.txt >zp.txt
 	"$FANOUT" -z z.txt >single.out
@@ -384,9 +384,9 @@ require_gnu_parallel() {
 
 @test "an empty input gives just the header and a trailer of zero keys, and merges to nothing" {
 	run_fanout --partial </dev/null
-	assert_result 0 "$(text $'#fanout-partial\t1\tsum\t1' $'#end\t0')" ""
+	assert_result 0 "$(text $'#fanout-partial\t2\tsum\t1' $'#end\t0')" ""
 	run_fanout --partial -k 2,1 -v 3 -a min,count </dev/null
-	assert_result 0 "$(text $'#fanout-partial\t1\tmin,count\t2' $'#end\t0')" ""
+	assert_result 0 "$(text $'#fanout-partial\t2\tmin,count\t2' $'#end\t0')" ""
 	run_fanout --merge < <("$FANOUT" --partial </dev/null)
 	assert_result 0 "" ""
 	# An empty piece among others changes nothing.
@@ -401,9 +401,9 @@ require_gnu_parallel() {
 	printf 'a:1\nbad\nb:x\na:2\n:3\nb:4\n' >in.txt
 	run_fanout --partial --rejects=rej.txt --above=1 in.txt
 	assert_result 1 "$(text \
-		$'#fanout-partial\t1\tsum\t1' \
-		$'a\t1\t0\t2\t0\t-\t-\t1' \
-		$'b\t1\t0\t4\t0\t-\t-\t1' \
+		$'#fanout-partial\t2\tsum\t1' \
+		$'a\t1\t0\t2\t0\t-\t-\t1\t0' \
+		$'b\t1\t0\t4\t0\t-\t-\t1\t1' \
 		$'#end\t2')" "$(text \
 		"fanout: in.txt:1: value 1 is not above 1" \
 		"fanout: in.txt:2: missing delimiter ':'" \
@@ -413,7 +413,7 @@ require_gnu_parallel() {
 	expect_file rej.txt 'a:1\nbad\nb:x\n:3\n'
 	# All rejected: a complete partial without key lines, still status 1.
 	run_fanout --partial --quiet < <(printf 'x\ny\n')
-	assert_result 1 "$(text $'#fanout-partial\t1\tsum\t1' $'#end\t0')" \
+	assert_result 1 "$(text $'#fanout-partial\t2\tsum\t1' $'#end\t0')" \
 		"fanout: 2 records read, 0 accepted, 2 rejected"
 }
 
@@ -563,7 +563,7 @@ require_gnu_parallel() {
 	cat piece.0[3-6].partial | shuf --random-source=<(yes 2) | "$FANOUT" --merge --partial >c2.txt
 	# Three headers and three trailers, as read; one line per key whose
 	# last field counts the key lines it stands for.
-	[[ $(grep -c $'^#fanout-partial\t1\tsum,max,mean\t2$' c1.txt) == 3 ]]
+	[[ $(grep -c $'^#fanout-partial\t2\tsum,max,mean\t2$' c1.txt) == 3 ]]
 	grep $'^#end\t' piece.0[0-2].partial | cut -d: -f2 | sort >want-trailers
 	grep $'^#end\t' c1.txt | sort >got-trailers
 	expect_same_file want-trailers got-trailers
@@ -667,17 +667,21 @@ require_gnu_parallel() {
 
 @test "an unknown partial format version" {
 	printf 'a:1\n' | "$FANOUT" --partial >p.txt
-	sed '1s/\t1\t/\t2\t/' p.txt >v2.txt
-	run_fanout --merge v2.txt
-	assert_result 2 "" "fanout: v2.txt:1: unknown partial format version '2'"
-	sed '1s/\t1\t/\tv1.0\t/' p.txt >v.txt
+	sed '1s/\t2\t/\t3\t/' p.txt >v3.txt
+	run_fanout --merge v3.txt
+	assert_result 2 "" "fanout: v3.txt:1: unknown partial format version '3'"
+	# Version 1 had no first positions; its partials are refused by name.
+	sed '1s/\t2\t/\t1\t/' p.txt >v1.txt
+	run_fanout --merge v1.txt
+	assert_result 2 "" "fanout: v1.txt:1: partial format version 1 is no longer read; make the partials again with this fanout"
+	sed '1s/\t2\t/\tv1.0\t/' p.txt >v.txt
 	run_fanout --merge p.txt v.txt
 	assert_result 2 "" "fanout: v.txt:1: unknown partial format version 'v1.0'"
 }
 
 @test "corrupted key lines: malformed partial line with what is wrong" {
 	printf 'a:1\nb:-2.5\n' | "$FANOUT" --partial -a min,max >p.txt
-	expect_file p.txt '#fanout-partial\t1\tmin,max\t1\na\t1\t0\t1\t0\t1\t1\t1\nb\t1\t1\t0\t25\t-25\t-25\t1\n#end\t2\n'
+	expect_file p.txt '#fanout-partial\t2\tmin,max\t1\na\t1\t0\t1\t0\t1\t1\t1\t0\nb\t1\t1\t0\t25\t-25\t-25\t1\t1\n#end\t2\n'
 	# corrupt LINE MESSAGE: bad.txt is p.txt with line 2 replaced by LINE;
 	# merging it prints "malformed partial line: MESSAGE".
 	corrupt() {
@@ -685,27 +689,31 @@ require_gnu_parallel() {
 		run_fanout --merge p.txt bad.txt
 		assert_result 2 "" "fanout: bad.txt:2: malformed partial line: $2"
 	}
-	corrupt $'a\tx\t0\t1\t0\t1\t1\t1' "bad count"
-	corrupt $'a\t0\t0\t1\t0\t1\t1\t1' "bad count"
-	corrupt $'a\t-1\t0\t1\t0\t1\t1\t1' "bad count"
-	corrupt $'a\t1\t19\t1\t0\t1\t1\t1' "bad scale"
-	corrupt $'a\t1\t\t1\t0\t1\t1\t1' "bad scale"
-	corrupt $'a\t1\t0\t1.0\t0\t1\t1\t1' "bad total"
-	corrupt $'a\t1\t0\t1\t-1\t1\t1\t1' "bad total"
-	corrupt $'a\t1\t0\t340282366920938463463374607431768211456\t0\t1\t1\t1' "bad total"
-	corrupt $'a\t1\t0\t1\t0\t1\tx\t1' "bad minimum or maximum"
-	corrupt $'a\t1\t0\t1\t0\t2\t1\t1' "bad minimum or maximum"
-	corrupt $'a\\q\t1\t0\t1\t0\t1\t1\t1' "bad key"
-	corrupt $'a\\\t1\t0\t1\t0\t1\t1\t1' "bad key"
-	corrupt $'x\\#a\t1\t0\t1\t0\t1\t1\t1' "bad key"
-	corrupt $'\t1\t0\t1\t0\t1\t1\t1' "bad key"
-	corrupt $'a\t1\t0\t1\t0\t1\t1\t0' "bad line count"
-	corrupt $'a\t1\t0\t1\t0\t1\t1\tx' "bad line count"
-	corrupt $'a\t1\t0\t1\t0\t1\t1' "expected 8 fields"
-	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t1' "expected 8 fields"
-	corrupt $'a 1 0 1 0 1 1 1' "expected 8 fields"
+	corrupt $'a\tx\t0\t1\t0\t1\t1\t1\t0' "bad count"
+	corrupt $'a\t0\t0\t1\t0\t1\t1\t1\t0' "bad count"
+	corrupt $'a\t-1\t0\t1\t0\t1\t1\t1\t0' "bad count"
+	corrupt $'a\t1\t19\t1\t0\t1\t1\t1\t0' "bad scale"
+	corrupt $'a\t1\t\t1\t0\t1\t1\t1\t0' "bad scale"
+	corrupt $'a\t1\t0\t1.0\t0\t1\t1\t1\t0' "bad total"
+	corrupt $'a\t1\t0\t1\t-1\t1\t1\t1\t0' "bad total"
+	corrupt $'a\t1\t0\t340282366920938463463374607431768211456\t0\t1\t1\t1\t0' "bad total"
+	corrupt $'a\t1\t0\t1\t0\t1\tx\t1\t0' "bad minimum or maximum"
+	corrupt $'a\t1\t0\t1\t0\t2\t1\t1\t0' "bad minimum or maximum"
+	corrupt $'a\\q\t1\t0\t1\t0\t1\t1\t1\t0' "bad key"
+	corrupt $'a\\\t1\t0\t1\t0\t1\t1\t1\t0' "bad key"
+	corrupt $'x\\#a\t1\t0\t1\t0\t1\t1\t1\t0' "bad key"
+	corrupt $'\t1\t0\t1\t0\t1\t1\t1\t0' "bad key"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t0\t0' "bad line count"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\tx\t0' "bad line count"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t0' "expected 9 fields"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t1\t0' "expected 9 fields"
+	corrupt $'a 1 0 1 0 1 1 1' "expected 9 fields"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\tx' "bad first position"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t-1' "bad first position"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t4294967295' "bad first position"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t' "bad first position"
 	# A key line without extremes in a partial made with min or max.
-	{ head -n 1 p.txt; printf 'a\t1\t0\t1\t0\t-\t-\t1\n'; tail -n 2 p.txt; } >bad.txt
+	{ head -n 1 p.txt; printf 'a\t1\t0\t1\t0\t-\t-\t1\t0\n'; tail -n 2 p.txt; } >bad.txt
 	run_fanout --merge bad.txt
 	assert_result 2 "" "fanout: malformed partial input: minimum and maximum do not match the operations"
 }
@@ -743,7 +751,7 @@ require_gnu_parallel() {
 	# Plain results are not partials.
 	printf 'a:1\n' | "$FANOUT" >result.txt
 	run_fanout --merge result.txt
-	assert_result 2 "" "fanout: result.txt:1: malformed partial line: expected 8 fields"
+	assert_result 2 "" "fanout: result.txt:1: malformed partial line: expected 9 fields"
 }
 
 @test "--merge reports a missing partial file and prints nothing" {
