@@ -276,12 +276,14 @@ pieces() {
 	return "$bad"
 }
 
-# merge_pieces EXPECTED: fanout --merge of the pieces' partials prints
-# exactly the file EXPECTED, nothing on stderr, status 0.
+# merge_pieces EXPECTED [ARGS...]: fanout --merge ARGS of the pieces'
+# partials prints exactly the file EXPECTED, nothing on stderr, status 0.
 merge_pieces() {
-	run_to_files --merge piece.??.partial
+	local expected=$1
+	shift
+	run_to_files --merge "$@" piece.??.partial
 	assert_status 0
-	expect_same_file "$1" out
+	expect_same_file "$expected" out
 	expect_same_file /dev/null err
 }
 
@@ -531,6 +533,86 @@ require_gnu_parallel() {
 	[[ -s single.out ]]
 	pieces 4 fields.txt -k 3,1 -a count
 	merge_pieces single.out
+}
+
+# first_order INPUT ARGS...: the keys of one run in order of their first
+# accepted record, computed by awk from the accepted records in input order
+# (--ordered), one key per line, composite fields joined by TAB.
+first_order() {
+	local input=$1
+	shift
+	"$FANOUT" --ordered -q "$@" "$input" 2>/dev/null | "$GAWK" -v kv="$KV" '
+		{
+			sub(/\r$/, "")
+			if (kv) key = substr($0, 1, index($0, ":") - 1)
+			else key = $1 "\t" $3
+			if (!(key in seen)) { seen[key] = 1; print key }
+		}' || true
+}
+
+# keys_of FILE: the keys of TSV results of one operation, in their order.
+keys_of() {
+	"$GAWK" '{ sub(/\t[^\t]*$/, ""); print }' "$1"
+}
+
+@test "one run's --sort=first is the order of first accepted records (awk over --ordered output)" {
+	KV=1 first_order kv.txt >want
+	"$FANOUT" -q --sort=first -a count kv.txt >got.out 2>/dev/null || true
+	keys_of got.out >got
+	expect_same_file want got
+	[[ $(wc -l <want) -gt 30 ]]
+	KV= first_order fields.txt -k 1,3 >want
+	"$FANOUT" -q --sort=first -k 1,3 -a count fields.txt >got.out 2>/dev/null || true
+	keys_of got.out >got
+	expect_same_file want got
+	# Not simply key order.
+	! LC_ALL=C sort -c want 2>/dev/null
+}
+
+@test "merged pieces equal one run for every --format, --sort and --top" {
+	local mode k format order top args
+	for mode in kv fields; do
+		if [[ $mode == kv ]]; then
+			args=(-a sum,count,min,max,mean)
+			input=kv.txt
+		else
+			args=(-k 1,3 -v 2 -a mean,max,count)
+			input=fields.txt
+		fi
+		for k in 1 3 7; do
+			pieces "$k" "$input" "${args[@]}"
+			for format in tsv csv json; do
+				for order in key value first; do
+					for top in "" --top=5; do
+						local opts=(--format="$format" --sort="$order" $top)
+						[[ $format == json ]] || opts+=(--header)
+						single single "${opts[@]}" "${args[@]}" "$input"
+						merge_pieces single.out "${opts[@]}" \
+							|| fail "$mode, $k pieces: ${opts[*]}"
+					done
+				done
+			done
+			# --top alone is --sort=value.
+			single single --top=3 "${args[@]}" "$input"
+			merge_pieces single.out --top=3
+		done
+	done
+}
+
+@test "combiners over consecutive pieces, merged in order, keep --sort=first" {
+	single single --sort=first -a sum,max kv.txt
+	pieces 7 kv.txt -a sum,max
+	"$FANOUT" --merge --partial piece.0[0-2].partial >c1.txt
+	"$FANOUT" --merge --partial piece.0[3-4].partial >c2.txt
+	run_to_files --merge --sort=first c1.txt c2.txt piece.05.partial piece.06.partial
+	assert_status 0
+	expect_same_file single.out out
+	# Pieces given out of order are ordered as given: the first appearance
+	# of a key is then its first in the pieces' order.
+	run_to_files --merge --sort=first piece.06.partial piece.0[0-5].partial
+	cat piece.06 piece.0[0-5] >reordered.txt
+	"$FANOUT" -q --sort=first -a sum,max reordered.txt >want 2>/dev/null || true
+	expect_same_file want out
 }
 
 @test "partials concatenated on standard input in any line order merge to the same result" {
