@@ -185,11 +185,11 @@ size_t table_size(const struct table *t);
  * entries).  Valid until T changes. */
 const struct table_entry **table_sorted(const struct table *t);
 
+/* The same, sorted by first position, then by key. */
+const struct table_entry **table_sorted_by_first(const struct table *t);
+
 /* The index of entry E of T, from 0 to table_size - 1, for arrays kept
  * beside the table. */
 size_t table_index_of(const struct table *t, const struct table_entry *e);
-
-/* The same, sorted by first position, then by key. */
-const struct table_entry **table_sorted_by_first(const struct table *t);
 
 #endif
