@@ -107,36 +107,36 @@ void accum_merge(struct accum *into, const struct accum *from)
     into->parts += other.parts;
 }
 
-bool aggregate_print(struct writer *out, const struct accum *a,
-                     const enum aggregate_op *ops, size_t n)
+size_t aggregate_format(char *text, const struct accum *a,
+                        enum aggregate_op op)
 {
-    char text[NUMBER_TEXT_SIZE + 64];
     bool negative = a->negative > a->positive;
     u128 sum = negative ? a->negative - a->positive
                         : a->positive - a->negative;
+    switch (op) {
+    case OP_SUM:
+        return number_format(text, sum, negative, a->scale);
+    case OP_COUNT:
+        return number_format(text, a->count, false, 0);
+    case OP_MIN:
+        return number_format_signed(text, a->min, a->scale);
+    case OP_MAX:
+        return number_format_signed(text, a->max, a->scale);
+    case OP_MEAN: {
+        int places = a->scale > 6 ? a->scale : 6;
+        return number_format_quotient(text, sum, negative, a->scale,
+                                      a->count, places);
+    }
+    }
+    return 0;
+}
 
+bool aggregate_print(struct writer *out, const struct accum *a,
+                     const enum aggregate_op *ops, size_t n)
+{
+    char text[AGGREGATE_TEXT_SIZE];
     for (size_t i = 0; i < n; i++) {
-        size_t len = 0;
-        switch (ops[i]) {
-        case OP_SUM:
-            len = number_format(text, sum, negative, a->scale);
-            break;
-        case OP_COUNT:
-            len = number_format(text, a->count, false, 0);
-            break;
-        case OP_MIN:
-            len = number_format_signed(text, a->min, a->scale);
-            break;
-        case OP_MAX:
-            len = number_format_signed(text, a->max, a->scale);
-            break;
-        case OP_MEAN: {
-            int places = a->scale > 6 ? a->scale : 6;
-            len = number_format_quotient(text, sum, negative, a->scale,
-                                         a->count, places);
-            break;
-        }
-        }
+        size_t len = aggregate_format(text, a, ops[i]);
         writer_putc(out, '\t');
         writer_put(out, text, len);
     }

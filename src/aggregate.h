@@ -82,6 +82,15 @@ void accum_merge(struct accum *into, const struct accum *from);
 
 struct writer;
 
+/* Room for the text of any one result. */
+enum { AGGREGATE_TEXT_SIZE = NUMBER_TEXT_SIZE + 64 };
+
+/* Writes the result of OP over A into TEXT (AGGREGATE_TEXT_SIZE bytes,
+ * not NUL-terminated) and returns its length: a plain decimal, '-' for
+ * negative values, '.' before any fraction digits, whatever the locale. */
+size_t aggregate_format(char *text, const struct accum *a,
+                        enum aggregate_op op);
+
 /* Writes, for each of the N operations in OPS, a TAB and the result of A. */
 bool aggregate_print(struct writer *out, const struct accum *a,
                      const enum aggregate_op *ops, size_t n);

@@ -3,6 +3,8 @@
 
 #include "options.h"
 #include "diag.h"
+#include "format.h"
+#include "output.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +28,10 @@ enum {
     OPT_MAX_RECORD,
     OPT_PARTIAL,
     OPT_MERGE,
+    OPT_FORMAT,
+    OPT_HEADER,
+    OPT_SORT,
+    OPT_TOP,
     OPT_END
 };
 
@@ -49,6 +55,10 @@ static const struct option long_options[] = {
     { "unordered",       no_argument,       NULL, 'u' },
     { "partial",         no_argument,       NULL, OPT_PARTIAL },
     { "merge",           no_argument,       NULL, OPT_MERGE },
+    { "format",          required_argument, NULL, OPT_FORMAT },
+    { "header",          no_argument,       NULL, OPT_HEADER },
+    { "sort",            required_argument, NULL, OPT_SORT },
+    { "top",             required_argument, NULL, OPT_TOP },
     { "jobs",            required_argument, NULL, 'j' },
     { "queue-depth",     required_argument, NULL, OPT_QUEUE_DEPTH },
     { "batch",           required_argument, NULL, 'b' },
@@ -100,6 +110,15 @@ static const char usage_text_3[] =
     "      --merge              read partial aggregates from the FILEs and print\n"
     "                           the final result (or, with --partial, one\n"
     "                           partial: a combiner)\n"
+    "      --format=FORMAT      aggregate results as:\n";
+
+static const char usage_text_4[] =
+    "      --header             a first row of column names (TSV and CSV)\n"
+    "      --sort=ORDER         order of the keys:\n";
+
+static const char usage_text_5[] =
+    "      --top=N              only the first N keys; without --sort, the N\n"
+    "                           largest by value\n"
     "\n"
     "Concurrency:\n"
     "  -j, --jobs=N             worker threads (default: online processors)\n"
@@ -127,6 +146,14 @@ static bool print_help(void)
         printf("                             %-6s %s\n", aggregate_defs[i].name,
                aggregate_defs[i].summary);
     fputs(usage_text_3, stdout);
+    for (size_t i = 0; i < format_def_count; i++)
+        printf("                             %-6s %s\n", format_defs[i].name,
+               format_defs[i].summary);
+    fputs(usage_text_4, stdout);
+    for (size_t i = 0; i < order_def_count; i++)
+        printf("                             %-6s %s\n", order_defs[i].name,
+               order_defs[i].summary);
+    fputs(usage_text_5, stdout);
     return fflush(stdout) == 0 && !ferror(stdout);
 }
 
@@ -342,12 +369,65 @@ static bool check_merge(const struct config *cfg, const bool *seen)
         int v = o->val;
         bool allowed = v == OPT_MERGE || v == OPT_PARTIAL || v == 'j'
                     || v == OPT_QUEUE_DEPTH || v == 'b' || v == 'h'
-                    || v == 'V' || v == 'q';
+                    || v == 'V' || v == 'q' || v == OPT_FORMAT
+                    || v == OPT_HEADER || v == OPT_SORT || v == OPT_TOP;
         if (!allowed && seen[v]) {
             diag_usage_error("--%s cannot be used with --merge", o->name);
             return false;
         }
     }
+    return true;
+}
+
+/* --format, --header, --sort and --top shape the final results, so they
+ * need results: not --ordered or --unordered output, nor a partial, which
+ * a merge formats in the end.  SEEN tells which options were given. */
+static bool check_result_options(struct config *cfg, const bool *seen)
+{
+    static const int result_options[] = { OPT_FORMAT, OPT_HEADER, OPT_SORT,
+                                          OPT_TOP };
+    for (size_t i = 0; i < sizeof result_options / sizeof *result_options;
+         i++) {
+        int v = result_options[i];
+        const char *name = NULL;
+        for (const struct option *o = long_options; o->name; o++)
+            if (o->val == v)
+                name = o->name;
+        if (seen[v] && cfg->mode != OUTPUT_AGGREGATE) {
+            diag_usage_error("--%s cannot be used with --ordered or --unordered",
+                             name);
+            return false;
+        }
+        if (seen[v] && cfg->partial) {
+            diag_usage_error("--%s cannot be used with --partial", name);
+            return false;
+        }
+    }
+    if (cfg->header && !format_def_of(cfg->result_format)->has_header) {
+        diag_usage_error("--header cannot be used with --format=%s",
+                         format_def_of(cfg->result_format)->name);
+        return false;
+    }
+    if (cfg->top && !seen[OPT_SORT])
+        cfg->order = SORT_VALUE;        /* top talkers */
+    return true;
+}
+
+static bool parse_format(const char *arg, struct config *cfg)
+{
+    const struct format_def *def = format_find(arg);
+    if (!def)
+        return invalid("format", arg);
+    cfg->result_format = def->format;
+    return true;
+}
+
+static bool parse_order(const char *arg, struct config *cfg)
+{
+    const struct order_def *def = order_find(arg);
+    if (!def)
+        return invalid("sort", arg);
+    cfg->order = def->order;
     return true;
 }
 
@@ -452,6 +532,18 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         case OPT_MERGE:
             cfg->merge = true;
             break;
+        case OPT_FORMAT:
+            ok = parse_format(optarg, cfg);
+            break;
+        case OPT_HEADER:
+            cfg->header = true;
+            break;
+        case OPT_SORT:
+            ok = parse_order(optarg, cfg);
+            break;
+        case OPT_TOP:
+            ok = parse_count("top", optarg, 1, UINT64_MAX, &cfg->top);
+            break;
         case 'j':
             ok = parse_count("jobs", optarg, 1, MAX_JOBS, &n);
             cfg->jobs = (unsigned)n;
@@ -483,6 +575,8 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         return OPTIONS_FAILED;
     if (!settle(cfg, ordered, unordered, aggregate_given, delimiter_given,
                 value_given, separator_given))
+        return OPTIONS_FAILED;
+    if (!check_result_options(cfg, seen))
         return OPTIONS_FAILED;
     rules_prepare(&cfg->rules);
 

@@ -13,6 +13,10 @@
 
 enum output_mode { OUTPUT_AGGREGATE, OUTPUT_ORDERED, OUTPUT_UNORDERED };
 
+/* How aggregate results are written and ordered (--format, --sort). */
+enum result_format { FORMAT_TSV, FORMAT_CSV, FORMAT_JSON };
+enum result_order { SORT_KEY, SORT_VALUE, SORT_FIRST };
+
 enum { OPTIONS_MAX_OPS = 64, OPTIONS_MAX_KEY_FIELDS = 64 };
 
 struct config {
@@ -43,6 +47,12 @@ struct config {
     bool merge;                     /* inputs are partial aggregates */
     enum aggregate_op ops[OPTIONS_MAX_OPS];
     size_t op_count;
+
+    /* Result formatting: --format, --header, --sort, --top. */
+    enum result_format result_format;
+    bool header;                    /* a row of column names first */
+    enum result_order order;
+    uint64_t top;                   /* rows to print; 0 for all */
 
     /* Concurrency. */
     unsigned jobs;

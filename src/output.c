@@ -1,16 +1,30 @@
-/* output: final aggregate lines. */
+/* output: ordering the keys and writing the final rows. */
 #include "config.h"
 
 #include "output.h"
 #include "aggregate.h"
 #include "diag.h"
-#include "options.h"
-#include "record.h"
+#include "format.h"
 #include "table.h"
 #include "writer.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+const struct order_def order_defs[] = {
+    { "key",   SORT_KEY,   "keys in byte order (the default)" },
+    { "value", SORT_VALUE, "by the first result, largest first" },
+    { "first", SORT_FIRST, "keys in the order they first appear" },
+};
+const size_t order_def_count = sizeof order_defs / sizeof order_defs[0];
+
+const struct order_def *order_find(const char *name)
+{
+    for (size_t i = 0; i < order_def_count; i++)
+        if (strcmp(order_defs[i].name, name) == 0)
+            return &order_defs[i];
+    return NULL;
+}
 
 /* Whether any key's sum overflowed: a plain pass, so that the sort for
  * the messages is paid only when there are messages. */
@@ -40,31 +54,143 @@ bool output_check_overflow(const struct table *table)
     return ok;
 }
 
-/* Writes KEY as output columns: the fields of a composite key are
- * separated by TAB. */
-static void print_key(struct writer *out, const char *key, size_t len)
+/* A key's result as printed, for --sort=value, and its place in key
+ * order, which breaks ties. */
+struct value_item {
+    const struct table_entry *entry;
+    size_t rank;
+    const char *text;           /* the decimal, not NUL-terminated */
+    size_t len;
+};
+
+/* Splits the decimal at S (LEN bytes) into sign, integer digits and
+ * fraction digits. */
+struct decimal {
+    bool negative;
+    const char *digits;         /* integer part, no leading zeros */
+    size_t int_len;
+    const char *fraction;
+    size_t fraction_len;
+};
+
+static struct decimal split_decimal(const char *s, size_t len)
 {
-    const char *end = key + len;
-    for (;;) {
-        const char *join = memchr(key, RECORD_KEY_JOIN, (size_t)(end - key));
-        if (!join) {
-            writer_put(out, key, (size_t)(end - key));
-            return;
-        }
-        writer_put(out, key, (size_t)(join - key));
-        writer_putc(out, '\t');
-        key = join + 1;
+    struct decimal d = { .negative = len > 0 && s[0] == '-' };
+    const char *end = s + len;
+    s += d.negative;
+    while (s < end - 1 && *s == '0' && s[1] != '.')
+        s++;
+    const char *dot = memchr(s, '.', (size_t)(end - s));
+    d.digits = s;
+    d.int_len = (size_t)((dot ? dot : end) - s);
+    if (d.int_len == 1 && *s == '0')
+        d.int_len = 0;
+    d.fraction = dot ? dot + 1 : end;
+    d.fraction_len = (size_t)(end - d.fraction);
+    while (d.fraction_len > 0 && d.fraction[d.fraction_len - 1] == '0')
+        d.fraction_len--;
+    if (d.int_len == 0 && d.fraction_len == 0)
+        d.negative = false;         /* -0 is 0 */
+    return d;
+}
+
+/* Compares the magnitudes of X and Y. */
+static int compare_magnitude(const struct decimal *x, const struct decimal *y)
+{
+    if (x->int_len != y->int_len)
+        return x->int_len < y->int_len ? -1 : 1;
+    int c = memcmp(x->digits, y->digits, x->int_len);
+    if (c)
+        return c < 0 ? -1 : 1;
+    size_t common = x->fraction_len < y->fraction_len ? x->fraction_len
+                                                      : y->fraction_len;
+    c = memcmp(x->fraction, y->fraction, common);
+    if (c)
+        return c < 0 ? -1 : 1;
+    /* Trailing zeros are gone, so the longer fraction is the larger. */
+    return (x->fraction_len > common) - (y->fraction_len > common);
+}
+
+/* Compares two decimals as fanout prints them, by value. */
+static int compare_decimals(const char *a, size_t alen, const char *b,
+                            size_t blen)
+{
+    struct decimal x = split_decimal(a, alen), y = split_decimal(b, blen);
+    if (x.negative != y.negative)
+        return x.negative ? -1 : 1;
+    int c = compare_magnitude(&x, &y);
+    return x.negative ? -c : c;
+}
+
+/* Largest value first, then key order. */
+static int compare_values(const void *a, const void *b)
+{
+    const struct value_item *x = a, *y = b;
+    int c = compare_decimals(y->text, y->len, x->text, x->len);
+    if (c)
+        return c;
+    return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/* The entries of TABLE by the value of OP, largest first; the caller
+ * frees the array. */
+static const struct table_entry **sorted_by_value(const struct table *table,
+                                                  enum aggregate_op op)
+{
+    const struct table_entry **order = table_sorted(table);
+    size_t n = table_size(table);
+    struct value_item *items = xmalloc((n ? n : 1) * sizeof *items);
+    char *texts = xmalloc((n ? n : 1) * AGGREGATE_TEXT_SIZE);
+    for (size_t i = 0; i < n; i++) {
+        char *text = texts + i * AGGREGATE_TEXT_SIZE;
+        items[i] = (struct value_item){
+            .entry = order[i],
+            .rank = i,
+            .text = text,
+            .len = aggregate_format(text, &order[i]->accum, op),
+        };
     }
+    qsort(items, n, sizeof *items, compare_values);
+    for (size_t i = 0; i < n; i++)
+        order[i] = items[i].entry;
+    free(texts);
+    free(items);
+    return order;
+}
+
+static const struct table_entry **sorted_entries(const struct config *cfg,
+                                                 const struct table *table)
+{
+    switch (cfg->order) {
+    case SORT_VALUE:
+        return sorted_by_value(table, cfg->ops[0]);
+    case SORT_FIRST:
+        return table_sorted_by_first(table);
+    case SORT_KEY:
+        break;
+    }
+    return table_sorted(table);
 }
 
 void output_results(const struct config *cfg, const struct table *table,
                     struct writer *out)
 {
-    const struct table_entry **sorted = table_sorted(table);
+    const struct format_layout layout = {
+        .format = cfg->result_format,
+        .key_fields = cfg->format.key_field_count > 1
+                    ? cfg->format.key_field_count : 1,
+        .ops = cfg->ops,
+        .op_count = cfg->op_count,
+    };
+    if (cfg->header)
+        format_header(out, &layout);
+    const struct table_entry **sorted = sorted_entries(cfg, table);
     size_t n = table_size(table);
-    bool composite = cfg->format.key_field_count > 1;
-    /* With many keys the entries and key bytes, visited in key order, are
-     * scattered beyond the caches: ask for them some lines ahead. */
+    if (cfg->top && cfg->top < n)
+        n = (size_t)cfg->top;
+    /* With many keys the entries and key bytes, visited in the order
+     * printed, are scattered beyond the caches: ask for them some lines
+     * ahead. */
     enum { AHEAD = 16 };
     for (size_t i = 0; i < n; i++) {
         if (i + AHEAD < n) {
@@ -73,12 +199,8 @@ void output_results(const struct config *cfg, const struct table *table,
         }
         if (i + AHEAD / 2 < n)
             __builtin_prefetch(sorted[i + AHEAD / 2]->key);
-        if (composite)
-            print_key(out, sorted[i]->key, sorted[i]->key_len);
-        else
-            writer_put(out, sorted[i]->key, sorted[i]->key_len);
-        aggregate_print(out, &sorted[i]->accum, cfg->ops, cfg->op_count);
-        writer_putc(out, '\n');
+        format_row(out, &layout, sorted[i]->key, sorted[i]->key_len,
+                   &sorted[i]->accum);
     }
     free(sorted);
 }

@@ -1,19 +1,33 @@
 /* output: the final aggregate results, written once the run has gone
- * well: one line per key, in key order. */
+ * well: the keys in the order --sort asks for, --top of them, each as a
+ * row in the --format chosen. */
 #ifndef FANOUT_OUTPUT_H
 #define FANOUT_OUTPUT_H
 
 #include <stdbool.h>
 
-struct config;
+#include "options.h"
+
 struct table;
 struct writer;
+
+struct order_def {
+    const char *name;           /* as written in --sort */
+    enum result_order order;
+    const char *summary;        /* one line for --help */
+};
+
+extern const struct order_def order_defs[];
+extern const size_t order_def_count;
+
+/* The definition named NAME, or NULL. */
+const struct order_def *order_find(const char *name);
 
 /* Reports every key whose sum overflowed; returns false if there was any,
  * in which case nothing may be printed. */
 bool output_check_overflow(const struct table *table);
 
-/* Writes one line per key, in key order: KEY<TAB>RESULT... */
+/* Writes the header row if asked for, then one row per key. */
 void output_results(const struct config *cfg, const struct table *table,
                     struct writer *out);
 

@@ -54,9 +54,10 @@ static size_t key_field_count(const struct config *cfg)
     return cfg->format.field_mode ? cfg->format.key_field_count : 1;
 }
 
-/* Writes one key line; EXTREMA says whether min and max are known. */
+/* Writes one key line; EXTREMA says whether min and max are known, RANK
+ * is the key's place in order of first appearance. */
 static void put_key_line(struct writer *out, const struct table_entry *e,
-                         bool extrema)
+                         bool extrema, size_t rank)
 {
     char number[NUMBER_TEXT_SIZE];
     char text[64];
@@ -76,19 +77,29 @@ static void put_key_line(struct writer *out, const struct table_entry *e,
     } else {
         writer_puts(out, "\t-\t-");
     }
-    snprintf(text, sizeof text, "\t%llu\n",
-             (unsigned long long)(a->parts ? a->parts : 1));
+    snprintf(text, sizeof text, "\t%llu\t%zu\n",
+             (unsigned long long)(a->parts ? a->parts : 1), rank);
     writer_puts(out, text);
 }
 
+/* Writes the key lines in key order.  Positions are written as ranks,
+ * 0 for the key that appeared first, so a partial does not depend on
+ * --batch or on how the positions were made. */
 static void put_key_lines(struct writer *out, const struct table *table,
                           bool extrema)
 {
-    const struct table_entry **sorted = table_sorted(table);
     size_t n = table_size(table);
+    size_t *ranks = xmalloc((n ? n : 1) * sizeof *ranks);
+    const struct table_entry **by_first = table_sorted_by_first(table);
     for (size_t i = 0; i < n; i++)
-        put_key_line(out, sorted[i], extrema);
+        ranks[table_index_of(table, by_first[i])] = i;
+    free(by_first);
+    const struct table_entry **sorted = table_sorted(table);
+    for (size_t i = 0; i < n; i++)
+        put_key_line(out, sorted[i], extrema,
+                     ranks[table_index_of(table, sorted[i])]);
     free(sorted);
+    free(ranks);
 }
 
 void partial_write(const struct config *cfg, const struct table *table,
@@ -173,7 +184,10 @@ static bool parse_header(struct partial_input *m, char *rest)
 {
     char *fields[4];
     size_t n = split_tabs(rest, fields, 4);
-    if (n < 1 || strcmp(fields[0], "1") != 0) {
+    if (n >= 1 && strcmp(fields[0], "1") == 0)
+        return bad_line(m, "partial format version 1 is no longer read; "
+                           "make the partials again with this fanout");
+    if (n < 1 || strcmp(fields[0], "2") != 0) {
         char text[DIAG_EXCERPT_SIZE];
         diag_excerpt(text, fields[0], strlen(fields[0]));
         diag_error("%s:%llu: unknown partial format version '%s'",
@@ -264,9 +278,9 @@ static long unescape_key(struct partial_input *m, const char *text)
 
 static bool parse_key_line(struct partial_input *m, char *line)
 {
-    char *f[9];
-    if (split_tabs(line, f, 9) != 8)
-        return bad_line(m, "malformed partial line: expected 8 fields");
+    char *f[10];
+    if (split_tabs(line, f, 10) != 9)
+        return bad_line(m, "malformed partial line: expected 9 fields");
 
     long key_len = unescape_key(m, f[0]);
     if (key_len <= 0)
@@ -296,9 +310,16 @@ static bool parse_key_line(struct partial_input *m, char *line)
         return bad_line(m, "malformed partial line: bad line count");
     a.parts = (uint64_t)lines;
 
+    u128 rank;
+    if (!parse_u128(f[8], &rank) || rank >= UINT32_MAX)
+        return bad_line(m, "malformed partial line: bad first position");
+    /* Ordinal of the partial: the headers read before this line. */
+    uint64_t position = table_position(m->headers, (uint64_t)rank);
+
     struct accum *into = table_find_or_add(m->table, m->key,
                                            (size_t)key_len);
     accum_merge(into, &a);
+    table_note_position(into, position);
     m->keys += (unsigned long long)lines;
     return true;
 }

@@ -1,10 +1,10 @@
 /* partial: the versioned line format of partial aggregates (--partial)
  * and reading it back (--merge).
  *
- * Format version 1, one record per line, each ended by a newline:
+ * Format version 2, one record per line, each ended by a newline:
  *
- *   #fanout-partial<TAB>1<TAB>OPS<TAB>KEYFIELDS    header
- *   KEY<TAB>COUNT<TAB>SCALE<TAB>POS<TAB>NEG<TAB>MIN<TAB>MAX<TAB>LINES
+ *   #fanout-partial<TAB>2<TAB>OPS<TAB>KEYFIELDS    header
+ *   KEY<TAB>COUNT<TAB>SCALE<TAB>POS<TAB>NEG<TAB>MIN<TAB>MAX<TAB>LINES<TAB>FIRST
  *   #end<TAB>N                                      trailer
  *
  * OPS is the --aggregate list, KEYFIELDS the number of key fields.  KEY is
@@ -14,8 +14,12 @@
  * totals of positive and negative values in units of that scale, MIN and
  * MAX the extremes in the same units, or - when no min or max was asked
  * for.  LINES is the number of key lines of first-hand partials the line
- * stands for: 1, or more after a combiner folded lines together.  N is the
- * number of key lines of that partial.
+ * stands for: 1, or more after a combiner folded lines together.  FIRST
+ * is the key's rank in order of first appearance within the partial: 0
+ * for the key whose first accepted record came first, up to N - 1.  N is
+ * the number of key lines of that partial.  Version 1 lacked FIRST; it is
+ * refused by name, as partials are made to be merged by the same fanout
+ * in the same job.
  *
  * Keys come sorted, so the lines of one key fall together when a framework
  * sorts them, and the checks of --merge do not depend on the order of
@@ -25,7 +29,21 @@
  * boundary.  A combiner (--merge --partial) may see any part of the lines,
  * as Hadoop's map-side spills are: it passes every header and trailer
  * through and folds key lines, adding up their LINES, so the final merge
- * can still check the whole. */
+ * can still check the whole.
+ *
+ * First appearance across partials (--sort=first).  A key line belongs to
+ * the partial whose header came last before it in the merge's input (the
+ * files in the order given, each from its start); the partials are ranked
+ * by that order, and a key's first appearance is the least (partial,
+ * FIRST) pair over its lines.  So when the input is cut into consecutive
+ * pieces (split -n l/K) and their partials are given to --merge in the
+ * order of the pieces, the merge orders keys exactly as one run over the
+ * whole input does.  A combiner writes its headers first and then its key
+ * lines ranked by that same rule, so combiners over consecutive runs of
+ * partials, merged in order, keep the order too.  The rule cannot see
+ * through anything that reorders lines (a shuffle, a framework's sort):
+ * key lines cut off from their header count as belonging to the partial
+ * before, or to none (before every partial); the sums are unaffected. */
 #ifndef FANOUT_PARTIAL_H
 #define FANOUT_PARTIAL_H
 
@@ -36,7 +54,7 @@
 struct table;
 struct writer;
 
-enum { PARTIAL_VERSION = 1 };
+enum { PARTIAL_VERSION = 2 };
 
 /* Writes the partial of TABLE. */
 void partial_write(const struct config *cfg, const struct table *table,

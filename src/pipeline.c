@@ -22,7 +22,12 @@
  * Ownership.  A block belongs to one stage at a time and is never shared,
  * so block contents need no locks; only the queue and window are
  * synchronised.  Each worker aggregates into its own table; the tables are
- * merged by the main thread after the workers have been joined.
+ * merged by the main thread after the workers have been joined.  Since the
+ * work queue is first in, first out, each worker takes its blocks in
+ * sequence order; so when a block adds a key to a worker's table it is the
+ * key's first block in that worker, and the block's sequence number gives
+ * the key its first position (table.h) without any per-record work.  The
+ * merge keeps the earliest position, which --sort=first orders by.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is

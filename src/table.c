@@ -89,6 +89,7 @@ struct accum *table_insert(struct table *t, const char *key, size_t len,
     e->hash = hash;
     e->head = head;
     e->head2 = head2;
+    e->first = UINT64_MAX;
     memset(&e->accum, 0, sizeof e->accum);
     t->slots[slot].tag = (uint32_t)(hash >> 32);
     t->slots[slot].index = (uint32_t)++t->count;
@@ -112,6 +113,7 @@ void table_merge(struct table *into, const struct table *from)
         struct accum *a = table_find_or_add_hashed(into, e->key, e->key_len,
                                                    e->head, e->head2, e->hash);
         accum_merge(a, &e->accum);
+        table_note_position(a, e->first);
     }
 }
 
@@ -120,11 +122,25 @@ size_t table_size(const struct table *t)
     return t->count;
 }
 
+void table_set_positions(struct table *t, size_t from, uint64_t seq)
+{
+    for (size_t i = from; i < t->count; i++)
+        t->entries[i].first = table_position(seq, i - from);
+}
+
+size_t table_index_of(const struct table *t, const struct table_entry *e)
+{
+    return (size_t)(e - t->entries);
+}
+
 /* An entry with its first sixteen key bytes as two big-endian numbers,
  * so that comparing numbers orders keys as memcmp would: most comparisons
  * end there, without following the pointer to the entry or its key, which
- * with many keys would miss the caches on nearly every comparison. */
+ * with many keys would miss the caches on nearly every comparison.  RANK
+ * is what the listing orders by first: the first prefix for key order,
+ * the position for order of first appearance. */
 struct sort_item {
+    uint64_t rank;
     uint64_t prefix, prefix2;
     const struct table_entry *entry;
 };
@@ -157,18 +173,18 @@ static uint64_t big_endian(uint64_t head)
 #endif
 }
 
-/* Sorts N items by their first prefix: least significant byte first,
+/* Sorts N items by rank: least significant byte first,
  * one stable counting pass per byte, skipping the bytes every item shares
  * (in most key sets several leading bytes are alike).  SPARE holds N
  * items; the result may end up in either array, which is returned. */
-static struct sort_item *radix_sort_prefix(struct sort_item *items,
-                                           struct sort_item *spare, size_t n)
+static struct sort_item *radix_sort_rank(struct sort_item *items,
+                                         struct sort_item *spare, size_t n)
 {
     for (unsigned shift = 0; shift < 64; shift += 8) {
         size_t count[256] = { 0 };
         for (size_t i = 0; i < n; i++)
-            count[(items[i].prefix >> shift) & 0xff]++;
-        if (count[(items[0].prefix >> shift) & 0xff] == n)
+            count[(items[i].rank >> shift) & 0xff]++;
+        if (count[(items[0].rank >> shift) & 0xff] == n)
             continue;
         size_t at = 0;
         for (size_t d = 0; d < 256; d++) {
@@ -177,7 +193,7 @@ static struct sort_item *radix_sort_prefix(struct sort_item *items,
             at += c;
         }
         for (size_t i = 0; i < n; i++)
-            spare[count[(items[i].prefix >> shift) & 0xff]++] = items[i];
+            spare[count[(items[i].rank >> shift) & 0xff]++] = items[i];
         struct sort_item *swap = items;
         items = spare;
         spare = swap;
@@ -185,7 +201,10 @@ static struct sort_item *radix_sort_prefix(struct sort_item *items,
     return items;
 }
 
-const struct table_entry **table_sorted(const struct table *t)
+/* The entries of T ordered by rank, and within one rank by key; FIRST
+ * ranks them by first appearance rather than by the key's first bytes. */
+static const struct table_entry **sorted_by(const struct table *t,
+                                            bool first)
 {
     size_t n = t->count;
     struct sort_item *items = xmalloc((n ? n : 1) * sizeof *items);
@@ -193,13 +212,14 @@ const struct table_entry **table_sorted(const struct table *t)
     for (size_t i = 0; i < n; i++) {
         items[i].prefix = big_endian(t->entries[i].head);
         items[i].prefix2 = big_endian(t->entries[i].head2);
+        items[i].rank = first ? t->entries[i].first : items[i].prefix;
         items[i].entry = &t->entries[i];
     }
-    struct sort_item *sorted = n ? radix_sort_prefix(items, spare, n) : items;
-    /* Keys sharing their first eight bytes are next to each other now;
-     * only those runs need the full comparison. */
+    struct sort_item *sorted = n ? radix_sort_rank(items, spare, n) : items;
+    /* Items of one rank are next to each other now; only those runs need
+     * the full comparison. */
     for (size_t i = 0, j; i < n; i = j) {
-        for (j = i + 1; j < n && sorted[j].prefix == sorted[i].prefix; j++)
+        for (j = i + 1; j < n && sorted[j].rank == sorted[i].rank; j++)
             ;
         if (j - i > 1)
             qsort(sorted + i, j - i, sizeof *sorted, compare_items);
@@ -210,4 +230,14 @@ const struct table_entry **table_sorted(const struct table *t)
     free(items);
     free(spare);
     return order;
+}
+
+const struct table_entry **table_sorted(const struct table *t)
+{
+    return sorted_by(t, false);
+}
+
+const struct table_entry **table_sorted_by_first(const struct table *t)
+{
+    return sorted_by(t, true);
 }

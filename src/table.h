@@ -1,6 +1,7 @@
-/* table: a hash table from key bytes to an accumulator.  Each worker owns
- * one and no locks are involved; at the end the tables are merged into one
- * and listed in key order. */
+/* table: a hash table from key bytes to an accumulator and the position
+ * of the key's first record.  Each worker owns one and no locks are
+ * involved; at the end the tables are merged into one and listed in key
+ * order or in order of first appearance. */
 #ifndef FANOUT_TABLE_H
 #define FANOUT_TABLE_H
 
@@ -24,6 +25,9 @@ struct table_entry {
     uint64_t hash;
     uint64_t head;          /* table_key_head of key */
     uint64_t head2;         /* the same for bytes 8 to 15 */
+    uint64_t first;         /* position of the key's first record (see
+                               table_position), the least one kept by
+                               table_merge */
     struct accum accum;
 };
 
@@ -79,7 +83,8 @@ static inline uint64_t table_hash(const char *key, size_t len, uint64_t head)
     return table_mix(h);
 }
 
-/* Adds KEY at the empty SLOT its probe ended on; for the lookups. */
+/* Adds KEY at the empty SLOT its probe ended on, with no position yet
+ * (UINT64_MAX); for the lookups. */
 struct accum *table_insert(struct table *t, const char *key, size_t len,
                            uint64_t head, uint64_t head2, uint64_t hash,
                            size_t slot);
@@ -128,7 +133,49 @@ static inline struct accum *table_find_or_add(struct table *t,
                                   head2);
 }
 
-/* Folds every entry of FROM into INTO. */
+/* The entry that holds the accumulator A, as the lookups return it. */
+static inline struct table_entry *table_entry_of(struct accum *a)
+{
+    return (struct table_entry *)(void *)((char *)a
+                                          - offsetof(struct table_entry,
+                                                     accum));
+}
+
+/* Positions order keys by first appearance: a position is a number that
+ * grows with the place of a key's first record in the input.  In a run it
+ * is the block's sequence number times 2^32 plus the key's rank among the
+ * keys that a worker first met in that block (table_set_positions); in a
+ * merge of partials, the partial's ordinal times 2^32 plus the key's rank
+ * in that partial.  Only their order matters.  Positions are given after
+ * each block, to the keys it inserted, which costs nothing per record: a
+ * worker takes blocks in sequence order, so a key inserted by a block is
+ * first met in that worker in that block, and entries are kept in order
+ * of insertion.  Sequence numbers and ordinals beyond 2^32 - 2 share the
+ * last position, and their keys fall back to key order. */
+enum { TABLE_POSITION_SHIFT = 32 };
+
+/* The position of rank RANK (below 2^32) in block or partial SEQ. */
+static inline uint64_t table_position(uint64_t seq, uint64_t rank)
+{
+    const uint64_t last = (UINT64_C(1) << (64 - TABLE_POSITION_SHIFT)) - 1;
+    return (seq < last ? seq : last) << TABLE_POSITION_SHIFT | rank;
+}
+
+/* Gives the entries added to T since it held FROM of them the positions
+ * of block SEQ, in order of insertion. */
+void table_set_positions(struct table *t, size_t from, uint64_t seq);
+
+/* Lowers the first position of the entry holding A to POSITION if that
+ * is earlier: for merges, where a key may be seen first in any table, and
+ * for entries just added, which have none. */
+static inline void table_note_position(struct accum *a, uint64_t position)
+{
+    struct table_entry *e = table_entry_of(a);
+    if (position < e->first)
+        e->first = position;
+}
+
+/* Folds every entry of FROM into INTO, keeping the earlier position. */
 void table_merge(struct table *into, const struct table *from);
 
 size_t table_size(const struct table *t);
@@ -137,5 +184,12 @@ size_t table_size(const struct table *t);
  * an array of table_size pointers that the caller frees (not the
  * entries).  Valid until T changes. */
 const struct table_entry **table_sorted(const struct table *t);
+
+/* The same, sorted by first position, then by key. */
+const struct table_entry **table_sorted_by_first(const struct table *t);
+
+/* The index of entry E of T, from 0 to table_size - 1, for arrays kept
+ * beside the table. */
+size_t table_index_of(const struct table *t, const struct table_entry *e);
 
 #endif

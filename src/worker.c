@@ -415,6 +415,7 @@ void worker_process(struct worker *w, struct block *b)
     bool plain = !w->cfg->format.field_mode && !w->matcher && !nul_possible;
     b->data[b->len] = terminator;
     struct pending_batch batch = { .count = 0 };
+    size_t keys_before = w->table ? table_size(w->table) : 0;
     /* Deferring pays only once the table has outgrown the caches. */
     struct pending_batch *deferred =
         w->table && w->table->slot_mask >= BATCH_FROM_SLOTS ? &batch : NULL;
@@ -439,5 +440,7 @@ void worker_process(struct worker *w, struct block *b)
     }
     if (batch.count > 0)
         flush_pending(w, &batch);
+    if (w->table)
+        table_set_positions(w->table, keys_before, b->seq);
     b->records = at.record;
 }

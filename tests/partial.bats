@@ -276,12 +276,14 @@ pieces() {
 	return "$bad"
 }
 
-# merge_pieces EXPECTED: fanout --merge of the pieces' partials prints
-# exactly the file EXPECTED, nothing on stderr, status 0.
+# merge_pieces EXPECTED [ARGS...]: fanout --merge ARGS of the pieces'
+# partials prints exactly the file EXPECTED, nothing on stderr, status 0.
 merge_pieces() {
-	run_to_files --merge piece.??.partial
+	local expected=$1
+	shift
+	run_to_files --merge "$@" piece.??.partial
 	assert_status 0
-	expect_same_file "$1" out
+	expect_same_file "$expected" out
 	expect_same_file /dev/null err
 }
 
@@ -325,24 +327,24 @@ require_gnu_parallel() {
 	printf 'b:2\na:1.5\n#x:-3\nb:-0.25\ntab\tkey:7\n\\k:1\nx#y:2\n' >in.txt
 	run_fanout --partial in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t1\tsum\t1' \
-		$'\\#x\t1\t0\t0\t3\t-\t-\t1' \
-		$'\\\\k\t1\t0\t1\t0\t-\t-\t1' \
-		$'a\t1\t1\t15\t0\t-\t-\t1' \
-		$'b\t2\t2\t200\t25\t-\t-\t1' \
-		$'tab\\tkey\t1\t0\t7\t0\t-\t-\t1' \
-		$'x#y\t1\t0\t2\t0\t-\t-\t1' \
+		$'#fanout-partial\t2\tsum\t1' \
+		$'\\#x\t1\t0\t0\t3\t-\t-\t1\t2' \
+		$'\\\\k\t1\t0\t1\t0\t-\t-\t1\t4' \
+		$'a\t1\t1\t15\t0\t-\t-\t1\t1' \
+		$'b\t2\t2\t200\t25\t-\t-\t1\t0' \
+		$'tab\\tkey\t1\t0\t7\t0\t-\t-\t1\t3' \
+		$'x#y\t1\t0\t2\t0\t-\t-\t1\t5' \
 		$'#end\t6')" ""
 	# min and max, in units of the key's scale, only when asked for.
 	run_fanout --partial -a count,max,mean in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t1\tcount,max,mean\t1' \
-		$'\\#x\t1\t0\t0\t3\t-3\t-3\t1' \
-		$'\\\\k\t1\t0\t1\t0\t1\t1\t1' \
-		$'a\t1\t1\t15\t0\t15\t15\t1' \
-		$'b\t2\t2\t200\t25\t-25\t200\t1' \
-		$'tab\\tkey\t1\t0\t7\t0\t7\t7\t1' \
-		$'x#y\t1\t0\t2\t0\t2\t2\t1' \
+		$'#fanout-partial\t2\tcount,max,mean\t1' \
+		$'\\#x\t1\t0\t0\t3\t-3\t-3\t1\t2' \
+		$'\\\\k\t1\t0\t1\t0\t1\t1\t1\t4' \
+		$'a\t1\t1\t15\t0\t15\t15\t1\t1' \
+		$'b\t2\t2\t200\t25\t-25\t200\t1\t0' \
+		$'tab\\tkey\t1\t0\t7\t0\t7\t7\t1\t3' \
+		$'x#y\t1\t0\t2\t0\t2\t2\t1\t5' \
 		$'#end\t6')" ""
 	run_fanout --merge < <("$FANOUT" --partial -a count,max,mean in.txt)
 	assert_result 0 "$(text \
@@ -358,10 +360,10 @@ require_gnu_parallel() {
 	printf 'a x 1\nb\\ y 2.5\na x 3\n#c z -1\n' >in.txt
 	run_fanout --partial -k 1,2 -v 3 in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t1\tsum\t2' \
-		$'\\#c\\0z\t1\t0\t0\t1\t-\t-\t1' \
-		$'a\\0x\t2\t0\t4\t0\t-\t-\t1' \
-		$'b\\\\\\0y\t1\t1\t25\t0\t-\t-\t1' \
+		$'#fanout-partial\t2\tsum\t2' \
+		$'\\#c\\0z\t1\t0\t0\t1\t-\t-\t1\t2' \
+		$'a\\0x\t2\t0\t4\t0\t-\t-\t1\t0' \
+		$'b\\\\\\0y\t1\t1\t25\t0\t-\t-\t1\t1' \
 		$'#end\t3')" ""
 	"$FANOUT" --partial -k 1,2 -v 3 in.txt >p.txt
 	run_fanout --merge p.txt
@@ -370,9 +372,9 @@ require_gnu_parallel() {
 	printf 'a\nb:1\0c\r:2\0a\nb:3\0' >z.txt
 	run_fanout --partial -z z.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t1\tsum\t1' \
-		$'a\\nb\t2\t0\t4\t0\t-\t-\t1' \
-		$'c\\r\t1\t0\t2\t0\t-\t-\t1' \
+		$'#fanout-partial\t2\tsum\t1' \
+		$'a\\nb\t2\t0\t4\t0\t-\t-\t1\t0' \
+		$'c\\r\t1\t0\t2\t0\t-\t-\t1\t1' \
 		$'#end\t2')" ""
 	"$FANOUT" --partial -z z.txt >zp.txt
 	"$FANOUT" -z z.txt >single.out
@@ -384,9 +386,9 @@ require_gnu_parallel() {
 
 @test "an empty input gives just the header and a trailer of zero keys, and merges to nothing" {
 	run_fanout --partial </dev/null
-	assert_result 0 "$(text $'#fanout-partial\t1\tsum\t1' $'#end\t0')" ""
+	assert_result 0 "$(text $'#fanout-partial\t2\tsum\t1' $'#end\t0')" ""
 	run_fanout --partial -k 2,1 -v 3 -a min,count </dev/null
-	assert_result 0 "$(text $'#fanout-partial\t1\tmin,count\t2' $'#end\t0')" ""
+	assert_result 0 "$(text $'#fanout-partial\t2\tmin,count\t2' $'#end\t0')" ""
 	run_fanout --merge < <("$FANOUT" --partial </dev/null)
 	assert_result 0 "" ""
 	# An empty piece among others changes nothing.
@@ -401,9 +403,9 @@ require_gnu_parallel() {
 	printf 'a:1\nbad\nb:x\na:2\n:3\nb:4\n' >in.txt
 	run_fanout --partial --rejects=rej.txt --above=1 in.txt
 	assert_result 1 "$(text \
-		$'#fanout-partial\t1\tsum\t1' \
-		$'a\t1\t0\t2\t0\t-\t-\t1' \
-		$'b\t1\t0\t4\t0\t-\t-\t1' \
+		$'#fanout-partial\t2\tsum\t1' \
+		$'a\t1\t0\t2\t0\t-\t-\t1\t0' \
+		$'b\t1\t0\t4\t0\t-\t-\t1\t1' \
 		$'#end\t2')" "$(text \
 		"fanout: in.txt:1: value 1 is not above 1" \
 		"fanout: in.txt:2: missing delimiter ':'" \
@@ -413,7 +415,7 @@ require_gnu_parallel() {
 	expect_file rej.txt 'a:1\nbad\nb:x\n:3\n'
 	# All rejected: a complete partial without key lines, still status 1.
 	run_fanout --partial --quiet < <(printf 'x\ny\n')
-	assert_result 1 "$(text $'#fanout-partial\t1\tsum\t1' $'#end\t0')" \
+	assert_result 1 "$(text $'#fanout-partial\t2\tsum\t1' $'#end\t0')" \
 		"fanout: 2 records read, 0 accepted, 2 rejected"
 }
 
@@ -533,6 +535,86 @@ require_gnu_parallel() {
 	merge_pieces single.out
 }
 
+# first_order INPUT ARGS...: the keys of one run in order of their first
+# accepted record, computed by awk from the accepted records in input order
+# (--ordered), one key per line, composite fields joined by TAB.
+first_order() {
+	local input=$1
+	shift
+	"$FANOUT" --ordered -q "$@" "$input" 2>/dev/null | "$GAWK" -v kv="$KV" '
+		{
+			sub(/\r$/, "")
+			if (kv) key = substr($0, 1, index($0, ":") - 1)
+			else key = $1 "\t" $3
+			if (!(key in seen)) { seen[key] = 1; print key }
+		}' || true
+}
+
+# keys_of FILE: the keys of TSV results of one operation, in their order.
+keys_of() {
+	"$GAWK" '{ sub(/\t[^\t]*$/, ""); print }' "$1"
+}
+
+@test "one run's --sort=first is the order of first accepted records (awk over --ordered output)" {
+	KV=1 first_order kv.txt >want
+	"$FANOUT" -q --sort=first -a count kv.txt >got.out 2>/dev/null || true
+	keys_of got.out >got
+	expect_same_file want got
+	[[ $(wc -l <want) -gt 30 ]]
+	KV= first_order fields.txt -k 1,3 >want
+	"$FANOUT" -q --sort=first -k 1,3 -a count fields.txt >got.out 2>/dev/null || true
+	keys_of got.out >got
+	expect_same_file want got
+	# Not simply key order.
+	! LC_ALL=C sort -c want 2>/dev/null
+}
+
+@test "merged pieces equal one run for every --format, --sort and --top" {
+	local mode k format order top args
+	for mode in kv fields; do
+		if [[ $mode == kv ]]; then
+			args=(-a sum,count,min,max,mean)
+			input=kv.txt
+		else
+			args=(-k 1,3 -v 2 -a mean,max,count)
+			input=fields.txt
+		fi
+		for k in 1 3 7; do
+			pieces "$k" "$input" "${args[@]}"
+			for format in tsv csv json; do
+				for order in key value first; do
+					for top in "" --top=5; do
+						local opts=(--format="$format" --sort="$order" $top)
+						[[ $format == json ]] || opts+=(--header)
+						single single "${opts[@]}" "${args[@]}" "$input"
+						merge_pieces single.out "${opts[@]}" \
+							|| fail "$mode, $k pieces: ${opts[*]}"
+					done
+				done
+			done
+			# --top alone is --sort=value.
+			single single --top=3 "${args[@]}" "$input"
+			merge_pieces single.out --top=3
+		done
+	done
+}
+
+@test "combiners over consecutive pieces, merged in order, keep --sort=first" {
+	single single --sort=first -a sum,max kv.txt
+	pieces 7 kv.txt -a sum,max
+	"$FANOUT" --merge --partial piece.0[0-2].partial >c1.txt
+	"$FANOUT" --merge --partial piece.0[3-4].partial >c2.txt
+	run_to_files --merge --sort=first c1.txt c2.txt piece.05.partial piece.06.partial
+	assert_status 0
+	expect_same_file single.out out
+	# Pieces given out of order are ordered as given: the first appearance
+	# of a key is then its first in the pieces' order.
+	run_to_files --merge --sort=first piece.06.partial piece.0[0-5].partial
+	cat piece.06 piece.0[0-5] >reordered.txt
+	"$FANOUT" -q --sort=first -a sum,max reordered.txt >want 2>/dev/null || true
+	expect_same_file want out
+}
+
 @test "partials concatenated on standard input in any line order merge to the same result" {
 	single single -a mean,min,count,max,sum kv.txt
 	pieces 7 kv.txt -a mean,min,count,max,sum
@@ -563,7 +645,7 @@ require_gnu_parallel() {
 	cat piece.0[3-6].partial | shuf --random-source=<(yes 2) | "$FANOUT" --merge --partial >c2.txt
 	# Three headers and three trailers, as read; one line per key whose
 	# last field counts the key lines it stands for.
-	[[ $(grep -c $'^#fanout-partial\t1\tsum,max,mean\t2$' c1.txt) == 3 ]]
+	[[ $(grep -c $'^#fanout-partial\t2\tsum,max,mean\t2$' c1.txt) == 3 ]]
 	grep $'^#end\t' piece.0[0-2].partial | cut -d: -f2 | sort >want-trailers
 	grep $'^#end\t' c1.txt | sort >got-trailers
 	expect_same_file want-trailers got-trailers
@@ -667,17 +749,21 @@ require_gnu_parallel() {
 
 @test "an unknown partial format version" {
 	printf 'a:1\n' | "$FANOUT" --partial >p.txt
-	sed '1s/\t1\t/\t2\t/' p.txt >v2.txt
-	run_fanout --merge v2.txt
-	assert_result 2 "" "fanout: v2.txt:1: unknown partial format version '2'"
-	sed '1s/\t1\t/\tv1.0\t/' p.txt >v.txt
+	sed '1s/\t2\t/\t3\t/' p.txt >v3.txt
+	run_fanout --merge v3.txt
+	assert_result 2 "" "fanout: v3.txt:1: unknown partial format version '3'"
+	# Version 1 had no first positions; its partials are refused by name.
+	sed '1s/\t2\t/\t1\t/' p.txt >v1.txt
+	run_fanout --merge v1.txt
+	assert_result 2 "" "fanout: v1.txt:1: partial format version 1 is no longer read; make the partials again with this fanout"
+	sed '1s/\t2\t/\tv1.0\t/' p.txt >v.txt
 	run_fanout --merge p.txt v.txt
 	assert_result 2 "" "fanout: v.txt:1: unknown partial format version 'v1.0'"
 }
 
 @test "corrupted key lines: malformed partial line with what is wrong" {
 	printf 'a:1\nb:-2.5\n' | "$FANOUT" --partial -a min,max >p.txt
-	expect_file p.txt '#fanout-partial\t1\tmin,max\t1\na\t1\t0\t1\t0\t1\t1\t1\nb\t1\t1\t0\t25\t-25\t-25\t1\n#end\t2\n'
+	expect_file p.txt '#fanout-partial\t2\tmin,max\t1\na\t1\t0\t1\t0\t1\t1\t1\t0\nb\t1\t1\t0\t25\t-25\t-25\t1\t1\n#end\t2\n'
 	# corrupt LINE MESSAGE: bad.txt is p.txt with line 2 replaced by LINE;
 	# merging it prints "malformed partial line: MESSAGE".
 	corrupt() {
@@ -685,27 +771,31 @@ require_gnu_parallel() {
 		run_fanout --merge p.txt bad.txt
 		assert_result 2 "" "fanout: bad.txt:2: malformed partial line: $2"
 	}
-	corrupt $'a\tx\t0\t1\t0\t1\t1\t1' "bad count"
-	corrupt $'a\t0\t0\t1\t0\t1\t1\t1' "bad count"
-	corrupt $'a\t-1\t0\t1\t0\t1\t1\t1' "bad count"
-	corrupt $'a\t1\t19\t1\t0\t1\t1\t1' "bad scale"
-	corrupt $'a\t1\t\t1\t0\t1\t1\t1' "bad scale"
-	corrupt $'a\t1\t0\t1.0\t0\t1\t1\t1' "bad total"
-	corrupt $'a\t1\t0\t1\t-1\t1\t1\t1' "bad total"
-	corrupt $'a\t1\t0\t340282366920938463463374607431768211456\t0\t1\t1\t1' "bad total"
-	corrupt $'a\t1\t0\t1\t0\t1\tx\t1' "bad minimum or maximum"
-	corrupt $'a\t1\t0\t1\t0\t2\t1\t1' "bad minimum or maximum"
-	corrupt $'a\\q\t1\t0\t1\t0\t1\t1\t1' "bad key"
-	corrupt $'a\\\t1\t0\t1\t0\t1\t1\t1' "bad key"
-	corrupt $'x\\#a\t1\t0\t1\t0\t1\t1\t1' "bad key"
-	corrupt $'\t1\t0\t1\t0\t1\t1\t1' "bad key"
-	corrupt $'a\t1\t0\t1\t0\t1\t1\t0' "bad line count"
-	corrupt $'a\t1\t0\t1\t0\t1\t1\tx' "bad line count"
-	corrupt $'a\t1\t0\t1\t0\t1\t1' "expected 8 fields"
-	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t1' "expected 8 fields"
-	corrupt $'a 1 0 1 0 1 1 1' "expected 8 fields"
+	corrupt $'a\tx\t0\t1\t0\t1\t1\t1\t0' "bad count"
+	corrupt $'a\t0\t0\t1\t0\t1\t1\t1\t0' "bad count"
+	corrupt $'a\t-1\t0\t1\t0\t1\t1\t1\t0' "bad count"
+	corrupt $'a\t1\t19\t1\t0\t1\t1\t1\t0' "bad scale"
+	corrupt $'a\t1\t\t1\t0\t1\t1\t1\t0' "bad scale"
+	corrupt $'a\t1\t0\t1.0\t0\t1\t1\t1\t0' "bad total"
+	corrupt $'a\t1\t0\t1\t-1\t1\t1\t1\t0' "bad total"
+	corrupt $'a\t1\t0\t340282366920938463463374607431768211456\t0\t1\t1\t1\t0' "bad total"
+	corrupt $'a\t1\t0\t1\t0\t1\tx\t1\t0' "bad minimum or maximum"
+	corrupt $'a\t1\t0\t1\t0\t2\t1\t1\t0' "bad minimum or maximum"
+	corrupt $'a\\q\t1\t0\t1\t0\t1\t1\t1\t0' "bad key"
+	corrupt $'a\\\t1\t0\t1\t0\t1\t1\t1\t0' "bad key"
+	corrupt $'x\\#a\t1\t0\t1\t0\t1\t1\t1\t0' "bad key"
+	corrupt $'\t1\t0\t1\t0\t1\t1\t1\t0' "bad key"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t0\t0' "bad line count"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\tx\t0' "bad line count"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t0' "expected 9 fields"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t1\t0' "expected 9 fields"
+	corrupt $'a 1 0 1 0 1 1 1' "expected 9 fields"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\tx' "bad first position"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t-1' "bad first position"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t4294967295' "bad first position"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t' "bad first position"
 	# A key line without extremes in a partial made with min or max.
-	{ head -n 1 p.txt; printf 'a\t1\t0\t1\t0\t-\t-\t1\n'; tail -n 2 p.txt; } >bad.txt
+	{ head -n 1 p.txt; printf 'a\t1\t0\t1\t0\t-\t-\t1\t0\n'; tail -n 2 p.txt; } >bad.txt
 	run_fanout --merge bad.txt
 	assert_result 2 "" "fanout: malformed partial input: minimum and maximum do not match the operations"
 }
@@ -743,7 +833,7 @@ require_gnu_parallel() {
 	# Plain results are not partials.
 	printf 'a:1\n' | "$FANOUT" >result.txt
 	run_fanout --merge result.txt
-	assert_result 2 "" "fanout: result.txt:1: malformed partial line: expected 8 fields"
+	assert_result 2 "" "fanout: result.txt:1: malformed partial line: expected 9 fields"
 }
 
 @test "--merge reports a missing partial file and prints nothing" {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Stress: the determinism check of tests/determinism.bats, repeated with
 # random --jobs (1..8), --queue-depth (1..16) and --batch (1 byte..64K),
-# meant for a ThreadSanitizer build.  Every run must produce the same
-# exit status, stdout, stderr and rejects file as the --jobs=1 run, and
-# the same as an independent awk computation over the input.
+# in aggregate mode (by key and by first appearance), ordered and
+# unordered mode, meant for a ThreadSanitizer build.  Every run must
+# produce the same exit status, stdout, stderr and rejects file as the
+# --jobs=1 run, and the same as an independent awk computation over the
+# input.
 #
 # Usage: tests/stress.sh [FANOUT [RUNS]]
 #   FANOUT  the program to test (default: src/fanout)
@@ -128,11 +130,18 @@ if [ "$(grep -c . "$work/model.rej")" -lt 1000 ] || [ "$(grep -c . "$work/model.
 	fail "the generated input has too few rejections or keys"
 fi
 
-# The three output modes and what each compares: aggregate output is
-# sorted by key, --unordered output is compared as a sorted set.
+# The four output modes and what each compares: aggregate output is
+# sorted by key, "first" aggregate output by first appearance (the model's
+# lines in the order their keys first occur in the accepted records),
+# --unordered output is compared as a sorted set.
+"$GAWK" -F'\t' 'NR == FNR { line[$1] = $0; next }
+	{ key = substr($0, 1, index($0, ":") - 1) }
+	!(key in seen) { seen[key] = 1; print line[key] }' \
+	"$work/model.out" "$work/model.ord" >"$work/model.first"
 mode_args() {
 	case $1 in
 	aggregate) echo "-a sum,count,min,max" ;;
+	first) echo "-a sum,count,min,max --sort=first" ;;
 	ordered) echo "--ordered" ;;
 	unordered) echo "--unordered" ;;
 	esac
@@ -166,6 +175,7 @@ like_model() {
 	local want_out=model.out
 	case $2 in
 	ordered) want_out=model.ord ;;
+	first) want_out=model.first ;;
 	unordered) sort "$work/model.ord" >"$work/model.uno"; want_out=model.uno ;;
 	esac
 	[ "$(cat "$work/$1.status")" = 1 ] || { echo "  exit status $(cat "$work/$1.status"), expected 1"; return 1; }
@@ -180,7 +190,7 @@ show() {
 		|| tail -n 5 "$work/$1.err"; } | sed 's/^/  | /'
 }
 
-modes=(aggregate ordered unordered)
+modes=(aggregate first ordered unordered)
 for mode in "${modes[@]}"; do
 	run "ref-$mode" "$mode" --jobs=1
 	if like_model "ref-$mode" "$mode"; then
@@ -192,7 +202,7 @@ for mode in "${modes[@]}"; do
 done
 
 for ((i = 1; i <= RUNS; i++)); do
-	mode=${modes[RANDOM % 3]}
+	mode=${modes[RANDOM % 4]}
 	jobs=$((RANDOM % 8 + 1))
 	depth=$((RANDOM % 16 + 1))
 	# batch sizes spread evenly over the powers of two from 1 to 64K

@@ -102,6 +102,13 @@ check "a missing input file" 2 out.txt kv.txt no-such-file.txt
 check "--max-errors exceeded" 2 out.txt -e 5 -j2 -b 300 kv.txt
 check "write error: standard output is /dev/full" 2 /dev/full \
 	--ordered -j2 kv.txt
+check "JSON Lines by value, top 5, 3 jobs, 512-byte blocks" 1 out.txt \
+	--format=json --top=5 -a mean,min,max,sum -j3 -b 512 kv.txt
+check "CSV with a header, composite key, in order of first appearance" 1 out.txt \
+	--format=csv --header --sort=first -k 1,3 -v 2 -j2 -b 1K fields.txt
+"$FANOUT" --partial -a sum,max kv.txt >kv.partial 2>/dev/null
+check "merge of partials in order of first appearance, as JSON" 0 out.txt \
+	--merge --sort=first --format=json kv.partial kv.partial
 check "usage error" 2 out.txt --jobs=0 kv.txt
 check "--help" 0 out.txt --help
 

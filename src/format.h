@@ -1,0 +1,48 @@
+/* format: result formatting: TSV, CSV and JSON Lines.  Writes the header
+ * row and the row of one key in the format chosen with --format; which
+ * keys are written and in what order is output's business. */
+#ifndef FANOUT_FORMAT_H
+#define FANOUT_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aggregate.h"
+#include "options.h"
+
+struct writer;
+
+struct format_def {
+    const char *name;           /* as written in --format */
+    enum result_format format;
+    bool has_header;            /* --header may be used with it */
+    const char *summary;        /* one line for --help */
+};
+
+extern const struct format_def format_defs[];
+extern const size_t format_def_count;
+
+/* The definition named NAME, or NULL. */
+const struct format_def *format_find(const char *name);
+
+/* The definition of FORMAT. */
+const struct format_def *format_def_of(enum result_format format);
+
+/* What every row of a run shares. */
+struct format_layout {
+    enum result_format format;
+    size_t key_fields;              /* columns the key is split into */
+    const enum aggregate_op *ops;   /* the results, in --aggregate order */
+    size_t op_count;
+};
+
+/* Writes the row of column names: "key", or "key1" to "keyN" for a
+ * composite key, then the operation names.  Not for JSON. */
+void format_header(struct writer *out, const struct format_layout *layout);
+
+/* Writes the row of the key of LEN bytes at KEY, whose composite fields
+ * are joined by RECORD_KEY_JOIN, with the results of A. */
+void format_row(struct writer *out, const struct format_layout *layout,
+                const char *key, size_t len, const struct accum *a);
+
+#endif
