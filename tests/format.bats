@@ -260,6 +260,17 @@ model_first() {
 	assert_result 0 "$(text $'z\t100.000000' $'y\t5.000000' $'x\t1.500000' $'w\t1.000000')" ""
 }
 
+@test "--sort=value orders values alike in their first fourteen digits or more, hand-worked" {
+	printf '%s\n' a:123456789012345678 b:123456789012345677 c:-123456789012345678 \
+		d:-123456789012345677 e:12345678901234.5 f:12345678901234.25 g:0.000000000000001 \
+		h:0.0000000000000011 i:-0.000000000000001 j:123456789012345678 >in.txt
+	run_fanout --sort=value in.txt
+	assert_result 0 "$(text $'a\t123456789012345678' $'j\t123456789012345678' \
+		$'b\t123456789012345677' $'e\t12345678901234.5' $'f\t12345678901234.25' \
+		$'h\t0.0000000000000011' $'g\t0.000000000000001' $'i\t-0.000000000000001' \
+		$'d\t-123456789012345677' $'c\t-123456789012345678')" ""
+}
+
 @test "--sort=value equals sort(1) over awk's sums and counts" {
 	gen_keys 5 20000
 	"$GAWK" '{
