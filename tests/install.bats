@@ -19,8 +19,10 @@ build_make() {
 }
 
 # make_var NAME: the value of NAME in the build tree's Makefile, expanded.
+# It is the last line: a Makefile older than Makefile.am is remade first,
+# and that says so on standard output.
 make_var() {
-	build_make -f Makefile -f - print-var VAR="$1" <<'EOF'
+	build_make -f Makefile -f - print-var VAR="$1" <<'EOF' | tail -n 1
 print-var:
 	@echo '$($(VAR))'
 EOF
