@@ -18,52 +18,65 @@ build_make() {
 		make -s --no-print-directory -C "$FANOUT_BUILD_DIR" "$@"
 }
 
-# make_var NAME: the value of NAME in the build tree's Makefile, expanded.
-# It is the last line: a Makefile older than Makefile.am is remade first,
-# and that says so on standard output.
+# make_var NAME [VAR=VALUE]...: the value of NAME in the build tree's
+# Makefile, expanded, with the VARs given to make.  It is the last line: a
+# Makefile older than Makefile.am is remade first, and that says so on
+# standard output.
 make_var() {
-	build_make -f Makefile -f - print-var VAR="$1" <<'EOF' | tail -n 1
+	local name=$1
+	shift
+	build_make -f Makefile -f - print-var VAR="$name" "$@" <<'EOF' | tail -n 1
 print-var:
 	@echo '$($(VAR))'
 EOF
 }
 
-@test "make install DESTDIR=... puts the program, man page and completion under the configured prefix" {
+# check_install VAR=VALUE...: make install VAR=VALUE... DESTDIR=$dest puts
+# the program, the man page and the completion file under DESTDIR and the
+# prefix, and nothing else; the installed program runs; make uninstall
+# removes all three.
+check_install() {
 	local prefix bindir man1dir compdir dest=$BATS_TEST_TMPDIR/stage
-	prefix=$(make_var prefix)
-	bindir=$(make_var bindir)
-	man1dir=$(make_var man1dir)
-	compdir=$(make_var bashcompletiondir)
+	prefix=$(make_var prefix "$@")
+	bindir=$(make_var bindir "$@")
+	man1dir=$(make_var man1dir "$@")
+	compdir=$(make_var bashcompletiondir "$@")
 	[[ $prefix == /* ]] || fail "prefix '$prefix'"
-	for dir in "$bindir" "$man1dir" "$compdir"; do
+	for dir in "$bindir" "$man1dir"; do
 		[[ $dir == "$prefix"/* ]] || fail "'$dir' is not under the prefix '$prefix'"
 	done
-	[[ $compdir == */bash-completion/completions ]] || fail "completion directory '$compdir'"
+	# Unless configure was told otherwise, the completion goes where the
+	# bash-completion package looks, under the prefix.
+	if ! grep -q -e '--with-bash-completion-dir' "$FANOUT_BUILD_DIR/config.status"; then
+		[[ $compdir == "$(make_var datadir "$@")/bash-completion/completions" ]] ||
+			fail "completion directory '$compdir'"
+		[[ $compdir == "$prefix"/* ]] || fail "'$compdir' is not under the prefix '$prefix'"
+	fi
 
-	build_make install DESTDIR="$dest" >make.out 2>&1 || fail "make install failed" "$(cat make.out)"
+	rm -rf "$dest"
+	build_make install "$@" DESTDIR="$dest" >make.out 2>&1 || fail "make install failed" "$(cat make.out)"
 	[[ -x $dest$bindir/fanout ]] || fail "no $dest$bindir/fanout"
 	expect_same_file "$FANOUT_SOURCE_DIR/man/fanout.1" "$dest$man1dir/fanout.1"
 	expect_same_file "$COMPLETION" "$dest$compdir/fanout"
 	run_exact "$dest$bindir/fanout" --version
 	assert_status 0
 	[[ ${lines[0]} == "fanout 1.0.0" ]] || fail "installed --version: ${lines[0]}"
-	# Everything installed is under DESTDIR/prefix, and is those three files.
+	# Those three files are all that was installed.
 	run_exact bash -c 'cd "$1" && find . -type f | sort' - "$dest"
 	assert_stdout "$(printf '.%s\n' "$bindir/fanout" "$compdir/fanout" "$man1dir/fanout.1" | sort)"
 
-	build_make uninstall DESTDIR="$dest" >make.out 2>&1 || fail "make uninstall failed" "$(cat make.out)"
+	build_make uninstall "$@" DESTDIR="$dest" >make.out 2>&1 || fail "make uninstall failed" "$(cat make.out)"
 	run_exact find "$dest" -type f
 	assert_stdout ""
 }
 
+@test "make install DESTDIR=... puts the program, man page and completion under the configured prefix" {
+	check_install
+}
+
 @test "make install prefix=... DESTDIR=... follows a prefix given to make" {
-	local dest=$BATS_TEST_TMPDIR/stage
-	build_make install prefix=/opt/fanout-test DESTDIR="$dest" >make.out 2>&1 ||
-		fail "make install failed" "$(cat make.out)"
-	run_exact bash -c 'cd "$1" && find . -type f | sort' - "$dest"
-	assert_stdout "$(text ./opt/fanout-test/bin/fanout \
-		./opt/fanout-test/share/bash-completion/completions/fanout \
-		./opt/fanout-test/share/man/man1/fanout.1)"
+	check_install prefix=/opt/fanout-test
+	[[ $(make_var bindir prefix=/opt/fanout-test) == /opt/fanout-test/bin ]] || fail "bindir"
 }
 
 # run_completion WORD...: runs the completion function in a fresh bash (no
