@@ -108,6 +108,11 @@ expect_completion() {
 	[[ $output == "$expected"$'\n' ]] || show_diff "completion of '$*'" "$expected"$'\n' "$output"
 }
 
+@test "completion: sourcing the file registers _fanout for fanout, with nothing else needed" {
+	run_exact bash --norc --noprofile -c 'source "$1" && complete -p fanout' - "$COMPLETION"
+	assert_result 0 "complete -F _fanout fanout" ""
+}
+
 @test "completion: --agg completes to --aggregate= and --aggregate=su to sum" {
 	expect_completion --aggregate= --agg
 	expect_completion sum --aggregate = su
