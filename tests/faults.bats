@@ -8,7 +8,7 @@ load test_helper
 
 setup() {
 	common_setup
-	FAULTY=${FANOUT_FAULTS:-$BATS_TEST_DIRNAME/../src/fanout-faults}
+	FAULTY=$FANOUT_FAULTS
 	printf 'b:2\nbad\na:1.5\nb:-7\nc:x\na:3\n' >in.txt
 }
 

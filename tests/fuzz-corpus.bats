@@ -8,8 +8,8 @@ load test_helper
 
 setup() {
 	common_setup
-	REPLAY_DIR="${FANOUT_BUILD_DIR:-$BATS_TEST_DIRNAME/..}/fuzz"
-	CORPUS_DIR="$BATS_TEST_DIRNAME/../fuzz/corpus"
+	REPLAY_DIR="$FANOUT_BUILD_DIR/fuzz"
+	CORPUS_DIR="$FANOUT_SOURCE_DIR/fuzz/corpus"
 }
 
 # replay TARGET: run fuzz/replay_TARGET over fuzz/corpus/TARGET; every input

@@ -159,8 +159,14 @@ make_big_input() {
 	chmod 000 secret.txt
 	printf 'a:3\nb:4\n' >stdin.txt
 	chmod 644 in.txt stdin.txt
+	# Root reads the file anyway, so root runs fanout as nobody; anyone
+	# else is refused as it is.
 	as_nobody() {
-		setpriv --reuid=65534 --regid=65534 --clear-groups "$FANOUT" "$@" || return
+		if [[ $EUID == 0 ]]; then
+			setpriv --reuid=65534 --regid=65534 --clear-groups "$FANOUT" "$@" || return
+		else
+			"$FANOUT" "$@" || return
+		fi
 	}
 	# Standard input is an open file shared with the `cat` that follows:
 	# if fanout had read any of it, cat would not see all of it.
@@ -174,6 +180,8 @@ make_big_input() {
 	assert_result 2 "" "fanout: secret.txt: Permission denied"
 	expect_same_file stdin.txt rest.txt
 	# The same file is readable by root, so the message was about nobody.
-	run_fanout secret.txt
-	assert_result 0 $'a\t2' ""
+	if [[ $EUID == 0 ]]; then
+		run_fanout secret.txt
+		assert_result 0 $'a\t2' ""
+	fi
 }

@@ -22,10 +22,13 @@ if [[ -z "${GAWK:-}" ]]; then
 fi
 # The same program built to fail on request (see tests/faults.bats).
 FANOUT_FAULTS=${FANOUT_FAULTS:-$BATS_TEST_DIRNAME/../src/fanout-faults}
-export FANOUT FANOUT_FAULTS GAWK
+# The source tree (read-only in make distcheck) and the build tree.
+FANOUT_SOURCE_DIR=${FANOUT_SOURCE_DIR:-$BATS_TEST_DIRNAME/..}
+FANOUT_BUILD_DIR=${FANOUT_BUILD_DIR:-${BUILD_DIR:-$BATS_TEST_DIRNAME/..}}
+export FANOUT FANOUT_FAULTS FANOUT_SOURCE_DIR FANOUT_BUILD_DIR GAWK
 export LC_ALL=C
 
-EXAMPLES_DIR="$BATS_TEST_DIRNAME/../examples"
+EXAMPLES_DIR="$FANOUT_SOURCE_DIR/examples"
 TRY="Try 'fanout --help' for more information."
 
 # Every test works inside its own temporary directory, so file names printed
