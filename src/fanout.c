@@ -8,8 +8,10 @@
 #include "output.h"
 #include "partial.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "reader.h"
 #include "signals.h"
+#include "stats.h"
 #include "table.h"
 #include "writer.h"
 
@@ -125,6 +127,18 @@ static void print_summary(const struct tally *tally, bool trouble,
                tally->rejected, tail);
 }
 
+/* --stats: the report of the whole run, after every other message. */
+static void print_stats(const struct config *cfg, const struct stats *stats,
+                        const struct tally *tally)
+{
+    if (cfg->stats == STATS_OFF)
+        return;
+    struct writer *w = writer_new(STDERR_FILENO, REPORT_BUFFER);
+    stats_report(stats, tally, cfg->stats, true, w);
+    writer_flush(w);
+    writer_free(w);
+}
+
 /* Whether the share of rejected records is over --max-errors=P%. */
 static bool over_error_rate(const struct config *cfg,
                             const struct tally *tally)
@@ -179,15 +193,23 @@ int main(int argc, char **argv)
     struct writer *out = writer_new(stdout_closed ? -1 : STDOUT_FILENO,
                                     OUTPUT_BUFFER);
     struct writer *reports = writer_new(STDERR_FILENO, REPORT_BUFFER);
+    /* Standard error is shared with the progress line, which whatever
+     * else is written there takes down first. */
+    struct stats *stats = stats_new(cfg.jobs);
+    struct progress *progress = progress_new(STDERR_FILENO, cfg.progress,
+                                             stats);
+    writer_before_output(reports, progress_clear, progress);
 
     struct pipeline_outcome outcome;
     bool started = pipeline_run(&cfg, reader, out, reports, rejects,
-                                &outcome);
+                                stats, progress, &outcome);
     if (!outcome.abandoned)
         reader_close(reader);
     writer_flush(reports);
+    progress_free(progress);
     writer_free(reports);
     if (!started) {
+        stats_free(stats);
         writer_free(out);
         if (rejects)
             writer_close(rejects);
@@ -227,12 +249,14 @@ int main(int argc, char **argv)
             trouble = true;
         }
     }
+    uint64_t output_start = stats_now();
     if (outcome.table) {
         if (!trouble && writer_error(out) == 0)
             trouble = !print_table(&cfg, outcome.table, out);
         table_free(outcome.table);
     }
     writer_flush(out);
+    stats->output_ns += stats_now() - output_start;
     if (writer_error(out) == EPIPE)
         signals_die_by(SIGPIPE);
     if (writer_error(out)) {
@@ -241,6 +265,9 @@ int main(int argc, char **argv)
     }
     print_summary(tally, trouble, writer_written(out));
     writer_free(out);
+    print_stats(&cfg, stats, tally);
+    if (!outcome.abandoned)
+        stats_free(stats);
 
     if (trouble)
         return EXIT_TROUBLE;

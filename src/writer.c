@@ -18,6 +18,8 @@ struct writer {
     size_t len;                  /* bytes pending in buf */
     size_t cap;                  /* size of buf */
     unsigned long long written;  /* bytes the kernel accepted */
+    void (*before)(void *);      /* called before output, or NULL */
+    void *before_arg;
 };
 
 struct writer *writer_new(int fd, size_t bufsize)
@@ -27,6 +29,13 @@ struct writer *writer_new(int fd, size_t bufsize)
     w->cap = bufsize ? bufsize : 1;
     w->buf = xmalloc(w->cap);
     return w;
+}
+
+void writer_before_output(struct writer *w, void (*before)(void *),
+                          void *arg)
+{
+    w->before = before;
+    w->before_arg = arg;
 }
 
 /* Waits until FD can take more output or a termination signal arrives. */
@@ -46,6 +55,8 @@ static bool write_fully(struct writer *w, const char *data, size_t len)
         w->error = EBADF;           /* standard output was closed */
         return false;
     }
+    if (len > 0 && w->before)
+        w->before(w->before_arg);
     while (len > 0) {
         if (signals_caught()) {
             w->error = EINTR;

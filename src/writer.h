@@ -14,6 +14,12 @@ struct writer;
  * descriptor: writing anything to it fails with EBADF. */
 struct writer *writer_new(int fd, size_t bufsize);
 
+/* Makes W call BEFORE(ARG) just before each time it hands bytes to its
+ * descriptor: standard error uses it to take the progress line down
+ * before a message lands on it. */
+void writer_before_output(struct writer *w, void (*before)(void *),
+                          void *arg);
+
 /* Appends LEN bytes; returns false once any write has failed. */
 bool writer_put(struct writer *w, const void *data, size_t len);
 bool writer_putc(struct writer *w, char c);
