@@ -7,7 +7,8 @@
 # same generated input, for --jobs 1, 2 and 4, every output mode, files
 # and standard input; times only for being there and not negative, since
 # they depend on the machine.  --stats never changes standard output or
-# the exit status.
+# the exit status, and neither does SIGUSR1, which prints the report so
+# far while the run goes on.
 
 load test_helper
 
@@ -288,4 +289,102 @@ check_counts() {
 	expect_usage_error "invalid --stats value 'xml'" --stats=xml
 	expect_usage_error "invalid --stats value ''" --stats=
 	expect_usage_error "--stats cannot be used with --merge" --merge --stats
+}
+
+# --- SIGUSR1: the statistics so far, and the run goes on
+
+# usr1_run OPTION...: fanout -o --batch=1K OPTION... reads the fifo f in
+# the background (stdout in out, stderr in err), fed in three stages of
+# 3000 records (the second starts with a bad one, the stages are also
+# written to in.txt); after each stage SIGUSR1 is sent every 0.1 s until a
+# report counts at least the records of the stages so far less 200 (what a
+# 1K block can hold back).  Then the fifo is closed; sets $status to
+# fanout's exit status and $reports to the number of reports asked for.
+usr1_run() {
+	mkfifo f
+	: >in.txt
+	"$FANOUT" -o --batch=1K "$@" f >out 2>err 3>&- &
+	local pid=$! stage written=0
+	exec 8>f
+	for stage in 1 2 3; do
+		"$GAWK" -v s="$stage" 'BEGIN {
+			if (s == 2) print "bad"
+			for (i = 0; i < 3000; i++) printf "k%d:%d\n", i % 9, s * 10000 + i
+		}' | tee -a in.txt >&8
+		written=$(wc -l <in.txt)
+		timeout 10 bash -c '
+			until "$GAWK" -v want="$1" "/records read|\"read\":/ {
+				n = \$0; sub(/.*stats: /, \"\", n); sub(/.*\"read\":/, \"\", n); n += 0
+				if (n >= want) found = 1 } END { exit !found }" err; do
+				kill -USR1 "$2"; sleep 0.1
+			done' _ "$((written - 200))" "$pid" ||
+			fail "no report counted $((written - 200)) records within 10 s" "$(cat err)"
+	done
+	exec 8>&-
+	status=0
+	wait "$pid" || status=$?
+}
+
+@test "SIGUSR1 prints the statistics so far; the output and the end of the run are unchanged" {
+	usr1_run --jobs=2
+	[[ $status == 1 ]] || fail "exit status $status, not 1" "$(cat err)"
+	local plain_status=0
+	"$FANOUT" -o --jobs=2 in.txt >out.plain 2>/dev/null || plain_status=$?
+	[[ $plain_status == 1 ]] || fail "status $plain_status without the signal"
+	expect_same_file out.plain out
+	# Apart from the reports, standard error holds the run's own messages.
+	grep -v '^fanout: stats: ' err >messages
+	expect_file messages "fanout: f:3001: missing delimiter ':'\nfanout: 9001 records read, 9000 accepted, 1 rejected\n"
+	# The reports are whole, and their counts never decrease and never
+	# exceed the totals.
+	"$GAWK" '/^fanout: stats: [0-9]+ records read/ {
+		n = $3 + 0; if (n < last) { print "decreasing: " n " after " last; bad = 1 }
+		if (n > 9001) { print "more than were read: " n; bad = 1 }
+		last = n; reports++ }
+	/^fanout: stats: worker/ { workers++ }
+	/^fanout: stats: collector/ { collectors++ }
+	END { if (reports < 3 || workers != 2 * reports || collectors != reports) {
+			print reports " reports, " workers " worker lines, " collectors " collector lines"; bad = 1 }
+		exit bad }' err || fail "$(cat err)"
+}
+
+@test "SIGUSR1 with --stats=json prints JSON reports so far, then the final one" {
+	usr1_run --jobs=4 --stats=json
+	[[ $status == 1 ]] || fail "exit status $status, not 1" "$(cat err)"
+	expect_same_file <("$FANOUT" -o in.txt 2>/dev/null) out
+	grep '^{' err >reports
+	python3 -c '
+import json, sys
+reports = [json.loads(line) for line in open("reports")]
+assert len(reports) >= 4, len(reports)
+assert [r["final"] for r in reports] == [False] * (len(reports) - 1) + [True]
+last = reports[-1]
+assert last["records"]["read"] == 9001 and last["rejected"]["missing_delimiter"] == 1
+assert sum(w["records"] for w in last["workers"]) == 9001
+assert last["bytes_read"] == int(sys.argv[1]) and last["input_size"] is None
+for a, b in zip(reports, reports[1:]):
+    for key in ("read", "rejected"):
+        assert a["records"][key] <= b["records"][key], (a, b)
+    assert a["bytes_read"] <= b["bytes_read"]
+    assert all(len(r["workers"]) == 4 for r in (a, b))
+' "$(wc -c <in.txt)" || fail "$(cat err)"
+}
+
+@test "SIGUSR1 to a run still waiting for its first input reports zeros and changes nothing" {
+	mkfifo f
+	"$FANOUT" --jobs=1 f >out 2>err 3>&- &
+	local pid=$!
+	exec 8>f
+	kill -USR1 "$pid"
+	timeout 10 bash -c 'until grep -q "records read" err; do sleep 0.05; done' ||
+		fail "no report within 10 s"
+	printf 'a:1\na:2\n' >&8
+	exec 8>&-
+	status=0
+	wait "$pid" || status=$?
+	[[ $status == 0 ]] || fail "status $status" "$(cat err)"
+	expect_file out 'a\t3\n'
+	[[ "$(head -n 1 err)" == "fanout: stats: 0 records read, 0 accepted, 0 rejected" ]] || fail "$(cat err)"
+	[[ "$(sed -n 2p err)" == "fanout: stats: 0 bytes read" ]] || fail "$(cat err)"
+	[[ $(wc -l <err) == 7 ]] || fail "$(cat err)"
 }
