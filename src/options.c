@@ -116,7 +116,7 @@ static const char usage_text_3[] =
     "                           where it went; FORMAT is text (default) or json\n"
     "      --progress[=WHEN]    a status line on standard error: auto (default:\n"
     "                           if it is a terminal), always or never\n"
-    "  kill -USR1 prints the statistics so far and the run goes on.\n"
+    "  SIGUSR1 (kill -USR1 PID) prints the statistics so far; the run goes on.\n"
     "\n"
     "  -h, --help               display this help and exit\n"
     "  -V, --version            output version information and exit\n"

@@ -188,14 +188,14 @@ static bool collect(struct pipeline *p, struct collector *c)
     for (;;) {
         struct block *b = reorder_take(p->done, early, &in_order, &idle);
         uint64_t taken = stats_now();
-        s->collecting_wait_ns += taken - mark;
+        s->collector_waiting_ns += taken - mark;
         mark = taken;
         if (!b && !idle)
             break;
         if (b) {
             bool go_on = collect_block(p, c, b, in_order);
             mark = stats_now();
-            s->writing_ns += mark - taken;
+            s->collector_writing_ns += mark - taken;
             if (!go_on) {
                 atomic_store(&p->stop, true);
                 queue_close(p->pool);

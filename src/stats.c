@@ -166,10 +166,10 @@ static void report_text(const struct stats *s, const struct tally *t,
             seconds(b, sizeof b, waiting, 3), percent(waiting, n->wall_ns));
     }
     put(w, "%s collector: writing %s s (%u%%), waiting %s s (%u%%)\n", head,
-        seconds(a, sizeof a, s->writing_ns, 3),
-        percent(s->writing_ns, n->wall_ns),
-        seconds(b, sizeof b, s->collecting_wait_ns, 3),
-        percent(s->collecting_wait_ns, n->wall_ns));
+        seconds(a, sizeof a, s->collector_writing_ns, 3),
+        percent(s->collector_writing_ns, n->wall_ns),
+        seconds(b, sizeof b, s->collector_waiting_ns, 3),
+        percent(s->collector_waiting_ns, n->wall_ns));
     put(w, "%s output: %s s (%u%%)\n", head,
         seconds(a, sizeof a, s->output_ns, 3),
         percent(s->output_ns, n->wall_ns));
@@ -209,8 +209,8 @@ static void report_json(const struct stats *s, const struct tally *t,
             seconds(b, sizeof b, stats_get(&k->waiting_ns), 6));
     }
     put(w, "],\"collector\":{\"writing_seconds\":%s,\"waiting_seconds\":%s},",
-        seconds(a, sizeof a, s->writing_ns, 6),
-        seconds(b, sizeof b, s->collecting_wait_ns, 6));
+        seconds(a, sizeof a, s->collector_writing_ns, 6),
+        seconds(b, sizeof b, s->collector_waiting_ns, 6));
     put(w, "\"output_seconds\":%s}\n", seconds(a, sizeof a, s->output_ns, 6));
 }
 

@@ -52,10 +52,10 @@ struct stats {
     size_t worker_count;
 
     /* Written and read by the main thread only. */
-    uint64_t writing_ns;        /* collector: reports, rejects file and
-                                   ordered output */
-    uint64_t collecting_wait_ns;/* collector waiting for the next block */
-    uint64_t output_ns;         /* merging and writing the aggregates */
+    uint64_t collector_writing_ns;  /* reports, rejects file and ordered
+                                       output */
+    uint64_t collector_waiting_ns;  /* waiting for the next block */
+    uint64_t output_ns;             /* merging and writing the aggregates */
 };
 
 /* Statistics for a run with WORKERS worker threads, starting now. */

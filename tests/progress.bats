@@ -237,6 +237,34 @@ run_fed() {
 	expect_file screen.txt "fanout: f:1: missing delimiter ':'\nfanout: 6001 records read, 6000 accepted, 1 rejected\n"
 }
 
+@test "a report asked for by SIGUSR1 while the line is shown lands on clean lines" {
+	mkfifo f
+	: >in.txt
+	"$FANOUT" -o --batch=1K --jobs=1 --progress=always f >out 2>err 3>&- &
+	local pid=$!
+	pids=$pid
+	exec 8>f
+	stage 1 >&8
+	wait_for "a status line" has_frame err
+	kill -USR1 "$pid"
+	wait_for "the report" grep -q 'fanout: stats: output: ' err
+	stage 2 bad >&8
+	exec 8>&-
+	status=0
+	wait "$pid" || status=$?
+	pids=
+	[[ $status == 1 ]] || fail "status $status" "$(cat -v err)"
+	python3 screen err >screen.txt || fail "$(cat -v err)"
+	# The report's seven lines, whole, then the run's own messages.
+	grep -E -q '^fanout: stats: [0-9]+ records read, [0-9]+ accepted, 0 rejected$' screen.txt ||
+		fail "no whole first line of the report:" "$(cat screen.txt)"
+	[[ $(grep -c '^fanout: stats: ' screen.txt) == 7 ]] || fail "not a whole report:" "$(cat screen.txt)"
+	grep -v '^fanout: stats: ' screen.txt >messages
+	expect_file messages "fanout: f:3001: missing delimiter ':'\nfanout: 6001 records read, 6000 accepted, 1 rejected\n"
+	"$FANOUT" -o in.txt >out.plain 2>/dev/null || true
+	expect_same_file out.plain out
+}
+
 @test "--progress with a bad WHEN or with --merge is a usage error" {
 	expect_usage_error "invalid --progress value 'sometimes'" --progress=sometimes
 	expect_usage_error "--progress cannot be used with --merge" --merge --progress
