@@ -127,6 +127,17 @@ static void print_summary(const struct tally *tally, bool trouble,
                tally->rejected, tail);
 }
 
+/* When to draw the --progress line.  Records written during the run to
+ * the terminal the line is on would run into it, so --progress=auto
+ * draws none then. */
+static enum progress_when progress_when(const struct config *cfg)
+{
+    if (cfg->progress == PROGRESS_AUTO && cfg->mode != OUTPUT_AGGREGATE
+        && isatty(STDOUT_FILENO))
+        return PROGRESS_NEVER;
+    return cfg->progress;
+}
+
 /* --stats: the report of the whole run, after every other message. */
 static void print_stats(const struct config *cfg, const struct stats *stats,
                         const struct tally *tally)
@@ -196,8 +207,8 @@ int main(int argc, char **argv)
     /* Standard error is shared with the progress line, which whatever
      * else is written there takes down first. */
     struct stats *stats = stats_new(cfg.jobs);
-    struct progress *progress = progress_new(STDERR_FILENO, cfg.progress,
-                                             stats);
+    struct progress *progress = progress_new(STDERR_FILENO,
+                                             progress_when(&cfg), stats);
     writer_before_output(reports, progress_clear, progress);
 
     struct pipeline_outcome outcome;

@@ -159,6 +159,18 @@ UNKNOWN='^fanout: [0-9]+ records, [0-9.]+ (B|KiB|MiB), [0-9.]+ (B|KiB|MiB)/s, [0
 	expect_file screen.txt ''
 }
 
+@test "--progress draws nothing when --ordered writes the records to the same terminal" {
+	# A run of about a second, as above, writing to the terminal.
+	"$GAWK" 'BEGIN { for (i = 0; i < 20000; i++) printf "key%d:%d\n", i % 13, i }' >big.txt
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		script -qfec "strace -f -o /dev/null -e trace=read -e inject=read:delay_exit=20000 $FANOUT --progress --batch=4K -o big.txt" ts \
+		</dev/null >/dev/null 2>&1 3>&-
+	python3 screen ts >screen.txt || fail "$(cat -v ts)"
+	expect_same_file big.txt screen.txt
+	frames ts | grep -q . && fail "a status line:" "$(frames ts | head -3)"
+	return 0
+}
+
 # run_fed MODE FANOUT-ARGS...: fanout ARGS reading the fifo f, fed two
 # stages; between them, wait until standard error (the file err) shows a
 # status line if MODE is "line", or, if MODE is "none", until a report
