@@ -260,14 +260,14 @@ int main(int argc, char **argv)
             trouble = true;
         }
     }
-    uint64_t output_start = stats_now();
+    uint64_t mark = stats_now();
     if (outcome.table) {
         if (!trouble && writer_error(out) == 0)
             trouble = !print_table(&cfg, outcome.table, out);
         table_free(outcome.table);
     }
     writer_flush(out);
-    stats->output_ns += stats_now() - output_start;
+    stats_lap(&stats->output_ns, &mark);
     if (writer_error(out) == EPIPE)
         signals_die_by(SIGPIPE);
     if (writer_error(out)) {

@@ -102,14 +102,12 @@ static void *run_producer(void *arg)
     struct block *b;
 
     while (!atomic_load(&p->stop) && (b = queue_pop(p->pool)) != NULL) {
-        uint64_t filling = stats_now();
-        stats_add(&s->blocked_ns, filling - mark);
+        stats_lap(&s->blocked_ns, &mark);
         bool filled = reader_fill(p->reader, b);
+        stats_lap(&s->reading_ns, &mark);
         uint64_t now_bytes = reader_bytes_read(p->reader);
         stats_add(&s->bytes_read, now_bytes - bytes);
         bytes = now_bytes;
-        mark = stats_now();
-        stats_add(&s->reading_ns, mark - filling);
         if (!filled) {
             queue_push(p->pool, b);
             break;
@@ -117,9 +115,7 @@ static void *run_producer(void *arg)
         stats_add(&s->blocks_read, 1);
         b->seq = seq++;
         bool pushed = queue_push(p->work, b);
-        uint64_t now = stats_now();
-        stats_add(&s->blocked_ns, now - mark);
-        mark = now;
+        stats_lap(&s->blocked_ns, &mark);
         if (!pushed)
             break;
     }
@@ -138,18 +134,16 @@ static void *run_worker(void *arg)
     struct block *b;
 
     while ((b = queue_pop(p->work)) != NULL) {
-        uint64_t start = stats_now();
-        stats_add(&s->waiting_ns, start - mark);
+        stats_lap(&s->waiting_ns, &mark);
         if (!atomic_load(&p->stop)) {
             worker_process(t->worker, b);
             stats_add(&s->blocks, 1);
             stats_add(&s->records, b->records);
         }
-        mark = stats_now();
-        stats_add(&s->working_ns, mark - start);
+        stats_lap(&s->working_ns, &mark);
         reorder_put(p->done, b->seq, b);
     }
-    stats_add(&s->waiting_ns, stats_now() - mark);
+    stats_lap(&s->waiting_ns, &mark);
     return NULL;
 }
 
@@ -187,15 +181,12 @@ static bool collect(struct pipeline *p, struct collector *c)
 
     for (;;) {
         struct block *b = reorder_take(p->done, early, &in_order, &idle);
-        uint64_t taken = stats_now();
-        s->collector_waiting_ns += taken - mark;
-        mark = taken;
+        stats_lap(&s->collector_waiting_ns, &mark);
         if (!b && !idle)
             break;
         if (b) {
             bool go_on = collect_block(p, c, b, in_order);
-            mark = stats_now();
-            s->collector_writing_ns += mark - taken;
+            stats_lap(&s->collector_writing_ns, &mark);
             if (!go_on) {
                 atomic_store(&p->stop, true);
                 queue_close(p->pool);
@@ -294,11 +285,11 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     outcome->read_error = p->read_error;
     outcome->read_error_input = p->read_error_input;
     if (cfg->mode == OUTPUT_AGGREGATE) {
-        uint64_t start = stats_now();
+        uint64_t mark = stats_now();
         outcome->table = worker_take_table(workers[0].worker);
         for (size_t i = 1; i < jobs; i++)
             table_merge(outcome->table, worker_table(workers[i].worker));
-        stats->output_ns += stats_now() - start;
+        stats_lap(&stats->output_ns, &mark);
     }
     pipeline_free(p, workers, jobs, blocks, block_count);
     return true;

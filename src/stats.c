@@ -56,6 +56,9 @@ struct stats *stats_new(size_t workers)
     atomic_init(&s->blocks_read, 0);
     atomic_init(&s->reading_ns, 0);
     atomic_init(&s->blocked_ns, 0);
+    atomic_init(&s->collector_writing_ns, 0);
+    atomic_init(&s->collector_waiting_ns, 0);
+    atomic_init(&s->output_ns, 0);
     s->start_ns = stats_now();
     return s;
 }
@@ -110,6 +113,7 @@ static uint64_t per_second(uint64_t count, uint64_t ns)
  * itself. */
 struct snapshot {
     uint64_t wall_ns, bytes, blocks, reading_ns, blocked_ns;
+    uint64_t writing_ns, waiting_ns, output_ns;
 };
 
 static void take_snapshot(const struct stats *s, struct snapshot *n)
@@ -119,6 +123,9 @@ static void take_snapshot(const struct stats *s, struct snapshot *n)
     n->blocks = stats_get(&s->blocks_read);
     n->reading_ns = stats_get(&s->reading_ns);
     n->blocked_ns = stats_get(&s->blocked_ns);
+    n->writing_ns = stats_get(&s->collector_writing_ns);
+    n->waiting_ns = stats_get(&s->collector_waiting_ns);
+    n->output_ns = stats_get(&s->output_ns);
 }
 
 static void report_text(const struct stats *s, const struct tally *t,
@@ -166,13 +173,13 @@ static void report_text(const struct stats *s, const struct tally *t,
             seconds(b, sizeof b, waiting, 3), percent(waiting, n->wall_ns));
     }
     put(w, "%s collector: writing %s s (%u%%), waiting %s s (%u%%)\n", head,
-        seconds(a, sizeof a, s->collector_writing_ns, 3),
-        percent(s->collector_writing_ns, n->wall_ns),
-        seconds(b, sizeof b, s->collector_waiting_ns, 3),
-        percent(s->collector_waiting_ns, n->wall_ns));
+        seconds(a, sizeof a, n->writing_ns, 3),
+        percent(n->writing_ns, n->wall_ns),
+        seconds(b, sizeof b, n->waiting_ns, 3),
+        percent(n->waiting_ns, n->wall_ns));
     put(w, "%s output: %s s (%u%%)\n", head,
-        seconds(a, sizeof a, s->output_ns, 3),
-        percent(s->output_ns, n->wall_ns));
+        seconds(a, sizeof a, n->output_ns, 3),
+        percent(n->output_ns, n->wall_ns));
 }
 
 static void report_json(const struct stats *s, const struct tally *t,
@@ -209,9 +216,9 @@ static void report_json(const struct stats *s, const struct tally *t,
             seconds(b, sizeof b, stats_get(&k->waiting_ns), 6));
     }
     put(w, "],\"collector\":{\"writing_seconds\":%s,\"waiting_seconds\":%s},",
-        seconds(a, sizeof a, s->collector_writing_ns, 6),
-        seconds(b, sizeof b, s->collector_waiting_ns, 6));
-    put(w, "\"output_seconds\":%s}\n", seconds(a, sizeof a, s->output_ns, 6));
+        seconds(a, sizeof a, n->writing_ns, 6),
+        seconds(b, sizeof b, n->waiting_ns, 6));
+    put(w, "\"output_seconds\":%s}\n", seconds(a, sizeof a, n->output_ns, 6));
 }
 
 void stats_report(const struct stats *s, const struct tally *tally,

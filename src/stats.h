@@ -4,11 +4,11 @@
  * prints at the end and SIGUSR1 asks for during a run.
  *
  * Every counter is written by one thread and may be read by the main
- * thread at any time, so those written by the producer and the workers
- * are C11 atomics with relaxed order: a report is a snapshot of counters
- * that each only grow, never a point of synchronisation.  They are
- * updated once per block and timed once per block or wait, never per
- * record, so keeping them costs nothing measurable. */
+ * thread at any time, so all are C11 atomics with relaxed order: a report
+ * is a snapshot of counters that each only grow, never a point of
+ * synchronisation.  They are updated once per block and timed once per
+ * block or wait, never per record, so keeping them costs nothing
+ * measurable. */
 #ifndef FANOUT_STATS_H
 #define FANOUT_STATS_H
 
@@ -37,7 +37,8 @@ struct stats_worker {
 
 struct stats {
     uint64_t start_ns;          /* monotonic clock when the run began */
-    bool size_known;            /* every input is a regular file */
+    bool size_known;            /* every input is a regular file (set
+                                   before the threads start) */
     uint64_t input_size;        /* their total size, when known */
 
     /* Written by the producer. */
@@ -51,11 +52,11 @@ struct stats {
     struct stats_worker *workers;
     size_t worker_count;
 
-    /* Written and read by the main thread only. */
-    uint64_t collector_writing_ns;  /* reports, rejects file and ordered
-                                       output */
-    uint64_t collector_waiting_ns;  /* waiting for the next block */
-    uint64_t output_ns;             /* merging and writing the aggregates */
+    /* Written by the main thread. */
+    stats_counter collector_writing_ns; /* reports, rejects file and
+                                           ordered output */
+    stats_counter collector_waiting_ns; /* waiting for the next block */
+    stats_counter output_ns;    /* merging and writing the aggregates */
 };
 
 /* Statistics for a run with WORKERS worker threads, starting now. */
@@ -69,6 +70,15 @@ uint64_t stats_now(void);
 static inline void stats_add(stats_counter *c, uint64_t n)
 {
     atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+/* Adds the time since *MARK to C and moves *MARK to now: one reading of
+ * the clock ends what a thread was doing and starts what it does next. */
+static inline void stats_lap(stats_counter *c, uint64_t *mark)
+{
+    uint64_t now = stats_now();
+    stats_add(c, now - *mark);
+    *mark = now;
 }
 
 static inline uint64_t stats_get(const stats_counter *c)
