@@ -138,13 +138,15 @@ static enum progress_when progress_when(const struct config *cfg)
     return cfg->progress;
 }
 
-/* --stats: the report of the whole run, after every other message. */
+/* --stats: the report of the whole run, after every other message, even
+ * when a termination signal stopped it. */
 static void print_stats(const struct config *cfg, const struct stats *stats,
                         const struct tally *tally)
 {
     if (cfg->stats == STATS_OFF)
         return;
     struct writer *w = writer_new(STDERR_FILENO, REPORT_BUFFER);
+    writer_write_after_signal(w);
     stats_report(stats, tally, cfg->stats, true, w);
     writer_flush(w);
     writer_free(w);
@@ -232,6 +234,7 @@ int main(int argc, char **argv)
     if (signo) {
         diag_error("stopped by %s", signal_name(signo));
         print_summary(tally, true, writer_written(out));
+        print_stats(&cfg, stats, tally);
         signals_die_by(signo);
     }
     if (writer_error(out) == EPIPE)

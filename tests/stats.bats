@@ -388,3 +388,23 @@ for a, b in zip(reports, reports[1:]):
 	[[ "$(sed -n 2p err)" == "fanout: stats: 0 bytes read" ]] || fail "$(cat err)"
 	[[ $(wc -l <err) == 7 ]] || fail "$(cat err)"
 }
+
+@test "a run stopped by SIGTERM prints its statistics after the summary, then dies by the signal" {
+	mkfifo f
+	"$FANOUT" --stats --jobs=1 f >out 2>err 3>&- &
+	local pid=$!
+	exec 8>f
+	printf 'a:1\nb:2\n' >&8
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	exec 8>&-
+	[[ $status == 143 ]] || fail "status $status, not 143 (SIGTERM)" "$(cat err)"
+	expect_file out ''
+	[[ "$(sed -n 1p err)" == "fanout: stopped by SIGTERM" ]] || fail "$(cat err)"
+	[[ "$(sed -n 2p err)" =~ ^fanout:\ ([0-9]+)\ records\ read,\ .*\ bytes\ of\ output\ written$ ]] || fail "$(cat err)"
+	local read=${BASH_REMATCH[1]}
+	[[ "$(sed -n 3p err)" == "fanout: stats: $read records read, $read accepted, 0 rejected" ]] || fail "$(cat err)"
+	[[ $(grep -c '^fanout: stats: ' err) == 7 ]] || fail "not a whole report" "$(cat err)"
+	[[ $(wc -l <err) == 9 ]] || fail "$(cat err)"
+}
