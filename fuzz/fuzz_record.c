@@ -132,6 +132,7 @@ static void check_block(const struct config *cfg, const struct block *b,
         FUZZ_CHECK(r->record == at_record,
                    "a rejection's index is its record's place");
         FUZZ_CHECK(r->reason_len > 0, "a rejection has a reason");
+        FUZZ_CHECK(r->kind < REJECT_REASONS, "a rejection has a known kind");
         FUZZ_CHECK(r->reason <= b->reasons_len
                    && r->reason_len <= b->reasons_len - r->reason,
                    "the reason lies within the reason texts");

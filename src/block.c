@@ -44,7 +44,8 @@ void block_clear_results(struct block *b)
 }
 
 void block_reject(struct block *b, uint64_t record, size_t start,
-                  size_t len, const char *format, ...)
+                  size_t len, enum reject_reason kind,
+                  const char *format, ...)
 {
     if (b->rejection_count == b->rejection_cap) {
         b->rejection_cap = b->rejection_cap ? b->rejection_cap * 2 : 16;
@@ -82,5 +83,6 @@ void block_reject(struct block *b, uint64_t record, size_t start,
     r->reason = b->reasons_len;
     r->reason_len = need;
     r->unkept = false;
+    r->kind = kind;
     b->reasons_len += need;
 }

@@ -14,6 +14,26 @@
  * and seven more so that 8-byte reads may start at any byte up to it. */
 enum { BLOCK_SLACK = 8 };
 
+/* What kind of rejection a record met: one code per kind of message (the
+ * message itself says more), so that the rejections of a run can be
+ * counted by kind.  The four bounds come in the order of enum bound_kind. */
+enum reject_reason {
+    REJECT_NO_DELIMITER,
+    REJECT_MISSING_FIELD,
+    REJECT_EMPTY_KEY,
+    REJECT_MISSING_VALUE,
+    REJECT_INVALID_NUMBER,
+    REJECT_TOO_MANY_DIGITS,
+    REJECT_BELOW_MIN,
+    REJECT_ABOVE_MAX,
+    REJECT_NOT_ABOVE,
+    REJECT_NOT_BELOW,
+    REJECT_KEY_MISMATCH,
+    REJECT_TOO_LONG,
+    REJECT_NUL_BYTE,
+    REJECT_REASONS
+};
+
 struct rejection {
     uint64_t record;      /* index of the record within the block */
     size_t start;         /* offset of the record's bytes in data */
@@ -21,6 +41,7 @@ struct rejection {
     size_t reason;        /* offset of the reason text in reasons */
     size_t reason_len;
     bool unkept;          /* too long to keep: not for the rejects file */
+    enum reject_reason kind;
 };
 
 struct block {
@@ -51,9 +72,10 @@ void block_reserve(struct block *b, size_t cap);
 void block_clear_results(struct block *b);
 
 /* Records that the record at index RECORD, LEN bytes at START, is
- * rejected for the reason given by FORMAT. */
+ * rejected, of kind KIND, for the reason given by FORMAT. */
 void block_reject(struct block *b, uint64_t record, size_t start,
-                  size_t len, const char *format, ...)
-    __attribute__((format(printf, 5, 6)));
+                  size_t len, enum reject_reason kind,
+                  const char *format, ...)
+    __attribute__((format(printf, 6, 7)));
 
 #endif

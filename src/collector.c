@@ -134,6 +134,7 @@ bool collector_take(struct collector *c, const struct block *b)
         from = after(b, r);
         report(c, b, r);
         c->tally.rejected++;
+        c->tally.rejected_by[r->kind]++;
         if (c->cfg->limit_errors && c->tally.rejected > c->cfg->max_errors) {
             c->tally.read += r->record + 1;
             c->tally.too_many_errors = true;

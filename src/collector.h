@@ -8,13 +8,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct block;
+#include "block.h"
+
 struct config;
 struct writer;
 
 struct tally {
     uint64_t read;          /* records taken in, accepted or rejected */
     uint64_t rejected;
+    uint64_t rejected_by[REJECT_REASONS];   /* rejected, by kind */
     bool too_many_errors;   /* --max-errors was exceeded */
 };
 

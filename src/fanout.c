@@ -8,8 +8,10 @@
 #include "output.h"
 #include "partial.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "reader.h"
 #include "signals.h"
+#include "stats.h"
 #include "table.h"
 #include "writer.h"
 
@@ -125,6 +127,31 @@ static void print_summary(const struct tally *tally, bool trouble,
                tally->rejected, tail);
 }
 
+/* When to draw the --progress line.  Records written during the run to
+ * the terminal the line is on would run into it, so --progress=auto
+ * draws none then. */
+static enum progress_when progress_when(const struct config *cfg)
+{
+    if (cfg->progress == PROGRESS_AUTO && cfg->mode != OUTPUT_AGGREGATE
+        && isatty(STDOUT_FILENO))
+        return PROGRESS_NEVER;
+    return cfg->progress;
+}
+
+/* --stats: the report of the whole run, after every other message, even
+ * when a termination signal stopped it. */
+static void print_stats(const struct config *cfg, const struct stats *stats,
+                        const struct tally *tally)
+{
+    if (cfg->stats == STATS_OFF)
+        return;
+    struct writer *w = writer_new(STDERR_FILENO, REPORT_BUFFER);
+    writer_write_after_signal(w);
+    stats_report(stats, tally, cfg->stats, true, w);
+    writer_flush(w);
+    writer_free(w);
+}
+
 /* Whether the share of rejected records is over --max-errors=P%. */
 static bool over_error_rate(const struct config *cfg,
                             const struct tally *tally)
@@ -179,15 +206,23 @@ int main(int argc, char **argv)
     struct writer *out = writer_new(stdout_closed ? -1 : STDOUT_FILENO,
                                     OUTPUT_BUFFER);
     struct writer *reports = writer_new(STDERR_FILENO, REPORT_BUFFER);
+    /* Standard error is shared with the progress line, which whatever
+     * else is written there takes down first. */
+    struct stats *stats = stats_new(cfg.jobs);
+    struct progress *progress = progress_new(STDERR_FILENO,
+                                             progress_when(&cfg), stats);
+    writer_before_output(reports, progress_clear, progress);
 
     struct pipeline_outcome outcome;
     bool started = pipeline_run(&cfg, reader, out, reports, rejects,
-                                &outcome);
+                                stats, progress, &outcome);
     if (!outcome.abandoned)
         reader_close(reader);
     writer_flush(reports);
+    progress_free(progress);
     writer_free(reports);
     if (!started) {
+        stats_free(stats);
         writer_free(out);
         if (rejects)
             writer_close(rejects);
@@ -199,6 +234,7 @@ int main(int argc, char **argv)
     if (signo) {
         diag_error("stopped by %s", signal_name(signo));
         print_summary(tally, true, writer_written(out));
+        print_stats(&cfg, stats, tally);
         signals_die_by(signo);
     }
     if (writer_error(out) == EPIPE)
@@ -227,12 +263,14 @@ int main(int argc, char **argv)
             trouble = true;
         }
     }
+    uint64_t mark = stats_now();
     if (outcome.table) {
         if (!trouble && writer_error(out) == 0)
             trouble = !print_table(&cfg, outcome.table, out);
         table_free(outcome.table);
     }
     writer_flush(out);
+    stats_lap(&stats->output_ns, &mark);
     if (writer_error(out) == EPIPE)
         signals_die_by(SIGPIPE);
     if (writer_error(out)) {
@@ -241,6 +279,9 @@ int main(int argc, char **argv)
     }
     print_summary(tally, trouble, writer_written(out));
     writer_free(out);
+    print_stats(&cfg, stats, tally);
+    if (!outcome.abandoned)
+        stats_free(stats);
 
     if (trouble)
         return EXIT_TROUBLE;

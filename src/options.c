@@ -32,6 +32,8 @@ enum {
     OPT_HEADER,
     OPT_SORT,
     OPT_TOP,
+    OPT_STATS,
+    OPT_PROGRESS,
     OPT_END
 };
 
@@ -62,6 +64,8 @@ static const struct option long_options[] = {
     { "jobs",            required_argument, NULL, 'j' },
     { "queue-depth",     required_argument, NULL, OPT_QUEUE_DEPTH },
     { "batch",           required_argument, NULL, 'b' },
+    { "stats",           optional_argument, NULL, OPT_STATS },
+    { "progress",        optional_argument, NULL, OPT_PROGRESS },
     { "help",            no_argument,       NULL, 'h' },
     { "version",         no_argument,       NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -124,6 +128,14 @@ static const char usage_text_5[] =
     "  -j, --jobs=N             worker threads (default: online processors)\n"
     "      --queue-depth=N      blocks waiting for a worker (default: 2 x jobs)\n"
     "  -b, --batch=SIZE         block size in bytes, K/M/G suffixes (default 1M)\n"
+    "\n"
+    "Watching a run:\n"
+    "      --stats[=FORMAT]     at the end, print statistics on standard error:\n"
+    "                           counts, rejections by kind, bytes, time and\n"
+    "                           where it went; FORMAT is text (default) or json\n"
+    "      --progress[=WHEN]    a status line on standard error: auto (default:\n"
+    "                           if it is a terminal), always or never\n"
+    "  SIGUSR1 (kill -USR1 PID) prints the statistics so far; the run goes on.\n"
     "\n"
     "  -h, --help               display this help and exit\n"
     "  -V, --version            output version information and exit\n"
@@ -202,6 +214,46 @@ static bool parse_size(const char *option, const char *arg, size_t *out)
     if (v == 0 || v > (MAX_BATCH >> shift))
         return invalid(option, arg);
     *out = (size_t)(v << shift);
+    return true;
+}
+
+/* ARG, one of the N words WORDS, as its index; NULL (no argument given)
+ * stands for word DEFAULT_WORD. */
+static bool parse_word(const char *option, const char *arg,
+                       const char *const *words, int n, int default_word,
+                       int *out)
+{
+    if (!arg) {
+        *out = default_word;
+        return true;
+    }
+    for (int i = 0; i < n; i++)
+        if (strcmp(arg, words[i]) == 0) {
+            *out = i;
+            return true;
+        }
+    return invalid(option, arg);
+}
+
+/* --stats[=text|json]. */
+static bool parse_stats(const char *arg, struct config *cfg)
+{
+    static const char *const words[] = { "text", "json" };
+    int i;
+    if (!parse_word("stats", arg, words, 2, 0, &i))
+        return false;
+    cfg->stats = i == 0 ? STATS_TEXT : STATS_JSON;
+    return true;
+}
+
+/* --progress[=never|auto|always]. */
+static bool parse_progress(const char *arg, struct config *cfg)
+{
+    static const char *const words[] = { "never", "auto", "always" };
+    int i;
+    if (!parse_word("progress", arg, words, 3, PROGRESS_AUTO, &i))
+        return false;
+    cfg->progress = (enum progress_when)i;
     return true;
 }
 
@@ -557,6 +609,12 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             break;
         case 'b':
             ok = parse_size("batch", optarg, &cfg->batch);
+            break;
+        case OPT_STATS:
+            ok = parse_stats(optarg, cfg);
+            break;
+        case OPT_PROGRESS:
+            ok = parse_progress(optarg, cfg);
             break;
         case 'h':
             return print_help() ? OPTIONS_DONE : OPTIONS_WRITE_FAILED;

@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 #include "aggregate.h"
+#include "progress.h"
 #include "record.h"
+#include "stats.h"
 #include "validate.h"
 
 enum output_mode { OUTPUT_AGGREGATE, OUTPUT_ORDERED, OUTPUT_UNORDERED };
@@ -58,6 +60,10 @@ struct config {
     unsigned jobs;
     unsigned queue_depth;
     size_t batch;
+
+    /* Watching a run. */
+    enum stats_format stats;        /* --stats: report at the end */
+    enum progress_when progress;    /* --progress: status line */
 };
 
 enum options_result {

@@ -38,6 +38,15 @@
  * collector ends after the last sequence number, and the main thread joins
  * the others and merges their tables.
  *
+ * Watching.  Each stage counts what it does and times its work and its
+ * waits in the run's statistics, once per block, never per record: the
+ * producer the bytes it read, the workers their blocks and records, the
+ * collector its writing.  What other threads write are relaxed atomics,
+ * which the main thread may read at any time.  Between blocks, and at
+ * least every tenth of a second while it waits for one, the collector
+ * prints the statistics so far if SIGUSR1 asked for them and redraws the
+ * --progress line.
+ *
  * Stopping early.  When the collector must stop (--max-errors, a failed
  * write, or a termination signal, which only the main thread receives and
  * notices within a tenth of a second) it raises the stop flag and closes the
@@ -52,9 +61,11 @@
 #include "block.h"
 #include "diag.h"
 #include "options.h"
+#include "progress.h"
 #include "queue.h"
 #include "reader.h"
 #include "signals.h"
+#include "stats.h"
 #include "table.h"
 #include "worker.h"
 #include "writer.h"
@@ -72,6 +83,9 @@ struct pipeline {
     struct queue *pool;         /* free blocks */
     struct queue *work;         /* filled blocks waiting for a worker */
     struct reorder *done;       /* processed blocks, by sequence number */
+    struct stats *stats;
+    struct progress *progress;  /* NULL without a progress line */
+    struct writer *reports;     /* standard error */
     atomic_bool stop;           /* the collector wants no more work */
     int read_error;             /* set by the producer before it ends */
     size_t read_error_input;
@@ -80,22 +94,34 @@ struct pipeline {
 struct worker_thread {
     struct pipeline *pipeline;
     struct worker *worker;
+    struct stats_worker *stats;
     struct thread *thread;
 };
 
 static void *run_producer(void *arg)
 {
     struct pipeline *p = arg;
-    uint64_t seq = 0;
+    struct stats *s = p->stats;
+    uint64_t seq = 0, bytes = 0;
+    uint64_t mark = stats_now();
     struct block *b;
 
     while (!atomic_load(&p->stop) && (b = queue_pop(p->pool)) != NULL) {
-        if (!reader_fill(p->reader, b)) {
+        stats_lap(&s->blocked_ns, &mark);
+        bool filled = reader_fill(p->reader, b);
+        stats_lap(&s->reading_ns, &mark);
+        uint64_t now_bytes = reader_bytes_read(p->reader);
+        stats_add(&s->bytes_read, now_bytes - bytes);
+        bytes = now_bytes;
+        if (!filled) {
             queue_push(p->pool, b);
             break;
         }
+        stats_add(&s->blocks_read, 1);
         b->seq = seq++;
-        if (!queue_push(p->work, b))
+        bool pushed = queue_push(p->work, b);
+        stats_lap(&s->blocked_ns, &mark);
+        if (!pushed)
             break;
     }
     p->read_error = reader_error(p->reader, &p->read_error_input);
@@ -108,14 +134,44 @@ static void *run_worker(void *arg)
 {
     struct worker_thread *t = arg;
     struct pipeline *p = t->pipeline;
+    struct stats_worker *s = t->stats;
+    uint64_t mark = stats_now();
     struct block *b;
 
     while ((b = queue_pop(p->work)) != NULL) {
-        if (!atomic_load(&p->stop))
+        stats_lap(&s->waiting_ns, &mark);
+        if (!atomic_load(&p->stop)) {
             worker_process(t->worker, b);
+            stats_add(&s->blocks, 1);
+            stats_add(&s->records, b->records);
+        }
+        stats_lap(&s->working_ns, &mark);
         reorder_put(p->done, b->seq, b);
     }
+    stats_lap(&s->waiting_ns, &mark);
     return NULL;
+}
+
+/* The report SIGUSR1 asks for: the layout of --stats, text by default. */
+static void report_if_asked(struct pipeline *p, const struct collector *c)
+{
+    if (!signals_report_wanted())
+        return;
+    stats_report(p->stats, collector_tally(c),
+                 p->cfg->stats == STATS_JSON ? STATS_JSON : STATS_TEXT,
+                 false, p->reports);
+    writer_flush(p->reports);
+}
+
+/* Hands block B to the collector; false if the run must stop. */
+static bool collect_block(struct pipeline *p, struct collector *c,
+                          struct block *b, bool in_order)
+{
+    if (!in_order)
+        return collector_write_early(c, b);
+    bool go_on = collector_take(c, b);
+    queue_push(p->pool, b);
+    return go_on;
 }
 
 /* The collector's loop, on the calling thread.  Returns false if the run
@@ -124,22 +180,26 @@ static void *run_worker(void *arg)
 static bool collect(struct pipeline *p, struct collector *c)
 {
     bool early = p->cfg->mode == OUTPUT_UNORDERED;
-    bool in_order;
-    struct block *b;
+    bool in_order, idle;
+    struct stats *s = p->stats;
+    uint64_t mark = stats_now();
 
-    while ((b = reorder_take(p->done, early, &in_order)) != NULL) {
-        bool go_on;
-        if (!in_order) {
-            go_on = collector_write_early(c, b);
-        } else {
-            go_on = collector_take(c, b);
-            queue_push(p->pool, b);
+    for (;;) {
+        struct block *b = reorder_take(p->done, early, &in_order, &idle);
+        stats_lap(&s->collector_waiting_ns, &mark);
+        if (!b && !idle)
+            break;
+        if (b) {
+            bool go_on = collect_block(p, c, b, in_order);
+            stats_lap(&s->collector_writing_ns, &mark);
+            if (!go_on) {
+                atomic_store(&p->stop, true);
+                queue_close(p->pool);
+                return false;
+            }
         }
-        if (!go_on) {
-            atomic_store(&p->stop, true);
-            queue_close(p->pool);
-            return false;
-        }
+        report_if_asked(p, c);
+        progress_update(p->progress, collector_tally(c)->read, p->reports);
     }
     return !signals_caught();
 }
@@ -163,7 +223,9 @@ static void pipeline_free(struct pipeline *p, struct worker_thread *workers,
 
 bool pipeline_run(const struct config *cfg, struct reader *reader,
                   struct writer *out, struct writer *reports,
-                  struct writer *rejects, struct pipeline_outcome *outcome)
+                  struct writer *rejects, struct stats *stats,
+                  struct progress *progress,
+                  struct pipeline_outcome *outcome)
 {
     size_t jobs = cfg->jobs;
     size_t block_count = (size_t)cfg->queue_depth + jobs;
@@ -182,6 +244,10 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
 
     p->cfg = cfg;
     p->reader = reader;
+    p->stats = stats;
+    p->progress = progress;
+    p->reports = reports;
+    stats->size_known = reader_input_size(reader, &stats->input_size);
     p->pool = queue_new(block_count);
     p->work = queue_new(cfg->queue_depth);
     p->done = reorder_new(block_count);
@@ -195,6 +261,7 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     struct thread *producer = thread_start(run_producer, p);
     for (size_t i = 0; i < jobs; i++) {
         workers[i].pipeline = p;
+        workers[i].stats = &stats->workers[i];
         workers[i].thread = thread_start(run_worker, &workers[i]);
     }
     bool finished = collect(p, c);
@@ -223,9 +290,11 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     outcome->read_error = p->read_error;
     outcome->read_error_input = p->read_error_input;
     if (cfg->mode == OUTPUT_AGGREGATE) {
+        uint64_t mark = stats_now();
         outcome->table = worker_take_table(workers[0].worker);
         for (size_t i = 1; i < jobs; i++)
             table_merge(outcome->table, worker_table(workers[i].worker));
+        stats_lap(&stats->output_ns, &mark);
     }
     pipeline_free(p, workers, jobs, blocks, block_count);
     return true;

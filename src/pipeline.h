@@ -8,7 +8,9 @@
 #include "collector.h"
 
 struct config;
+struct progress;
 struct reader;
+struct stats;
 struct table;
 struct writer;
 
@@ -19,14 +21,20 @@ struct pipeline_outcome {
     struct table *table;        /* merged aggregates (aggregate mode);
                                    the caller frees it */
     bool abandoned;             /* stopped early, threads still running:
-                                   the reader must not be closed */
+                                   the reader and the statistics must not
+                                   be freed */
 };
 
 /* Runs the whole pipeline over READER's inputs.  Accepted records go to
  * OUT in ordered modes, per-record reports to REPORTS, rejected records to
- * REJECTS (may be NULL).  Returns false if it could not start. */
+ * REJECTS (may be NULL).  The stages keep their counts and times in
+ * STATS, made for cfg->jobs workers; while the run goes on, the main
+ * thread redraws PROGRESS (may be NULL) and prints the statistics so far
+ * to REPORTS when SIGUSR1 asks.  Returns false if it could not start. */
 bool pipeline_run(const struct config *cfg, struct reader *reader,
                   struct writer *out, struct writer *reports,
-                  struct writer *rejects, struct pipeline_outcome *outcome);
+                  struct writer *rejects, struct stats *stats,
+                  struct progress *progress,
+                  struct pipeline_outcome *outcome);
 
 #endif

@@ -182,9 +182,11 @@ static void *take_unseen(struct reorder *r)
     return NULL;
 }
 
-void *reorder_take(struct reorder *r, bool early, bool *in_order)
+void *reorder_take(struct reorder *r, bool early, bool *in_order,
+                   bool *idle)
 {
     void *item = NULL;
+    *idle = false;
     CHECK(pthread_mutex_lock(&r->lock));
     for (;;) {
         if (early && r->unseen > 0) {
@@ -206,8 +208,10 @@ void *reorder_take(struct reorder *r, bool early, bool *in_order)
             break;
         if (signals_caught())
             break;
-        /* Wait in slices, so that a termination signal (which only sets a
-         * flag) is noticed within a fraction of a second. */
+        if (*idle)
+            break;
+        /* Wait in slices, so that a signal (which only sets a flag) is
+         * noticed within a fraction of a second. */
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += SIGNAL_POLL_NSEC;
@@ -218,6 +222,7 @@ void *reorder_take(struct reorder *r, bool early, bool *in_order)
         int err = pthread_cond_timedwait(&r->changed, &r->lock, &until);
         if (err && err != ETIMEDOUT)
             sync_failed("pthread_cond_timedwait", err, __LINE__);
+        *idle = err == ETIMEDOUT;
     }
     CHECK(pthread_mutex_unlock(&r->lock));
     return item;

@@ -45,10 +45,14 @@ void reorder_put(struct reorder *r, uint64_t seq, void *item);
 void reorder_end(struct reorder *r, uint64_t total);
 
 /* Waits for and returns the item with the next number, advancing past it;
- * NULL after the last, or once a termination signal has been caught.  With EARLY, first returns each deposited item once
- * as soon as it arrives (setting *IN_ORDER false), and only after that in
- * order (*IN_ORDER true). */
-void *reorder_take(struct reorder *r, bool early, bool *in_order);
+ * NULL after the last, or once a termination signal has been caught.  With
+ * EARLY, first returns each deposited item once as soon as it arrives
+ * (setting *IN_ORDER false), and only after that in order (*IN_ORDER
+ * true).  When a tenth of a second passes with nothing to take it returns
+ * NULL with *IDLE set (it is false otherwise), so that the caller can do
+ * periodic work and call again. */
+void *reorder_take(struct reorder *r, bool early, bool *in_order,
+                   bool *idle);
 
 /* A joinable thread, started with termination signals blocked; start
  * ends the process with status 2 if the thread cannot be created. */

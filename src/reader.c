@@ -26,6 +26,9 @@ struct reader {
     char *carry;            /* start of a record cut off by the last block */
     size_t carry_len, carry_cap;
     int error;              /* errno of a read failure */
+    uint64_t bytes_read;    /* from all inputs so far */
+    bool size_known;        /* every input is a regular file */
+    uint64_t size;          /* their bytes to read, when known */
 };
 
 int reader_open_input(const char *name)
@@ -46,6 +49,22 @@ int reader_open_input(const char *name)
     return fd;
 }
 
+/* Adds what is left to read of the input open on FD to the total size,
+ * which is unknown as soon as one input is not a regular file. */
+static void add_input_size(struct reader *r, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        r->size_known = false;
+        return;
+    }
+    /* Standard input may be a file already partly read. */
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    if (at > 0 && at <= st.st_size)
+        st.st_size -= at;
+    r->size += (uint64_t)st.st_size;
+}
+
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
                            char terminator, size_t max_record)
 {
@@ -56,9 +75,12 @@ struct reader *reader_open(char *const *names, size_t n, size_t batch,
     r->max_record = max_record;
     r->terminator = terminator;
     bool ok = true;
+    r->size_known = true;
     for (size_t i = 0; i < n; i++) {
         r->fds[i] = reader_open_input(names[i]);
         ok = ok && r->fds[i] >= 0;
+        if (ok)
+            add_input_size(r, r->fds[i]);
     }
     if (!ok) {
         reader_close(r);
@@ -84,6 +106,17 @@ void reader_close(struct reader *r)
     free(r->fds);
     free(r->carry);
     free(r);
+}
+
+uint64_t reader_bytes_read(const struct reader *r)
+{
+    return r->bytes_read;
+}
+
+bool reader_input_size(const struct reader *r, uint64_t *size)
+{
+    *size = r->size;
+    return r->size_known;
 }
 
 int reader_error(const struct reader *r, size_t *input)
@@ -130,9 +163,10 @@ static void start_block(struct reader *r, struct block *b)
     b->oversized = false;
 }
 
-/* read(2), except that a test build (FANOUT_FAIL_READ=N) fails the Nth
- * call with EIO, to exercise read errors in the middle of an input. */
-static ssize_t read_input(int fd, void *buf, size_t len)
+/* read(2), counting the bytes read, except that a test build
+ * (FANOUT_FAIL_READ=N) fails the Nth call with EIO, to exercise read
+ * errors in the middle of an input. */
+static ssize_t read_input(struct reader *r, int fd, void *buf, size_t len)
 {
 #ifdef FANOUT_FAULT_INJECTION
     static atomic_ulong reads;
@@ -141,7 +175,10 @@ static ssize_t read_input(int fd, void *buf, size_t len)
         return -1;
     }
 #endif
-    return read(fd, buf, len);
+    ssize_t got = read(fd, buf, len);
+    if (got > 0)
+        r->bytes_read += (uint64_t)got;
+    return got;
 }
 
 /* B holds the start of a record longer than max_record and no terminator:
@@ -152,7 +189,7 @@ static bool skip_long_record(struct reader *r, struct block *b, int fd)
 {
     b->oversized = true;
     for (;;) {
-        ssize_t got = read_input(fd, b->data, b->cap);
+        ssize_t got = read_input(r, fd, b->data, b->cap);
         if (got < 0) {
             if (errno == EINTR)
                 continue;
@@ -202,7 +239,8 @@ bool reader_fill(struct reader *r, struct block *b)
                 block_reserve(b, grow <= r->max_record ? grow
                                                        : r->max_record + 1);
             }
-            ssize_t got = read_input(fd, b->data + b->len, b->cap - b->len);
+            ssize_t got = read_input(r, fd, b->data + b->len,
+                                     b->cap - b->len);
             if (got < 0) {
                 if (errno == EINTR)
                     continue;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct block;
 struct reader;
@@ -30,5 +31,12 @@ bool reader_fill(struct reader *r, struct block *b);
 
 /* errno of a read failure, or 0; *INPUT is set to the input's index. */
 int reader_error(const struct reader *r, size_t *input);
+
+/* Bytes read so far from all inputs; for the thread that fills blocks. */
+uint64_t reader_bytes_read(const struct reader *r);
+
+/* Whether every input is a regular file; if so, sets *SIZE to the bytes
+ * they held from where reading starts, as when they were opened. */
+bool reader_input_size(const struct reader *r, uint64_t *size);
 
 #endif

@@ -14,10 +14,19 @@ enum { TERMINATION_SIGNALS = sizeof termination_signals / sizeof(int) };
 /* The first termination signal received; written only by the handler. */
 static volatile sig_atomic_t caught;
 
+/* SIGUSR1 arrived and the main thread has not yet printed the report. */
+static volatile sig_atomic_t report_wanted;
+
 static void record_signal(int signo)
 {
     if (!caught)
         caught = signo;
+}
+
+static void record_report_request(int signo)
+{
+    (void)signo;
+    report_wanted = 1;
 }
 
 void signals_install(void)
@@ -36,6 +45,11 @@ void signals_install(void)
             continue;
         sigaction(termination_signals[i], &action, NULL);
     }
+    /* A report changes nothing else, so calls it interrupts are
+     * restarted. */
+    action.sa_handler = record_report_request;
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &action, NULL);
 }
 
 void signals_block_here(sigset_t *old)
@@ -44,6 +58,7 @@ void signals_block_here(sigset_t *old)
     sigemptyset(&set);
     for (int i = 0; i < TERMINATION_SIGNALS; i++)
         sigaddset(&set, termination_signals[i]);
+    sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
@@ -55,6 +70,14 @@ void signals_restore(const sigset_t *old)
 int signals_caught(void)
 {
     return caught;
+}
+
+bool signals_report_wanted(void)
+{
+    if (!report_wanted)
+        return false;
+    report_wanted = 0;
+    return true;
 }
 
 _Noreturn void signals_die_by(int signo)

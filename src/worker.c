@@ -87,8 +87,14 @@ struct place {
     size_t start, len;
 };
 
-#define REJECT(at, ...) \
-    block_reject((at)->block, (at)->record, (at)->start, (at)->len, __VA_ARGS__)
+#define REJECT(at, kind, ...) \
+    block_reject((at)->block, (at)->record, (at)->start, (at)->len, (kind), \
+                 __VA_ARGS__)
+
+_Static_assert(REJECT_ABOVE_MAX == REJECT_BELOW_MIN + BOUND_MAX
+               && REJECT_NOT_ABOVE == REJECT_BELOW_MIN + BOUND_ABOVE
+               && REJECT_NOT_BELOW == REJECT_BELOW_MIN + BOUND_BELOW,
+               "bound rejections follow enum bound_kind");
 
 static void reject_split(const struct worker *w, const struct place *at,
                          enum record_status status,
@@ -101,13 +107,14 @@ static void reject_split(const struct worker *w, const struct place *at,
             strcpy(delimiter, "\\t");
         else
             diag_excerpt(delimiter, &w->cfg->format.delimiter, 1);
-        REJECT(at, "missing delimiter '%s'", delimiter);
+        REJECT(at, REJECT_NO_DELIMITER, "missing delimiter '%s'", delimiter);
         break;
     case RECORD_MISSING_FIELD:
-        REJECT(at, "missing field %zu", parts->missing_field);
+        REJECT(at, REJECT_MISSING_FIELD, "missing field %zu",
+               parts->missing_field);
         break;
     case RECORD_EMPTY_KEY:
-        REJECT(at, "empty key");
+        REJECT(at, REJECT_EMPTY_KEY, "empty key");
         break;
     case RECORD_OK:
         break;
@@ -121,7 +128,7 @@ static bool check_value(const struct worker *w, const struct place *at,
 {
     char text[DIAG_EXCERPT_SIZE];
     if (parts->value_len == 0) {
-        REJECT(at, "missing value");
+        REJECT(at, REJECT_MISSING_VALUE, "missing value");
         return false;
     }
     switch (number_parse(parts->value, parts->value_len, value)) {
@@ -129,17 +136,19 @@ static bool check_value(const struct worker *w, const struct place *at,
         break;
     case NUMBER_INVALID:
         diag_excerpt(text, parts->value, parts->value_len);
-        REJECT(at, "invalid number '%s'", text);
+        REJECT(at, REJECT_INVALID_NUMBER, "invalid number '%s'", text);
         return false;
     case NUMBER_TOO_LONG:
         diag_excerpt(text, parts->value, parts->value_len);
-        REJECT(at, "too many digits in number '%s'", text);
+        REJECT(at, REJECT_TOO_MANY_DIGITS, "too many digits in number '%s'",
+               text);
         return false;
     }
     if (!rules_accept(&w->cfg->rules, *value)) {
         enum bound_kind broken = rules_check_value(&w->cfg->rules, *value);
         diag_excerpt(text, parts->value, parts->value_len);
-        REJECT(at, bound_defs[broken].message, text,
+        REJECT(at, (enum reject_reason)(REJECT_BELOW_MIN + broken),
+               bound_defs[broken].message, text,
                w->cfg->rules.bounds[broken].text);
         return false;
     }
@@ -150,7 +159,8 @@ static bool check_value(const struct worker *w, const struct place *at,
  * since it may never have been held whole. */
 static void reject_long(struct worker *w, const struct place *at)
 {
-    REJECT(at, "record longer than %zu bytes", w->cfg->max_record);
+    REJECT(at, REJECT_TOO_LONG, "record longer than %zu bytes",
+           w->cfg->max_record);
     at->block->rejections[at->block->rejection_count - 1].unkept = true;
 }
 
@@ -164,7 +174,7 @@ static void check_record(struct worker *w, const struct place *at,
     /* Keys are joined and printed as C strings nowhere, but a NUL inside a
      * newline-ended record is almost always a corrupt or binary input. */
     if (nul_possible && memchr(record, '\0', len)) {
-        REJECT(at, "NUL byte in record");
+        REJECT(at, REJECT_NUL_BYTE, "NUL byte in record");
         return;
     }
     struct record_parts parts;
@@ -182,8 +192,8 @@ static void check_record(struct worker *w, const struct place *at,
         if (!key_matcher_match(w->matcher, key, parts.key_len)) {
             char text[DIAG_EXCERPT_SIZE];
             diag_excerpt(text, key, parts.key_len);
-            REJECT(at, "key '%s' does not match '%s'", text,
-                   w->cfg->rules.key_pattern);
+            REJECT(at, REJECT_KEY_MISMATCH, "key '%s' does not match '%s'",
+                   text, w->cfg->rules.key_pattern);
             return;
         }
     }

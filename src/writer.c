@@ -18,6 +18,9 @@ struct writer {
     size_t len;                  /* bytes pending in buf */
     size_t cap;                  /* size of buf */
     unsigned long long written;  /* bytes the kernel accepted */
+    void (*before)(void *);      /* called before output, or NULL */
+    void *before_arg;
+    bool after_signal;           /* write even after a termination signal */
 };
 
 struct writer *writer_new(int fd, size_t bufsize)
@@ -29,35 +32,55 @@ struct writer *writer_new(int fd, size_t bufsize)
     return w;
 }
 
-/* Waits until FD can take more output or a termination signal arrives. */
-static void wait_writable(int fd)
+void writer_before_output(struct writer *w, void (*before)(void *),
+                          void *arg)
 {
-    struct pollfd p = { .fd = fd, .events = POLLOUT };
-    while (!signals_caught() && poll(&p, 1, 100) == 0)
+    w->before = before;
+    w->before_arg = arg;
+}
+
+void writer_write_after_signal(struct writer *w)
+{
+    w->after_signal = true;
+}
+
+/* Whether W must give up because a termination signal has arrived. */
+static bool stopped(const struct writer *w)
+{
+    return !w->after_signal && signals_caught();
+}
+
+/* Waits until W's descriptor can take more output or W must give up. */
+static void wait_writable(const struct writer *w)
+{
+    struct pollfd p = { .fd = w->fd, .events = POLLOUT };
+    while (!stopped(w) && poll(&p, 1, 100) == 0)
         continue;
 }
 
 /* Writes all LEN bytes or records why not.  Interrupted and would-block
  * writes are retried, unless a termination signal has arrived: then the
- * write gives up with EINTR, so a stalled reader cannot hold us. */
+ * write gives up with EINTR, so a stalled reader cannot hold us (except
+ * for a writer told to write after a signal). */
 static bool write_fully(struct writer *w, const char *data, size_t len)
 {
     if (len > 0 && w->fd < 0) {
         w->error = EBADF;           /* standard output was closed */
         return false;
     }
+    if (len > 0 && w->before)
+        w->before(w->before_arg);
     while (len > 0) {
-        if (signals_caught()) {
+        if (stopped(w)) {
             w->error = EINTR;
             return false;
         }
         ssize_t n = write(w->fd, data, len);
         if (n < 0) {
-            if (errno == EINTR && !signals_caught())
+            if (errno == EINTR && !stopped(w))
                 continue;
-            if ((errno == EAGAIN || errno == EWOULDBLOCK)
-                && !signals_caught()) {
-                wait_writable(w->fd);
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) && !stopped(w)) {
+                wait_writable(w);
                 continue;
             }
             w->error = errno;

@@ -14,6 +14,17 @@ struct writer;
  * descriptor: writing anything to it fails with EBADF. */
 struct writer *writer_new(int fd, size_t bufsize);
 
+/* Makes W call BEFORE(ARG) just before each time it hands bytes to its
+ * descriptor: standard error uses it to take the progress line down
+ * before a message lands on it. */
+void writer_before_output(struct writer *w, void (*before)(void *),
+                          void *arg);
+
+/* Makes W go on writing after a termination signal has been caught, for
+ * the last words of a run that is about to die by it; by default a
+ * writer gives up at once, so that a stalled reader cannot hold us. */
+void writer_write_after_signal(struct writer *w);
+
 /* Appends LEN bytes; returns false once any write has failed. */
 bool writer_put(struct writer *w, const void *data, size_t len);
 bool writer_putc(struct writer *w, char c);

@@ -129,13 +129,17 @@ expect_completion() {
 	expect_completion "$(text count,sum count,min count,max count,mean)" -a count,
 }
 
-@test "completion: the fixed values of --format, --sort and --stats" {
+@test "completion: the fixed values of --format, --sort, --stats and --progress" {
 	expect_completion "$(text tsv csv json)" --format =
 	expect_completion csv --format = c
 	expect_completion "$(text key value first)" --sort =
 	expect_completion value --sort = v
-	expect_completion json --stats =
+	expect_completion "$(text text json)" --stats =
+	expect_completion json --stats = j
 	expect_completion "$(text --stats --stats=)" --stats
+	expect_completion "$(text auto always never)" --progress =
+	expect_completion "$(text auto always)" --progress = a
+	expect_completion "$(text --progress --progress=)" --progress
 }
 
 @test "completion: long options by prefix, with = only for those that take a value" {

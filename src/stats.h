@@ -1,0 +1,96 @@
+/* stats: run statistics.  It owns the counters each stage keeps (bytes
+ * and blocks read, blocks and records per worker), the time each stage
+ * spends working and waiting, and the text and JSON reports that --stats
+ * prints at the end and SIGUSR1 asks for during a run.
+ *
+ * Every counter is written by one thread and may be read by the main
+ * thread at any time, so all are C11 atomics with relaxed order: a report
+ * is a snapshot of counters that each only grow, never a point of
+ * synchronisation.  They are updated once per block and timed once per
+ * block or wait, never per record, so keeping them costs nothing
+ * measurable. */
+#ifndef FANOUT_STATS_H
+#define FANOUT_STATS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tally;
+struct writer;
+
+/* How --stats reports; also the layout of a report asked for by SIGUSR1
+ * (text unless --stats=json). */
+enum stats_format { STATS_OFF, STATS_TEXT, STATS_JSON };
+
+/* A count or a time in nanoseconds that only grows. */
+typedef atomic_uint_least64_t stats_counter;
+
+/* What one worker thread did; written by that thread only. */
+struct stats_worker {
+    stats_counter blocks;       /* blocks processed */
+    stats_counter records;      /* records in them */
+    stats_counter working_ns;   /* parsing, validating, aggregating */
+    stats_counter waiting_ns;   /* waiting for a block to work on */
+};
+
+struct stats {
+    uint64_t start_ns;          /* monotonic clock when the run began */
+    bool size_known;            /* every input is a regular file (set
+                                   before the threads start) */
+    uint64_t input_size;        /* their total size, when known */
+
+    /* Written by the producer. */
+    stats_counter bytes_read;
+    stats_counter blocks_read;
+    stats_counter reading_ns;   /* in read(2) and cutting blocks */
+    stats_counter blocked_ns;   /* waiting for a free block or for room
+                                   in the work queue */
+
+    /* One per worker, written by that worker. */
+    struct stats_worker *workers;
+    size_t worker_count;
+
+    /* Written by the main thread. */
+    stats_counter collector_writing_ns; /* reports, rejects file and
+                                           ordered output */
+    stats_counter collector_waiting_ns; /* waiting for the next block */
+    stats_counter output_ns;    /* merging and writing the aggregates */
+};
+
+/* Statistics for a run with WORKERS worker threads, starting now. */
+struct stats *stats_new(size_t workers);
+void stats_free(struct stats *s);
+
+/* The monotonic clock in nanoseconds. */
+uint64_t stats_now(void);
+
+/* Adds N to C; for the counter's one writer. */
+static inline void stats_add(stats_counter *c, uint64_t n)
+{
+    atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+/* Adds the time since *MARK to C and moves *MARK to now: one reading of
+ * the clock ends what a thread was doing and starts what it does next. */
+static inline void stats_lap(stats_counter *c, uint64_t *mark)
+{
+    uint64_t now = stats_now();
+    stats_add(c, now - *mark);
+    *mark = now;
+}
+
+static inline uint64_t stats_get(const stats_counter *c)
+{
+    return atomic_load_explicit((stats_counter *)c, memory_order_relaxed);
+}
+
+/* Writes the report of the run so far to W in FORMAT (STATS_TEXT if
+ * STATS_OFF): the records of TALLY, which the caller (the main thread)
+ * keeps, and the counters of S.  FINAL says the run is over.  Main thread
+ * only. */
+void stats_report(const struct stats *s, const struct tally *tally,
+                  enum stats_format format, bool final, struct writer *w);
+
+#endif
