@@ -15,6 +15,17 @@
 
 load test_helper
 
+# slow_in_terminal ARGS: runs fanout ARGS (shell words, redirections
+# allowed) in a terminal made by script(1), its typescript in ts, with
+# every read(2) slowed down by 20 ms by strace, so that a run over a few
+# hundred reads lasts about a second whatever the machine.
+# (LeakSanitizer cannot run under ptrace; in other builds this is moot.)
+slow_in_terminal() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		script -qfec "strace -f -o /dev/null -e trace=read -e inject=read:delay_exit=20000 $FANOUT $1" ts \
+		</dev/null >/dev/null 2>&1 3>&-
+}
+
 setup() {
 	common_setup
 	# screen FILE: the final screen of a terminal that received the bytes
@@ -136,14 +147,9 @@ UNKNOWN='^fanout: [0-9]+ records, [0-9.]+ (B|KiB|MiB), [0-9.]+ (B|KiB|MiB)/s, [0
 }
 
 @test "--progress in a terminal shows the share done and the time left for a regular file" {
-	# About 200K read 4K at a time, each read(2) slowed down by 20 ms by
-	# strace, so that the run lasts about a second whatever the machine.
-	# (LeakSanitizer cannot run under ptrace; in other builds this is
-	# moot.)
+	# About 200K read 4K at a time, each read slowed down.
 	"$GAWK" 'BEGIN { for (i = 0; i < 20000; i++) printf "key%d:%d\n", i % 13, i }' >big.txt
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		script -qfec "strace -f -o /dev/null -e trace=read -e inject=read:delay_exit=20000 $FANOUT --progress --batch=4K --jobs=2 -o big.txt >out" ts \
-		</dev/null >/dev/null 2>&1 3>&-
+	slow_in_terminal "--progress --batch=4K --jobs=2 -o big.txt >out"
 	expect_same_file big.txt out
 	local total
 	total=$("$GAWK" -v n="$(stat -c %s big.txt)" 'BEGIN { printf "%.1f KiB", n / 1024 }')
@@ -162,9 +168,7 @@ UNKNOWN='^fanout: [0-9]+ records, [0-9.]+ (B|KiB|MiB), [0-9.]+ (B|KiB|MiB)/s, [0
 @test "--progress draws nothing when --ordered writes the records to the same terminal" {
 	# A run of about a second, as above, writing to the terminal.
 	"$GAWK" 'BEGIN { for (i = 0; i < 20000; i++) printf "key%d:%d\n", i % 13, i }' >big.txt
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		script -qfec "strace -f -o /dev/null -e trace=read -e inject=read:delay_exit=20000 $FANOUT --progress --batch=4K -o big.txt" ts \
-		</dev/null >/dev/null 2>&1 3>&-
+	slow_in_terminal "--progress --batch=4K -o big.txt"
 	python3 screen ts >screen.txt || fail "$(cat -v ts)"
 	expect_same_file big.txt screen.txt
 	frames ts | grep -q . && fail "a status line:" "$(frames ts | head -3)"
