@@ -41,93 +41,20 @@ gen_kv() {
 	}'
 }
 
-# The awk model of key-value mode for the generated inputs, with
-# --min=-950 --max=950 --key-match=^k[0-9] --aggregate=sum,count,min,max.
-# Values are kept in hundredths (the inputs have at most 2 decimals).
-# -v out=PREFIX writes PREFIX.out (aggregate), .err, .rej and .ord (the
-# --ordered output); -v name= is the file name; -v maxerr=N models
-# --max-errors; -v nul=1 models --null-data.
-write_kv_model() {
-	cat >"$BATS_FILE_TMPDIR/kv-model.awk" <<'AWK'
-function reject(reason) {
-	printf "fanout: %s:%d: %s\n", name, n, reason > (out ".err")
-	printf "%s%s", rec, term > (out ".rej")
-	r++
-	if (maxerr != "" && r > maxerr + 0) {
-		printf "fanout: more than %d rejected records; stopping\n", maxerr > (out ".err")
-		stopped = 1
-		exit
-	}
-}
-function fmt(c, s,   a, sign) {
-	sign = c < 0 ? "-" : ""
-	a = c < 0 ? -c : c
-	if (s == 0) return sign int(a / 100)
-	if (s == 1) return sign int(a / 100) "." int((a % 100) / 10)
-	return sign int(a / 100) "." sprintf("%02d", a % 100)
-}
-BEGIN {
-	term = nul ? "\0" : "\n"
-	if (nul) RS = "\0"
-	printf "" > (out ".err"); printf "" > (out ".rej"); printf "" > (out ".ord")
-	printf "" > (out ".unsorted")
-}
-{
-	rec = $0
-	n++
-	body = rec
-	if (!nul) sub(/\r$/, "", body)
-	p = index(body, ":")
-	if (!p) { reject("missing delimiter ':'"); next }
-	key = substr(body, 1, p - 1)
-	val = substr(body, p + 1)
-	gsub(/^[ \t]+|[ \t]+$/, "", val)
-	if (key == "") { reject("empty key"); next }
-	if (val == "") { reject("missing value"); next }
-	if (val !~ /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$/) { reject("invalid number '" val "'"); next }
-	num = val
-	sign = 1
-	if (num ~ /^[+-]/) { if (substr(num, 1, 1) == "-") sign = -1; num = substr(num, 2) }
-	ip = num; fp = ""
-	if ((d = index(num, "."))) { ip = substr(num, 1, d - 1); fp = substr(num, d + 1) }
-	sig = ip
-	sub(/^0+/, "", sig)
-	if (length(sig) + length(fp) > 18 || length(fp) > 18) { reject("too many digits in number '" val "'"); next }
-	if (length(fp) > 2) { print "model: unexpected scale in " val > "/dev/stderr"; exit 3 }
-	cents = sign * ((ip + 0) * 100 + substr(fp "00", 1, 2))
-	if (cents < -95000) { reject("value " val " is below minimum -950"); next }
-	if (cents > 95000) { reject("value " val " is above maximum 950"); next }
-	if (key !~ /^k[0-9]/) { reject("key '" key "' does not match '^k[0-9]'"); next }
-	a++
-	printf "%s%s", rec, term > (out ".ord")
-	if (!(key in cnt) || cents < mn[key]) mn[key] = cents
-	if (!(key in cnt) || cents > mx[key]) mx[key] = cents
-	sum[key] += cents
-	cnt[key]++
-	if (length(fp) > sc[key]) sc[key] = length(fp)
-}
-END {
-	# A run stopped by --max-errors is trouble: its summary also says how
-	# much output was written, nothing in aggregate mode.
-	if (r) printf "fanout: %d records read, %d accepted, %d rejected%s\n", n, a, r, stopped ? "; 0 bytes of output written" : "" > (out ".err")
-	if (!stopped)
-		for (k in cnt)
-			printf "%s\t%s\t%d\t%s\t%s\n", k, fmt(sum[k], sc[k]), cnt[k], fmt(mn[k], sc[k]), fmt(mx[k], sc[k]) > (out ".unsorted")
-}
-AWK
-}
-
+# The awk model of key-value mode (tests/kv-model.awk) with the options
+# the runs below use: --min=-950 --max=950 --key-match=^k[0-9]
+# --aggregate=sum,count,min,max.
 # kv_model INPUT PREFIX [awk -v assignments...]: run the model, sort .out.
 kv_model() {
 	local input=$1 prefix=$2
 	shift 2
-	"$GAWK" -v out="$prefix" -v name="$input" "$@" -f "$BATS_FILE_TMPDIR/kv-model.awk" "$input"
+	"$GAWK" -v out="$prefix" -v name="$input" -v min=-950 -v max=950 "$@" \
+		-f "$FANOUT_SOURCE_DIR/tests/kv-model.awk" "$input"
 	sort "$prefix.unsorted" >"$prefix.out"
 }
 
 setup_file() {
 	cd "$BATS_FILE_TMPDIR" || return 1
-	write_kv_model
 	gen_kv 20240601 200000 0.01 >big.txt
 	gen_kv 777 5000 0.01 >small.txt
 	gen_kv 4711 20000 0 | tr '\n' '\0' >nul.txt

@@ -19,6 +19,7 @@ set -u
 export LC_ALL=C
 
 FANOUT=${1:-src/fanout}
+here=$(cd "$(dirname "$0")" && pwd)
 case $FANOUT in /*) ;; *) FANOUT=$PWD/$FANOUT ;; esac
 RUNS=${2:-40}
 SEED=${STRESS_SEED:-$(date +%s)}
@@ -70,62 +71,11 @@ fi
 
 OPTS=(--min=-950 --max=950.5 '--key-match=^k[0-9]')
 
-# The model of fanout with OPTS: -v out=PREFIX writes PREFIX.out (sum,
-# count, min, max per key, unsorted), .ord (--ordered output), .err and
-# .rej.  Values are kept in hundredths.
-cat >"$work/model.awk" <<'AWK'
-function reject(reason) {
-	printf "fanout: in.txt:%d: %s\n", NR, reason > (out ".err")
-	print rec > (out ".rej")
-	rejected++
-}
-function fmt(c, s,   a, sign) {
-	sign = c < 0 ? "-" : ""
-	a = c < 0 ? -c : c
-	if (s == 0) return sign int(a / 100)
-	if (s == 1) return sign int(a / 100) "." int((a % 100) / 10)
-	return sign int(a / 100) "." sprintf("%02d", a % 100)
-}
-BEGIN {
-	printf "" > (out ".err"); printf "" > (out ".rej"); printf "" > (out ".ord")
-	printf "" > (out ".out")
-}
-{
-	rec = $0
-	body = rec
-	sub(/\r$/, "", body)
-	p = index(body, ":")
-	if (!p) { reject("missing delimiter ':'"); next }
-	key = substr(body, 1, p - 1)
-	val = substr(body, p + 1)
-	gsub(/^[ \t]+|[ \t]+$/, "", val)
-	if (key == "") { reject("empty key"); next }
-	if (val == "") { reject("missing value"); next }
-	if (val !~ /^-?[0-9]+(\.[0-9][0-9]?)?$/) { reject("invalid number '" val "'"); next }
-	neg = val ~ /^-/
-	num = neg ? substr(val, 2) : val
-	ip = num; fp = ""
-	if ((d = index(num, "."))) { ip = substr(num, 1, d - 1); fp = substr(num, d + 1) }
-	cents = (neg ? -1 : 1) * (ip * 100 + substr(fp "00", 1, 2))
-	if (cents < -95000) { reject("value " val " is below minimum -950"); next }
-	if (cents > 95050) { reject("value " val " is above maximum 950.5"); next }
-	if (key !~ /^k[0-9]/) { reject("key '" key "' does not match '^k[0-9]'"); next }
-	print rec > (out ".ord")
-	if (!(key in cnt) || cents < mn[key]) mn[key] = cents
-	if (!(key in cnt) || cents > mx[key]) mx[key] = cents
-	sum[key] += cents
-	cnt[key]++
-	if (length(fp) > sc[key]) sc[key] = length(fp)
-}
-END {
-	if (rejected)
-		printf "fanout: %d records read, %d accepted, %d rejected\n", NR, NR - rejected, rejected > (out ".err")
-	for (k in cnt)
-		printf "%s\t%s\t%d\t%s\t%s\n", k, fmt(sum[k], sc[k]), cnt[k], fmt(mn[k], sc[k]), fmt(mx[k], sc[k]) > (out ".out")
-}
-AWK
-(cd "$work" && "$GAWK" -v out=model -f model.awk in.txt) || { fail "awk model"; exit 1; }
-sort "$work/model.out" >"$work/model.sorted" && mv "$work/model.sorted" "$work/model.out"
+# The model of fanout with OPTS (tests/kv-model.awk) writes model.unsorted
+# (sum, count, min, max per key), .ord (--ordered output), .err and .rej.
+(cd "$work" && "$GAWK" -v out=model -v name=in.txt -v min=-950 -v max=950.5 \
+	-f "$here/kv-model.awk" in.txt) || { fail "awk model"; exit 1; }
+sort "$work/model.unsorted" >"$work/model.out"
 if [ "$(grep -c . "$work/model.rej")" -lt 1000 ] || [ "$(grep -c . "$work/model.out")" -ne 40 ]; then
 	fail "the generated input has too few rejections or keys"
 fi
