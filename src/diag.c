@@ -12,8 +12,25 @@
 
 const char *program_name = "fanout";
 
+/* Writes "PROGRAM: MESSAGE\n" in one piece: several fanouts may share one
+ * standard error (the pieces of a parallel or Hadoop job), and a message
+ * written in parts could be cut by another's.  Only a message too long
+ * for the buffer goes out in parts. */
 static void vreport(const char *format, va_list args)
 {
+    char line[4096];
+    va_list again;
+    va_copy(again, args);
+    int head = snprintf(line, sizeof line, "%s: ", program_name);
+    int body = head < 0 || (size_t)head >= sizeof line ? -1
+             : vsnprintf(line + head, sizeof line - (size_t)head, format,
+                         again);
+    va_end(again);
+    if (body >= 0 && (size_t)head + (size_t)body + 1 < sizeof line) {
+        line[head + body] = '\n';
+        fwrite(line, 1, (size_t)head + (size_t)body + 1, stderr);
+        return;
+    }
     fprintf(stderr, "%s: ", program_name);
     vfprintf(stderr, format, args);
     fputc('\n', stderr);

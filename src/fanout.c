@@ -146,6 +146,7 @@ static void print_stats(const struct config *cfg, const struct stats *stats,
     if (cfg->stats == STATS_OFF)
         return;
     struct writer *w = writer_new(STDERR_FILENO, REPORT_BUFFER);
+    writer_whole_lines(w);
     writer_write_after_signal(w);
     stats_report(stats, tally, cfg->stats, true, w);
     writer_flush(w);
@@ -206,6 +207,7 @@ int main(int argc, char **argv)
     struct writer *out = writer_new(stdout_closed ? -1 : STDOUT_FILENO,
                                     OUTPUT_BUFFER);
     struct writer *reports = writer_new(STDERR_FILENO, REPORT_BUFFER);
+    writer_whole_lines(reports);
     /* Standard error is shared with the progress line, which whatever
      * else is written there takes down first. */
     struct stats *stats = stats_new(cfg.jobs);

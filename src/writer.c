@@ -21,6 +21,8 @@ struct writer {
     void (*before)(void *);      /* called before output, or NULL */
     void *before_arg;
     bool after_signal;           /* write even after a termination signal */
+    bool whole_lines;            /* a full buffer goes out up to its last
+                                    newline only */
 };
 
 struct writer *writer_new(int fd, size_t bufsize)
@@ -42,6 +44,11 @@ void writer_before_output(struct writer *w, void (*before)(void *),
 void writer_write_after_signal(struct writer *w)
 {
     w->after_signal = true;
+}
+
+void writer_whole_lines(struct writer *w)
+{
+    w->whole_lines = true;
 }
 
 /* Whether W must give up because a termination signal has arrived. */
@@ -102,9 +109,25 @@ bool writer_flush(struct writer *w)
     return ok;
 }
 
+/* Hands the buffered bytes through the last newline to the kernel and
+ * keeps the rest of the line buffered. */
+static bool flush_lines(struct writer *w)
+{
+    const char *newline = memrchr(w->buf, '\n', w->len);
+    if (!newline)
+        return true;
+    size_t done = (size_t)(newline - w->buf) + 1;
+    bool ok = write_fully(w, w->buf, done);
+    memmove(w->buf, w->buf + done, w->len - done);
+    w->len -= done;
+    return ok;
+}
+
 bool writer_put(struct writer *w, const void *data, size_t len)
 {
     if (w->error)
+        return false;
+    if (len > w->cap - w->len && w->whole_lines && !flush_lines(w))
         return false;
     if (len <= w->cap - w->len) {
         memcpy(w->buf + w->len, data, len);

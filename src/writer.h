@@ -25,6 +25,12 @@ void writer_before_output(struct writer *w, void (*before)(void *),
  * writer gives up at once, so that a stalled reader cannot hold us. */
 void writer_write_after_signal(struct writer *w);
 
+/* Makes W, when its buffer is full, hand it over only up to its last
+ * newline, keeping a line begun for later: several processes may share
+ * one standard error, and one's write must not cut another's line.  (A
+ * line longer than the buffer still goes out in parts.) */
+void writer_whole_lines(struct writer *w);
+
 /* Appends LEN bytes; returns false once any write has failed. */
 bool writer_put(struct writer *w, const void *data, size_t len);
 bool writer_putc(struct writer *w, char c);

@@ -203,3 +203,30 @@ setup() {
 	expect_file out ''
 	expect_same_file expected.err err
 }
+
+@test "runs sharing one standard error never cut each other's messages" {
+	# Two runs at once, each with 200,000 rejections (about 7 MB of
+	# messages, hundreds of buffers' worth, so that their writes overlap),
+	# onto one file: every line must be one whole message, each record
+	# reported exactly once.
+	for f in a b; do
+		"$GAWK" -v f="$f" 'BEGIN { for (i = 1; i <= 200000; i++) printf "%s-bad-record-%d\n", f, i }' >"$f.txt"
+	done
+	{
+		"$FANOUT" a.txt >/dev/null &
+		"$FANOUT" b.txt >/dev/null &
+		wait
+	} 2>err
+	"$GAWK" '
+		/^fanout: [ab]\.txt:[0-9]+: missing delimiter .:.$/ {
+			split($2, p, ":"); if (seen[p[1], p[2]]++) bad = bad "\ntwice: " $0
+			n[p[1]]++; next
+		}
+		/^fanout: 200000 records read, 0 accepted, 200000 rejected$/ { summaries++; next }
+		{ bad = bad "\nnot a whole message: " $0 }
+		END {
+			if (n["a.txt"] != 200000 || n["b.txt"] != 200000 || summaries != 2)
+				bad = bad "\ncounts: " n["a.txt"] " " n["b.txt"] " " summaries
+			if (bad != "") { print substr(bad, 2) > "/dev/stderr"; exit 1 }
+		}' err
+}
