@@ -71,6 +71,29 @@ static inline void accum_add_integer(struct accum *a, int64_t v, bool extrema)
     a->count++;
 }
 
+/* accum_add_integer for a value known not to be negative, as digits
+ * alone are: the total grows by a 64-bit addend with no sign to extend. */
+static inline void accum_add_natural(struct accum *a, uint64_t v,
+                                     bool extrema)
+{
+    if (a->scale != 0) {
+        accum_add(a, (struct number){ .mantissa = (int64_t)v, .scale = 0 });
+        return;
+    }
+    if (__builtin_add_overflow(a->positive, (u128)v, &a->positive))
+        a->overflow = true;
+    if (extrema) {
+        if (a->count == 0) {
+            a->min = a->max = (i128)v;
+        } else if ((i128)v < a->min) {
+            a->min = (i128)v;
+        } else if ((i128)v > a->max) {
+            a->max = (i128)v;
+        }
+    }
+    a->count++;
+}
+
 /* Counts one record without a value (count-only runs). */
 static inline void accum_count(struct accum *a)
 {

@@ -64,7 +64,7 @@ static void grow_slots(struct table *t)
         size_t s = hash & mask;
         while (slots[s].index)
             s = (s + 1) & mask;
-        slots[s].tag = (uint32_t)(hash >> 32);
+        slots[s].tag = table_tag(hash);
         slots[s].index = (uint32_t)(i + 1);
     }
     free(t->slots);
@@ -72,9 +72,11 @@ static void grow_slots(struct table *t)
     t->slot_mask = mask;
 }
 
-struct accum *table_insert(struct table *t, const char *key, size_t len,
-                           uint64_t head, uint64_t head2, uint64_t hash,
-                           size_t slot)
+/* Adds KEY at the empty SLOT its probe ended on, with no position yet
+ * (UINT64_MAX). */
+static struct accum *insert(struct table *t, const char *key, size_t len,
+                            uint64_t head, uint64_t head2, uint64_t hash,
+                            size_t slot)
 {
     if (t->count == UINT32_MAX - 1)
         diag_out_of_memory();
@@ -91,7 +93,7 @@ struct accum *table_insert(struct table *t, const char *key, size_t len,
     e->head2 = head2;
     e->first = UINT64_MAX;
     memset(&e->accum, 0, sizeof e->accum);
-    t->slots[slot].tag = (uint32_t)(hash >> 32);
+    t->slots[slot].tag = table_tag(hash);
     t->slots[slot].index = (uint32_t)++t->count;
     /* Keep the load under one quarter while the slots are small enough
      * for the caches, and under one half after: a probe that goes on
@@ -100,6 +102,24 @@ struct accum *table_insert(struct table *t, const char *key, size_t len,
     if ((t->count << load_shift) > t->slot_mask)
         grow_slots(t);
     return &e->accum;
+}
+
+struct accum *table_find_or_add_probe(struct table *t, const char *key,
+                                      size_t len, uint64_t head,
+                                      uint64_t head2, uint64_t hash)
+{
+    size_t s = hash & t->slot_mask;
+    uint32_t tag = table_tag(hash);
+    for (uint32_t i; (i = t->slots[s].index) != 0;
+         s = (s + 1) & t->slot_mask) {
+        if (t->slots[s].tag != tag)
+            continue;
+        struct table_entry *e = &t->entries[i - 1];
+        if (e->head == head && e->key_len == len && e->head2 == head2
+            && (len <= 16 || memcmp(e->key + 16, key + 16, len - 16) == 0))
+            return &e->accum;
+    }
+    return insert(t, key, len, head, head2, hash, s);
 }
 
 void table_merge(struct table *into, const struct table *from)

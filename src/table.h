@@ -83,15 +83,25 @@ static inline uint64_t table_hash(const char *key, size_t len, uint64_t head)
     return table_mix(h);
 }
 
-/* Adds KEY at the empty SLOT its probe ended on, with no position yet
- * (UINT64_MAX); for the lookups. */
-struct accum *table_insert(struct table *t, const char *key, size_t len,
-                           uint64_t head, uint64_t head2, uint64_t hash,
-                           size_t slot);
+/* The part of HASH a slot keeps.  Its lowest bit is always set, so that
+ * an empty slot (all zero) never matches a tag. */
+static inline uint32_t table_tag(uint64_t hash)
+{
+    return (uint32_t)(hash >> 32) | 1;
+}
+
+/* table_find_or_add_hashed after its first guess failed: the probe, keys
+ * longer than sixteen bytes, and insertion. */
+struct accum *table_find_or_add_probe(struct table *t, const char *key,
+                                      size_t len, uint64_t head,
+                                      uint64_t head2, uint64_t hash);
 
 /* The accumulator for KEY (LEN bytes, with heads HEAD and HEAD2 and hash
  * HASH), made empty if new.  The pointer is valid until the next call on
- * T.  Keys of up to sixteen bytes are compared without reading them. */
+ * T.  The inline part only checks the key's home slot for a key of up to
+ * sixteen bytes, compared without reading it: with the table at most half
+ * full that is nearly every lookup, and it leaves the loop that calls it
+ * with registers to spare. */
 static inline struct accum *table_find_or_add_hashed(struct table *t,
                                                      const char *key,
                                                      size_t len,
@@ -99,18 +109,14 @@ static inline struct accum *table_find_or_add_hashed(struct table *t,
                                                      uint64_t head2,
                                                      uint64_t hash)
 {
-    size_t s = hash & t->slot_mask;
-    uint32_t tag = (uint32_t)(hash >> 32);
-    for (uint32_t i; (i = t->slots[s].index) != 0;
-         s = (s + 1) & t->slot_mask) {
-        if (t->slots[s].tag != tag)
-            continue;
-        struct table_entry *e = &t->entries[i - 1];
+    const struct table_slot *slot = &t->slots[hash & t->slot_mask];
+    if (slot->tag == table_tag(hash)) {
+        struct table_entry *e = &t->entries[slot->index - 1];
         if (e->head == head && e->key_len == len && e->head2 == head2
-            && (len <= 16 || memcmp(e->key + 16, key + 16, len - 16) == 0))
+            && len <= 16)
             return &e->accum;
     }
-    return table_insert(t, key, len, head, head2, hash, s);
+    return table_find_or_add_probe(t, key, len, head, head2, hash);
 }
 
 /* The same, for a key whose heads the caller already has. */

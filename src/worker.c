@@ -294,10 +294,6 @@ static inline uint64_t read_digits(const char **p, size_t *count)
     return value;
 }
 
-/* The commonest record, KEY<delimiter>DIGITS, handled in one pass with no
- * splitting and no general number parsing.  Returns where the next record
- * starts, or NULL to leave the record at P to the general path, which also
- * produces any rejection.  The block ends with a sentinel terminator. */
 /* Accepted plain records whose table update is deferred, so that the
  * memory they will touch can be fetched for several at once: with many
  * keys the table does not fit in cache, and a lookup is mostly waiting. */
@@ -335,72 +331,139 @@ static void flush_pending(struct worker *w, struct pending_batch *batch)
     batch->count = 0;
 }
 
-/* The commonest record, KEY<delimiter>DIGITS, handled in one pass with no
- * splitting and no general number parsing; its table update is done at
- * once, or joins BATCH if there is one.
- * Returns where the next record starts, or NULL to leave the record at P
- * to the general path, which also produces any rejection.  The block ends
- * with a sentinel terminator. */
 struct plain_rules {
     char delimiter, terminator;
     int64_t low, high;          /* the integer range every bound accepts */
     size_t max_record;          /* SIZE_MAX if no record can exceed it */
 };
 
-static inline const char *take_plain_record(struct worker *w, const char *p,
-                                            const struct plain_rules *rules,
-                                            struct pending_batch *batch)
+/* table_hash of the key of LEN bytes at P whose heads are HEAD and HEAD2,
+ * reading the rest of a long key eight bytes at a time, which the block's
+ * slack allows. */
+static inline uint64_t block_key_hash(const char *p, size_t len,
+                                      uint64_t head, uint64_t head2)
+{
+    const uint64_t mul = 0x9e3779b97f4a7c15ULL;
+    uint64_t h = (head ^ (uint64_t)len) * mul;
+    if (len > 8) {
+        h = (h ^ head2) * mul;
+        h ^= h >> 29;
+        for (size_t i = 16; i < len; i += 8) {
+            h = (h ^ load_head(p + i, len - i)) * mul;
+            h ^= h >> 29;
+        }
+    }
+    return table_mix(h);
+}
+
+/* What a run of plain records does with each: only checks it (no table,
+ * as with --ordered), adds it to the table at once, or defers the update
+ * to a batch. */
+enum plain_update { PLAIN_CHECK, PLAIN_ADD, PLAIN_DEFER };
+
+/* Takes the run of the commonest record, KEY<delimiter>DIGITS, that starts
+ * at P, each in one pass with no splitting and no general number parsing,
+ * and updates the table as UPDATE says.  Returns where the first record
+ * that needs the general path starts (which also produces any rejection),
+ * or END; *RECORDS counts the records taken.  One loop over the run rather
+ * than a call per record lets the compiler keep the rules in registers.
+ * The block ends with a sentinel terminator. */
+static inline __attribute__((always_inline)) const char *
+take_plain_run(struct worker *w, const char *p, const char *end,
+               const struct plain_rules *rules, struct pending_batch *batch,
+               enum plain_update update, uint64_t *records)
 {
     const char delimiter = rules->delimiter;
     const char terminator = rules->terminator;
-    const char *d = find_either(p, delimiter, terminator);
-    if (*d != delimiter || d == p)
-        return NULL;
+    /* One unsigned comparison tests both ends of the range. */
+    const int64_t low = rules->low;
+    const uint64_t span = (uint64_t)rules->high - (uint64_t)rules->low;
+    const size_t max_record = rules->max_record;
+    struct table *const t = w->table;
+    const bool extrema = w->extrema;
+    uint64_t taken = 0;
 
-    const char *q = d + 1;
-    size_t digits;
-    uint64_t v = read_digits(&q, &digits);
-    if (*q != terminator || digits == 0 || digits > NUMBER_MAX_DIGITS
-        || (int64_t)v < rules->low || (int64_t)v > rules->high
-        || (size_t)(q - p) > rules->max_record)
-        return NULL;
-
-    struct table *t = w->table;
-    if (t && !batch) {
+    while (p < end) {
+        const char *d = find_either(p, delimiter, terminator);
+        if (*d != delimiter || d == p)
+            break;
+        const char *q = d + 1;
+        size_t digits;
+        uint64_t v = read_digits(&q, &digits);
+        if (*q != terminator || digits - 1 >= NUMBER_MAX_DIGITS
+            || v - (uint64_t)low > span || (size_t)(q - p) > max_record)
+            break;
         size_t len = (size_t)(d - p);
-        uint64_t head2 = len > 8 ? load_head(p + 8, len - 8) : 0;
-        struct accum *a = table_find_or_add_head(t, p, len,
-                                                 load_head(p, len), head2);
-        accum_add_integer(a, (int64_t)v, w->extrema);
-    } else if (t) {
-        struct pending *r = &batch->items[batch->count];
-        r->key = p;
-        r->len = (size_t)(d - p);
-        r->head = load_head(p, r->len);
-        r->head2 = r->len > 8 ? load_head(p + 8, r->len - 8) : 0;
-        r->hash = table_hash(p, r->len, r->head);
-        r->value = (int64_t)v;
-        __builtin_prefetch(&t->slots[r->hash & t->slot_mask]);
-        if (++batch->count == PENDING_MAX)
-            flush_pending(w, batch);
+        if (update != PLAIN_CHECK) {
+            uint64_t head = load_head(p, len);
+            uint64_t head2 = len > 8 ? load_head(p + 8, len - 8) : 0;
+            uint64_t hash = block_key_hash(p, len, head, head2);
+            if (update == PLAIN_ADD) {
+                struct accum *a = table_find_or_add_hashed(t, p, len, head,
+                                                           head2, hash);
+                accum_add_natural(a, v, extrema);
+            } else {
+                struct pending *r = &batch->items[batch->count];
+                *r = (struct pending){ .key = p, .len = len, .head = head,
+                                       .head2 = head2, .hash = hash,
+                                       .value = (int64_t)v };
+                __builtin_prefetch(&t->slots[hash & t->slot_mask]);
+                if (++batch->count == PENDING_MAX)
+                    flush_pending(w, batch);
+            }
+        }
+        taken++;
+        p = q + 1;
     }
-    return q + 1;
+    *records += taken;
+    return p;
 }
 
-/* What take_plain_record checks, copied out of the configuration so that
- * the compiler can keep it in registers across the table's stores. */
-static struct plain_rules plain_rules(const struct config *cfg,
-                                      const struct block *b)
+/* take_plain_run compiled apart from the general path, so that the run's
+ * loop has the registers to itself, in one copy per kind of update. */
+static __attribute__((noinline)) const char *
+take_plain_check(struct worker *w, const char *p, const char *end,
+                 const struct plain_rules *rules, uint64_t *records)
+{
+    return take_plain_run(w, p, end, rules, NULL, PLAIN_CHECK, records);
+}
+
+static __attribute__((noinline)) const char *
+take_plain_add(struct worker *w, const char *p, const char *end,
+               const struct plain_rules *rules, uint64_t *records)
+{
+    return take_plain_run(w, p, end, rules, NULL, PLAIN_ADD, records);
+}
+
+static __attribute__((noinline)) const char *
+take_plain_defer(struct worker *w, const char *p, const char *end,
+                 const struct plain_rules *rules,
+                 struct pending_batch *batch, uint64_t *records)
+{
+    const char *stop = take_plain_run(w, p, end, rules, batch, PLAIN_DEFER,
+                                      records);
+    /* The record at STOP may add a key through the general path, and keys
+     * must enter the table in input order (table_set_positions). */
+    flush_pending(w, batch);
+    return stop;
+}
+
+/* What take_plain_run checks, copied out of the configuration so that
+ * the compiler can keep it in registers across the table's stores; false
+ * if no plain record can pass, so that none takes the fast path. */
+static bool plain_rules(const struct config *cfg, const struct block *b,
+                        struct plain_rules *out)
 {
     const i128 limit = (i128)number_pow10(NUMBER_MAX_DIGITS);
     const struct rules *rules = &cfg->rules;
-    return (struct plain_rules){
+    *out = (struct plain_rules){
         .delimiter = cfg->format.delimiter,
         .terminator = cfg->terminator,
         .low = (int64_t)(rules->low[0] < -limit ? -limit : rules->low[0]),
         .high = (int64_t)(rules->high[0] > limit ? limit : rules->high[0]),
         .max_record = b->len > cfg->max_record ? cfg->max_record : SIZE_MAX,
     };
+    return out->low <= out->high;
 }
 
 void worker_process(struct worker *w, struct block *b)
@@ -408,7 +471,8 @@ void worker_process(struct worker *w, struct block *b)
     const char terminator = w->cfg->terminator;
     const char *p = b->data, *end = b->data + b->len;
     struct place at = { .block = b, .record = 0 };
-    const struct plain_rules rules = plain_rules(w->cfg, b);
+    struct plain_rules rules;
+    bool plain = plain_rules(w->cfg, b, &rules);
 
     block_clear_results(b);
     if (b->oversized) {
@@ -422,20 +486,23 @@ void worker_process(struct worker *w, struct block *b)
      * without. */
     bool nul_possible = terminator != '\0'
                      && memchr(b->data, '\0', b->len) != NULL;
-    bool plain = !w->cfg->format.field_mode && !w->matcher && !nul_possible;
+    plain = plain && !w->cfg->format.field_mode && !w->matcher
+            && !nul_possible;
     b->data[b->len] = terminator;
     struct pending_batch batch = { .count = 0 };
     size_t keys_before = w->table ? table_size(w->table) : 0;
     /* Deferring pays only once the table has outgrown the caches. */
-    struct pending_batch *deferred =
-        w->table && w->table->slot_mask >= BATCH_FROM_SLOTS ? &batch : NULL;
+    bool defer = w->table && w->table->slot_mask >= BATCH_FROM_SLOTS;
     while (p < end) {
-        const char *next;
-        if (plain && (next = take_plain_record(w, p, &rules, deferred))
-                         != NULL) {
-            p = next;
-            at.record++;
-            continue;
+        if (plain) {
+            if (!w->table)
+                p = take_plain_check(w, p, end, &rules, &at.record);
+            else if (defer)
+                p = take_plain_defer(w, p, end, &rules, &batch, &at.record);
+            else
+                p = take_plain_add(w, p, end, &rules, &at.record);
+            if (p >= end)
+                break;
         }
         const char *stop = memchr(p, terminator, (size_t)(end - p));
         size_t len = (size_t)((stop ? stop : end) - p);
@@ -448,8 +515,6 @@ void worker_process(struct worker *w, struct block *b)
         at.record++;
         p = stop ? stop + 1 : end;
     }
-    if (batch.count > 0)
-        flush_pending(w, &batch);
     if (w->table)
         table_set_positions(w->table, keys_before, b->seq);
     b->records = at.record;

@@ -237,6 +237,22 @@ model_first() {
 	expect_same_file model.out out
 }
 
+@test "--sort=first keeps input order when new keys alternate between plain and decimal values in a table of 50,000 keys" {
+	# Past tens of thousands of keys the workers defer the table updates
+	# of plain KEY:DIGITS records; a decimal value takes another path, and
+	# its new key must still not overtake the plain ones before it.
+	"$GAWK" 'BEGIN { for (i = 1; i <= 50000; i++)
+		printf "k%d:%s\n", i, (i % 3 ? i : i ".5") }' >in.txt
+	"$GAWK" -F: '!($1 in seen) { seen[$1]; print $1 }' in.txt >model.out
+	local j
+	for j in 1 2; do
+		run_to_files -q --sort=first -j "$j" -b 64K in.txt
+		assert_status 0
+		cut -f1 out >keys.out
+		expect_same_file model.out keys.out || fail "differs with -j $j"
+	done
+}
+
 @test "--sort=first orders keys first seen in a record rejected for another reason by their first accepted one" {
 	# In field mode too, with a composite key and --key-match rejections.
 	printf 'a x 1\nb y 2\nc z 3\nb y 4\na x 5\n' >in.txt
