@@ -80,8 +80,13 @@ static inline void accum_add_natural(struct accum *a, uint64_t v,
         accum_add(a, (struct number){ .mantissa = (int64_t)v, .scale = 0 });
         return;
     }
-    if (__builtin_add_overflow(a->positive, (u128)v, &a->positive))
+    /* Only the low half changes, unless it carries (once in 2^64 / v
+     * additions at least); the compiler keeps the high half in memory. */
+    uint64_t low = (uint64_t)a->positive;
+    if (__builtin_add_overflow(low, v, &low)
+        && __builtin_add_overflow(a->positive, (u128)1 << 64, &a->positive))
         a->overflow = true;
+    a->positive = (a->positive >> 64 << 64) | low;
     if (extrema) {
         if (a->count == 0) {
             a->min = a->max = (i128)v;

@@ -98,10 +98,10 @@ struct accum *table_find_or_add_probe(struct table *t, const char *key,
 
 /* The accumulator for KEY (LEN bytes, with heads HEAD and HEAD2 and hash
  * HASH), made empty if new.  The pointer is valid until the next call on
- * T.  The inline part only checks the key's home slot for a key of up to
- * sixteen bytes, compared without reading it: with the table at most half
- * full that is nearly every lookup, and it leaves the loop that calls it
- * with registers to spare. */
+ * T.  The inline part only looks for a key of up to sixteen bytes, which
+ * it compares without reading, in the key's home slot or the one after:
+ * with the table at most half full that is nearly every lookup, and it
+ * leaves the loop that calls it with registers to spare. */
 static inline struct accum *table_find_or_add_hashed(struct table *t,
                                                      const char *key,
                                                      size_t len,
@@ -109,8 +109,11 @@ static inline struct accum *table_find_or_add_hashed(struct table *t,
                                                      uint64_t head2,
                                                      uint64_t hash)
 {
+    const uint32_t tag = table_tag(hash);
     const struct table_slot *slot = &t->slots[hash & t->slot_mask];
-    if (slot->tag == table_tag(hash)) {
+    if (slot->tag != tag && slot->index != 0)
+        slot = &t->slots[(hash + 1) & t->slot_mask];
+    if (slot->tag == tag) {
         struct table_entry *e = &t->entries[slot->index - 1];
         if (e->head == head && e->key_len == len && e->head2 == head2
             && len <= 16)
