@@ -5,7 +5,6 @@
 #include "diag.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +42,50 @@ void block_clear_results(struct block *b)
     b->reasons_len = 0;
 }
 
+/* Appends the LEN bytes at TEXT to B's reason texts. */
+static void append_reason(struct block *b, const char *text, size_t len)
+{
+    if (b->reasons_cap - b->reasons_len < len) {
+        size_t cap = b->reasons_cap ? b->reasons_cap : 1024;
+        while (cap - b->reasons_len < len)
+            cap *= 2;
+        b->reasons = xrealloc(b->reasons, cap);
+        b->reasons_cap = cap;
+    }
+    memcpy(b->reasons + b->reasons_len, text, len);
+    b->reasons_len += len;
+}
+
+/* Appends FORMAT filled in with ARGS.  The messages need only %s and %zu,
+ * and vsnprintf would cost several times the rest of a rejection. */
+static void append_formatted(struct block *b, const char *format,
+                             va_list args)
+{
+    for (const char *f = format;;) {
+        const char *percent = strchr(f, '%');
+        append_reason(b, f, percent ? (size_t)(percent - f) : strlen(f));
+        if (!percent)
+            return;
+        if (percent[1] == 's') {
+            const char *text = va_arg(args, const char *);
+            append_reason(b, text, strlen(text));
+            f = percent + 2;
+        } else if (percent[1] == 'z' && percent[2] == 'u') {
+            char digits[3 * sizeof(size_t)];
+            size_t n = sizeof digits, value = va_arg(args, size_t);
+            do {
+                digits[--n] = (char)('0' + value % 10);
+                value /= 10;
+            } while (value > 0);
+            append_reason(b, digits + n, sizeof digits - n);
+            f = percent + 3;
+        } else {
+            append_reason(b, "%", 1);
+            f = percent + (percent[1] == '%' ? 2 : 1);
+        }
+    }
+}
+
 void block_reject(struct block *b, uint64_t record, size_t start,
                   size_t len, enum reject_reason kind,
                   const char *format, ...)
@@ -52,37 +95,18 @@ void block_reject(struct block *b, uint64_t record, size_t start,
         b->rejections = xrealloc(b->rejections,
                                  b->rejection_cap * sizeof *b->rejections);
     }
-
-    /* Format straight into the arena; only a reason longer than the room
-     * left needs a second try. */
-    enum { USUAL_REASON = 256 };
-    size_t need = 0;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        size_t want = b->reasons_len + (attempt ? need + 1 : USUAL_REASON);
-        if (b->reasons_cap < want) {
-            size_t cap = b->reasons_cap ? b->reasons_cap : 1024;
-            while (cap < want)
-                cap *= 2;
-            b->reasons = xrealloc(b->reasons, cap);
-            b->reasons_cap = cap;
-        }
-        size_t room = b->reasons_cap - b->reasons_len;
-        va_list args;
-        va_start(args, format);
-        int n = vsnprintf(b->reasons + b->reasons_len, room, format, args);
-        va_end(args);
-        need = n < 0 ? 0 : (size_t)n;
-        if (need < room)
-            break;
-    }
+    size_t reason = b->reasons_len;
+    va_list args;
+    va_start(args, format);
+    append_formatted(b, format, args);
+    va_end(args);
 
     struct rejection *r = &b->rejections[b->rejection_count++];
     r->record = record;
     r->start = start;
     r->len = len;
-    r->reason = b->reasons_len;
-    r->reason_len = need;
+    r->reason = reason;
+    r->reason_len = b->reasons_len - reason;
     r->unkept = false;
     r->kind = kind;
-    b->reasons_len += need;
 }

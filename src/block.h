@@ -72,7 +72,8 @@ void block_reserve(struct block *b, size_t cap);
 void block_clear_results(struct block *b);
 
 /* Records that the record at index RECORD, LEN bytes at START, is
- * rejected, of kind KIND, for the reason given by FORMAT. */
+ * rejected, of kind KIND, for the reason given by FORMAT, whose only
+ * conversions may be %s and %zu. */
 void block_reject(struct block *b, uint64_t record, size_t start,
                   size_t len, enum reject_reason kind,
                   const char *format, ...)
