@@ -110,9 +110,12 @@ static inline struct accum *table_find_or_add_hashed(struct table *t,
                                                      uint64_t hash)
 {
     const uint32_t tag = table_tag(hash);
-    const struct table_slot *slot = &t->slots[hash & t->slot_mask];
-    if (slot->tag != tag && slot->index != 0)
-        slot = &t->slots[(hash + 1) & t->slot_mask];
+    /* The home slot or the next, chosen by arithmetic, not a branch:
+     * which one holds the key is as good as random, and a mispredicted
+     * branch costs more than a second load from the same cache line. */
+    size_t home = hash & t->slot_mask;
+    const struct table_slot *slot =
+        &t->slots[(home + (t->slots[home].tag != tag)) & t->slot_mask];
     if (slot->tag == tag) {
         struct table_entry *e = &t->entries[slot->index - 1];
         if (e->head == head && e->key_len == len && e->head2 == head2
