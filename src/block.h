@@ -11,8 +11,9 @@
 #include <stdint.h>
 
 /* Bytes allocated past a block's capacity: one for a sentinel terminator
- * and seven more so that 8-byte reads may start at any byte up to it. */
-enum { BLOCK_SLACK = 8 };
+ * and fifteen more so that reads of up to 16 bytes may start at any byte
+ * up to it. */
+enum { BLOCK_SLACK = 16 };
 
 /* What kind of rejection a record met: one code per kind of message (the
  * message itself says more), so that the rejections of a run can be

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 struct worker {
     const struct config *cfg;
     struct splitter *splitter;
@@ -246,6 +250,20 @@ static inline uint64_t load_head(const char *p, size_t len)
 #endif
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The value of the N digits (1 to 8) in the low bytes of D, each byte
+ * already less '0': the digits move to the top bytes, then pairs, quads
+ * and the two halves fold into one binary number. */
+static inline uint64_t fold_digits(uint64_t d, unsigned n)
+{
+    d <<= 8 * (8 - n);
+    d = d * 10 + (d >> 8);
+    return ((d & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))
+            + ((d >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))
+           >> 32;
+}
+#endif
+
 /* Reads the run of decimal digits at *P, advancing *P past it, and returns
  * its value; *COUNT is set to the number of digits.  Eight bytes at a time
  * on little-endian machines.  The value is meaningful only when *COUNT is
@@ -268,16 +286,9 @@ static inline uint64_t read_digits(const char **p, size_t *count)
         unsigned n = stops ? (unsigned)__builtin_ctzll(stops) >> 3 : 8;
         if (n == 0)
             break;
-        /* Move the n digits to the top bytes, then fold pairs, quads and
-         * the two halves into one binary number. */
-        d <<= 8 * (8 - n);
-        d = d * 10 + (d >> 8);
-        d = ((d & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))
-             + ((d >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))
-            >> 32;
         static const uint64_t scale[9] = { 1, 10, 100, 1000, 10000, 100000,
                                            1000000, 10000000, 100000000 };
-        value = value * scale[n] + d;
+        value = value * scale[n] + fold_digits(d, n);
         s += n;
         if (n < 8)
             break;
@@ -337,6 +348,101 @@ struct plain_rules {
     size_t max_record;          /* SIZE_MAX if no record can exceed it */
 };
 
+/* A plain record, KEY<delimiter>DIGITS<terminator>: its key is the
+ * KEY_LEN bytes it starts with, and the next record starts at NEXT. */
+struct plain_record {
+    size_t key_len;
+    uint64_t value;
+    const char *next;
+};
+
+/* Whether the record at P is plain, with at most NUMBER_MAX_DIGITS digits
+ * in the range of RULES; if so fills *OUT.  Eight bytes at a time, for a
+ * record of any length.  The block ends with a sentinel terminator. */
+static inline __attribute__((always_inline)) bool
+scan_plain_words(const char *p, const struct plain_rules *rules,
+                 struct plain_record *out)
+{
+    const char *d = find_either(p, rules->delimiter, rules->terminator);
+    if (*d != rules->delimiter || d == p)
+        return false;
+    const char *q = d + 1;
+    size_t digits;
+    uint64_t v = read_digits(&q, &digits);
+    /* One unsigned comparison tests both ends of the range. */
+    if (*q != rules->terminator || digits - 1 >= NUMBER_MAX_DIGITS
+        || v - (uint64_t)rules->low
+               > (uint64_t)rules->high - (uint64_t)rules->low
+        || (size_t)(q - p) > rules->max_record)
+        return false;
+    *out = (struct plain_record){ .key_len = (size_t)(d - p), .value = v,
+                                  .next = q + 1 };
+    return true;
+}
+
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Every x86-64 processor has SSE2. */
+#define PLAIN_WINDOWS 1
+
+/* The bytes a window of sixteen is compared with. */
+struct window_sets {
+    __m128i delimiters, terminators, zeros, nines;
+};
+
+static inline uint32_t bytes_equal(__m128i x, __m128i y)
+{
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y));
+}
+
+/* scan_plain_words, but a record shorter than sixteen bytes is checked
+ * from three masks of the sixteen bytes at P.  Where the record ends then
+ * takes one load and one compare, which keeps short the chain from each
+ * record to the next, the one thing a record must wait for; the key and
+ * the digits are checked beside it. */
+static inline __attribute__((always_inline)) bool
+scan_plain(const char *p, const struct plain_rules *rules,
+           const struct window_sets *sets, struct plain_record *out)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    uint32_t ends = bytes_equal(x, sets->terminators);
+    if (ends == 0)
+        return scan_plain_words(p, rules, out);
+    unsigned length = (unsigned)__builtin_ctz(ends);
+    uint32_t record = (1u << length) - 1;
+    uint32_t delimiters = bytes_equal(x, sets->delimiters) & record;
+    __m128i less_zero = _mm_sub_epi8(x, sets->zeros);
+    /* A digit less '0' is at most 9 as an unsigned byte. */
+    uint32_t digit = bytes_equal(_mm_min_epu8(less_zero, sets->nines),
+                                 less_zero);
+    if (delimiters == 0)
+        return false;
+    unsigned key_len = (unsigned)__builtin_ctz(delimiters);
+    uint32_t value = record & ~((2u << key_len) - 1);
+    if (key_len == 0 || value == 0 || (digit & value) != value)
+        return false;
+    unsigned digits = length - key_len - 1;
+    const char *q = p + key_len + 1;
+    uint64_t first, rest = 0;
+    memcpy(&first, q, 8);
+    if (digits > 8) {
+        memcpy(&rest, q + digits - 8, 8);
+        first = fold_digits(first - 0x3030303030303030ULL, digits - 8);
+        rest = fold_digits(rest - 0x3030303030303030ULL, 8);
+        first = first * 100000000 + rest;
+    } else {
+        first = fold_digits(first - 0x3030303030303030ULL, digits);
+    }
+    if (first - (uint64_t)rules->low
+            > (uint64_t)rules->high - (uint64_t)rules->low
+        || length > rules->max_record)
+        return false;
+    *out = (struct plain_record){ .key_len = key_len, .value = first,
+                                  .next = p + length + 1 };
+    return true;
+}
+#endif
+
 /* table_hash of the key of LEN bytes at P whose heads are HEAD and HEAD2,
  * reading the rest of a long key eight bytes at a time, which the block's
  * slack allows. */
@@ -373,27 +479,28 @@ take_plain_run(struct worker *w, const char *p, const char *end,
                const struct plain_rules *rules, struct pending_batch *batch,
                enum plain_update update, uint64_t *records)
 {
-    const char delimiter = rules->delimiter;
-    const char terminator = rules->terminator;
-    /* One unsigned comparison tests both ends of the range. */
-    const int64_t low = rules->low;
-    const uint64_t span = (uint64_t)rules->high - (uint64_t)rules->low;
-    const size_t max_record = rules->max_record;
+    const struct plain_rules r = *rules;
+#ifdef PLAIN_WINDOWS
+    const struct window_sets sets = {
+        .delimiters = _mm_set1_epi8(r.delimiter),
+        .terminators = _mm_set1_epi8(r.terminator),
+        .zeros = _mm_set1_epi8('0'), .nines = _mm_set1_epi8(9) };
+#endif
     struct table *const t = w->table;
     const bool extrema = w->extrema;
     uint64_t taken = 0;
+    struct plain_record record;
 
     while (p < end) {
-        const char *d = find_either(p, delimiter, terminator);
-        if (*d != delimiter || d == p)
+#ifdef PLAIN_WINDOWS
+        if (!scan_plain(p, &r, &sets, &record))
             break;
-        const char *q = d + 1;
-        size_t digits;
-        uint64_t v = read_digits(&q, &digits);
-        if (*q != terminator || digits - 1 >= NUMBER_MAX_DIGITS
-            || v - (uint64_t)low > span || (size_t)(q - p) > max_record)
+#else
+        if (!scan_plain_words(p, &r, &record))
             break;
-        size_t len = (size_t)(d - p);
+#endif
+        size_t len = record.key_len;
+        uint64_t v = record.value;
         if (update != PLAIN_CHECK) {
             uint64_t head = load_head(p, len);
             uint64_t head2 = len > 8 ? load_head(p + 8, len - 8) : 0;
@@ -403,17 +510,16 @@ take_plain_run(struct worker *w, const char *p, const char *end,
                                                            head2, hash);
                 accum_add_natural(a, v, extrema);
             } else {
-                struct pending *r = &batch->items[batch->count];
-                *r = (struct pending){ .key = p, .len = len, .head = head,
-                                       .head2 = head2, .hash = hash,
-                                       .value = (int64_t)v };
+                batch->items[batch->count] = (struct pending){
+                    .key = p, .len = len, .head = head, .head2 = head2,
+                    .hash = hash, .value = (int64_t)v };
                 __builtin_prefetch(&t->slots[hash & t->slot_mask]);
                 if (++batch->count == PENDING_MAX)
                     flush_pending(w, batch);
             }
         }
         taken++;
-        p = q + 1;
+        p = record.next;
     }
     *records += taken;
     return p;

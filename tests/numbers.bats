@@ -230,3 +230,35 @@ setup() {
 	assert_result 1 $'k\t5' "$(text "fanout: in.txt:2: value 4.999 is below minimum 5.00" \
 		"fanout: 2 records read, 1 accepted, 1 rejected")"
 }
+
+@test "integers of 1 to 18 digits under keys of 1 to 20 bytes sum exactly, as Python's integers do" {
+	# Records shorter and longer than the 16 bytes the fast path looks at
+	# in one go, values with up to 8 digits and more, with leading zeros;
+	# for every --jobs and --batch the totals must be Python's.
+	python3 - <<'PY' >in.txt
+import random
+rng = random.Random(7)
+for i in range(30000):
+    key = "k" * rng.randint(0, 19) + str(rng.randint(0, 9))
+    digits = rng.randint(1, 18)
+    value = str(rng.randint(0, 10 ** digits - 1)).zfill(digits)
+    print(f"{key}:{value}")
+PY
+	python3 - <<'PY' >model.out
+totals = {}
+for line in open("in.txt"):
+    key, value = line.rstrip("\n").split(":")
+    totals[key] = totals.get(key, 0) + int(value)
+for key in sorted(totals, key=lambda k: k.encode()):
+    print(f"{key}\t{totals[key]}")
+PY
+	local j b
+	for j in 1 3; do
+		for b in 1 100 64K; do
+			run_to_files -j "$j" -b "$b" in.txt
+			assert_status 0
+			expect_same_file model.out out || fail "differs with -j $j -b $b"
+		done
+	done
+}
+
