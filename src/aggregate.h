@@ -48,31 +48,9 @@ struct accum {
 /* Adds VALUE to A (A zeroed means empty). */
 void accum_add(struct accum *a, struct number value);
 
-/* accum_add for the common case of an integer: inline, no rescaling
- * unless the key has seen fractions, and min and max only if EXTREMA, as
- * they are printed only when asked for. */
-static inline void accum_add_integer(struct accum *a, int64_t v, bool extrema)
-{
-    if (a->scale != 0 || v < 0) {
-        accum_add(a, (struct number){ .mantissa = v, .scale = 0 });
-        return;
-    }
-    if (__builtin_add_overflow(a->positive, (u128)v, &a->positive))
-        a->overflow = true;
-    if (extrema) {
-        if (a->count == 0) {
-            a->min = a->max = v;
-        } else if (v < a->min) {
-            a->min = v;
-        } else if (v > a->max) {
-            a->max = v;
-        }
-    }
-    a->count++;
-}
-
-/* accum_add_integer for a value known not to be negative, as digits
- * alone are: the total grows by a 64-bit addend with no sign to extend. */
+/* Adds V, an integer that is not negative (digits alone are), to A:
+ * inline, no rescaling unless the key has seen fractions, min and max
+ * only if EXTREMA, as they are printed only when asked for. */
 static inline void accum_add_natural(struct accum *a, uint64_t v,
                                      bool extrema)
 {

@@ -68,17 +68,31 @@ static inline uint64_t table_mix(uint64_t h)
     return h;
 }
 
+/* A key's hash is built a word at a time: table_hash_start with its
+ * first eight bytes (HEAD) and its length, table_hash_word with each
+ * further eight, the last zero-padded, and table_mix at the end.  Every
+ * way of hashing a key must give what table_hash gives. */
+
+static inline uint64_t table_hash_start(uint64_t head, size_t len)
+{
+    return (head ^ (uint64_t)len) * 0x9e3779b97f4a7c15ULL;
+}
+
+static inline uint64_t table_hash_word(uint64_t h, uint64_t word)
+{
+    h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
 /* Hash of a key of LEN bytes whose head is HEAD, as the lookups expect
  * it.  Inline because it is computed for every accepted record. */
 static inline uint64_t table_hash(const char *key, size_t len, uint64_t head)
 {
-    const uint64_t mul = 0x9e3779b97f4a7c15ULL;
-    uint64_t h = (head ^ (uint64_t)len) * mul;
+    uint64_t h = table_hash_start(head, len);
     for (size_t i = 8; i < len; i += 8) {
         uint64_t w = 0;
         memcpy(&w, key + i, len - i < 8 ? len - i : 8);
-        h = (h ^ w) * mul;
-        h ^= h >> 29;
+        h = table_hash_word(h, w);
     }
     return table_mix(h);
 }

@@ -262,6 +262,15 @@ static inline uint64_t fold_digits(uint64_t d, unsigned n)
             + ((d >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))
            >> 32;
 }
+
+/* The value of the N digits (1 to 8) at P, whatever follows them: a byte
+ * less '0' borrows only from the bytes above it, which fold_digits drops. */
+static inline uint64_t digits_value(const char *p, unsigned n)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return fold_digits(x - 0x3030303030303030ULL, n);
+}
 #endif
 
 /* Reads the run of decimal digits at *P, advancing *P past it, and returns
@@ -312,7 +321,7 @@ struct pending {
     const char *key;
     size_t len;
     uint64_t head, head2, hash;
-    int64_t value;
+    uint64_t value;         /* digits alone: never negative */
 };
 enum { PENDING_MAX = 16, BATCH_FROM_SLOTS = 1 << 16 };
 
@@ -337,7 +346,7 @@ static void flush_pending(struct worker *w, struct pending_batch *batch)
         struct accum *a = table_find_or_add_hashed(t, r->key, r->len,
                                                    r->head, r->head2,
                                                    r->hash);
-        accum_add_integer(a, r->value, w->extrema);
+        accum_add_natural(a, r->value, w->extrema);
     }
     batch->count = 0;
 }
@@ -347,6 +356,17 @@ struct plain_rules {
     int64_t low, high;          /* the integer range every bound accepts */
     size_t max_record;          /* SIZE_MAX if no record can exceed it */
 };
+
+/* Whether the value V of a plain record of LENGTH bytes (its terminator
+ * aside) passes RULES; one unsigned comparison tests both ends of the
+ * range. */
+static inline bool plain_accepts(const struct plain_rules *rules,
+                                 uint64_t v, size_t length)
+{
+    return v - (uint64_t)rules->low
+               <= (uint64_t)rules->high - (uint64_t)rules->low
+           && length <= rules->max_record;
+}
 
 /* A plain record, KEY<delimiter>DIGITS<terminator>: its key is the
  * KEY_LEN bytes it starts with, and the next record starts at NEXT. */
@@ -369,11 +389,8 @@ scan_plain_words(const char *p, const struct plain_rules *rules,
     const char *q = d + 1;
     size_t digits;
     uint64_t v = read_digits(&q, &digits);
-    /* One unsigned comparison tests both ends of the range. */
     if (*q != rules->terminator || digits - 1 >= NUMBER_MAX_DIGITS
-        || v - (uint64_t)rules->low
-               > (uint64_t)rules->high - (uint64_t)rules->low
-        || (size_t)(q - p) > rules->max_record)
+        || !plain_accepts(rules, v, (size_t)(q - p)))
         return false;
     *out = (struct plain_record){ .key_len = (size_t)(d - p), .value = v,
                                   .next = q + 1 };
@@ -423,21 +440,12 @@ scan_plain(const char *p, const struct plain_rules *rules,
         return false;
     unsigned digits = length - key_len - 1;
     const char *q = p + key_len + 1;
-    uint64_t first, rest = 0;
-    memcpy(&first, q, 8);
-    if (digits > 8) {
-        memcpy(&rest, q + digits - 8, 8);
-        first = fold_digits(first - 0x3030303030303030ULL, digits - 8);
-        rest = fold_digits(rest - 0x3030303030303030ULL, 8);
-        first = first * 100000000 + rest;
-    } else {
-        first = fold_digits(first - 0x3030303030303030ULL, digits);
-    }
-    if (first - (uint64_t)rules->low
-            > (uint64_t)rules->high - (uint64_t)rules->low
-        || length > rules->max_record)
+    uint64_t v = digits <= 8 ? digits_value(q, digits)
+                             : digits_value(q, digits - 8) * 100000000
+                                   + digits_value(q + digits - 8, 8);
+    if (!plain_accepts(rules, v, length))
         return false;
-    *out = (struct plain_record){ .key_len = key_len, .value = first,
+    *out = (struct plain_record){ .key_len = key_len, .value = v,
                                   .next = p + length + 1 };
     return true;
 }
@@ -449,15 +457,11 @@ scan_plain(const char *p, const struct plain_rules *rules,
 static inline uint64_t block_key_hash(const char *p, size_t len,
                                       uint64_t head, uint64_t head2)
 {
-    const uint64_t mul = 0x9e3779b97f4a7c15ULL;
-    uint64_t h = (head ^ (uint64_t)len) * mul;
+    uint64_t h = table_hash_start(head, len);
     if (len > 8) {
-        h = (h ^ head2) * mul;
-        h ^= h >> 29;
-        for (size_t i = 16; i < len; i += 8) {
-            h = (h ^ load_head(p + i, len - i)) * mul;
-            h ^= h >> 29;
-        }
+        h = table_hash_word(h, head2);
+        for (size_t i = 16; i < len; i += 8)
+            h = table_hash_word(h, load_head(p + i, len - i));
     }
     return table_mix(h);
 }
@@ -512,7 +516,7 @@ take_plain_run(struct worker *w, const char *p, const char *end,
             } else {
                 batch->items[batch->count] = (struct pending){
                     .key = p, .len = len, .head = head, .head2 = head2,
-                    .hash = hash, .value = (int64_t)v };
+                    .hash = hash, .value = v };
                 __builtin_prefetch(&t->slots[hash & t->slot_mask]);
                 if (++batch->count == PENDING_MAX)
                     flush_pending(w, batch);
