@@ -54,6 +54,13 @@ struct block {
     size_t len, cap;            /* data has room for cap + BLOCK_SLACK */
     bool oversized;             /* instead of data: one record longer than
                                    --max-record, read past and dropped */
+    bool unread;                /* data is still to be read: the len bytes
+                                   at offset of descriptor fd, for the
+                                   worker to read (reader_load) */
+    int fd;
+    uint64_t offset;
+    int read_error;             /* reader_load failed: errno, or
+                                   READER_SHRANK (reader.h) */
 
     /* Set by the worker. */
     uint64_t records;           /* records in data */

@@ -196,7 +196,8 @@ int main(int argc, char **argv)
 
     struct reader *reader = reader_open(cfg.inputs, cfg.input_count,
                                         cfg.batch, cfg.terminator,
-                                        cfg.max_record);
+                                        cfg.max_record,
+                                        cfg.mode != OUTPUT_UNORDERED);
     if (!reader)
         return EXIT_TROUBLE;
     struct writer *rejects = NULL;
@@ -246,7 +247,7 @@ int main(int argc, char **argv)
     if (outcome.read_error) {
         diag_error("%s: read error: %s",
                    cfg.inputs[outcome.read_error_input],
-                   strerror(outcome.read_error));
+                   reader_error_text(outcome.read_error));
         trouble = true;
     }
     if (tally->too_many_errors) {

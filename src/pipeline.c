@@ -29,9 +29,18 @@
  * the key its first position (table.h) without any per-record work.  The
  * merge keeps the earliest position, which --sort=first orders by.
  *
+ * Reading.  The producer reads pipes and terminals itself; a regular file
+ * it only cuts, and the worker that takes a block reads its bytes first
+ * (reader.h), so that copying the input is shared by the workers like the
+ * rest of the work.  Not with --unordered, whose blocks are written as
+ * they finish: a block that failed to read must stop the run before any
+ * later block is written.
+ *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is
- * reported by the main thread.
+ * reported by the main thread.  A worker's read error travels with its
+ * block, and the collector, taking blocks in order, stops the run there,
+ * as if the producer had met it.
  *
  * Shutdown.  At the end of input the producer declares the number of blocks
  * it made and closes the work queue; workers exit when it is empty; the
@@ -89,6 +98,8 @@ struct pipeline {
     atomic_bool stop;           /* the collector wants no more work */
     int read_error;             /* set by the producer before it ends */
     size_t read_error_input;
+    int load_error;             /* set by the collector: a worker's read */
+    size_t load_error_input;
 };
 
 struct worker_thread {
@@ -140,7 +151,9 @@ static void *run_worker(void *arg)
 
     while ((b = queue_pop(p->work)) != NULL) {
         stats_lap(&s->waiting_ns, &mark);
-        if (!atomic_load(&p->stop)) {
+        if (b->unread && !atomic_load(&p->stop) && !reader_load(b))
+            block_clear_results(b);
+        else if (!atomic_load(&p->stop)) {
             worker_process(t->worker, b);
             stats_add(&s->blocks, 1);
             stats_add(&s->records, b->records);
@@ -169,6 +182,11 @@ static bool collect_block(struct pipeline *p, struct collector *c,
 {
     if (!in_order)
         return collector_write_early(c, b);
+    if (b->read_error) {
+        p->load_error = b->read_error;
+        p->load_error_input = b->input;
+        return false;
+    }
     bool go_on = collector_take(c, b);
     queue_push(p->pool, b);
     return go_on;
@@ -266,6 +284,8 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     }
     bool finished = collect(p, c);
     outcome->tally = *collector_tally(c);
+    outcome->read_error = p->load_error;
+    outcome->read_error_input = p->load_error_input;
     collector_free(c);
     if (!finished) {
         /* The producer may be blocked reading a terminal or a pipe that
@@ -287,8 +307,10 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     thread_join(producer);
     for (size_t i = 0; i < jobs; i++)
         thread_join(workers[i].thread);
-    outcome->read_error = p->read_error;
-    outcome->read_error_input = p->read_error_input;
+    if (p->read_error) {
+        outcome->read_error = p->read_error;
+        outcome->read_error_input = p->read_error_input;
+    }
     if (cfg->mode == OUTPUT_AGGREGATE) {
         uint64_t mark = stats_now();
         outcome->table = worker_take_table(workers[0].worker);

@@ -1,7 +1,20 @@
 /* reader: opening inputs and cutting them into blocks on record
- * boundaries.  A block is filled by read(2) straight into its buffer; the
- * partial record at its end is carried into the next block, and a record
- * that does not fit makes the buffer grow until it does. */
+ * boundaries.
+ *
+ * Two ways of cutting.  A pipe or terminal is read in order: a block is
+ * filled by read(2) straight into its buffer, the partial record at its
+ * end is carried into the next block, and a record that does not fit makes
+ * the buffer grow until it does.  A regular file, when the caller lets
+ * workers read, is cut without being read: the producer reads only the
+ * last few KiB of each block's span to find where its last record ends,
+ * and leaves the copy of the span itself to the worker that takes the
+ * block (reader_load).  A single thread copying every byte would bound the
+ * whole run on a machine with more cores than that copy can feed.  The end
+ * of a file, where it may still grow, and a file whose records are longer
+ * than the part looked at, are read in order from where cutting stopped.
+ *
+ * An input that ends before the size it had when opened shrank while it
+ * was read, which is an error rather than the end of its records. */
 #include "config.h"
 
 #include "reader.h"
@@ -29,7 +42,20 @@ struct reader {
     uint64_t bytes_read;    /* from all inputs so far */
     bool size_known;        /* every input is a regular file */
     uint64_t size;          /* their bytes to read, when known */
+    bool workers_read;      /* regular files may be cut for reader_load */
+
+    /* The current input. */
+    bool started;           /* the fields below describe it */
+    bool cutting;           /* cut without reading, from offset on */
+    bool sized;             /* a regular file: end is its size at open */
+    uint64_t offset;        /* file offset of the next byte to take */
+    uint64_t end;
 };
+
+/* Bytes looked at to find where a cut block's last record ends.  A file
+ * with a record longer than this across a cut is read in order from
+ * there. */
+enum { CUT_WINDOW = 4096 };
 
 /* A pipe holds 64 KiB by default, so a block would take a dozen reads,
  * each a switch to the writer and back; a pipe as large as a block halves
@@ -86,9 +112,11 @@ static void add_input_size(struct reader *r, int fd)
 }
 
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
-                           char terminator, size_t max_record)
+                           char terminator, size_t max_record,
+                           bool workers_read)
 {
     struct reader *r = xcalloc(1, sizeof *r);
+    r->workers_read = workers_read;
     r->fds = xmalloc(n * sizeof *r->fds);
     r->count = n;
     r->batch = batch;
@@ -181,23 +209,77 @@ static void start_block(struct reader *r, struct block *b)
     r->carry_len = 0;
     b->input = r->current;
     b->oversized = false;
+    b->unread = false;
+    b->read_error = 0;
 }
 
-/* read(2), counting the bytes read, except that a test build
- * (FANOUT_FAIL_READ=N) fails the Nth call with EIO, to exercise read
- * errors in the middle of an input. */
+#ifdef FANOUT_FAULT_INJECTION
+/* The byte of an input named by the environment variable NAME, or
+ * UINT64_MAX. */
+static uint64_t fault_offset(const char *name)
+{
+    const char *setting = getenv(name);
+    return setting && *setting ? strtoull(setting, NULL, 10) : UINT64_MAX;
+}
+
+/* A test build can fail, or shorten, the read of *LEN bytes at OFFSET of
+ * an input, whichever thread reads them, so that a test need not know how
+ * the input is split: FANOUT_FAIL_READ_AT=N fails with EIO any read that
+ * would include byte N; FANOUT_SHRINK_AT=N makes every input end before
+ * byte N, as if cut short after it was opened.  Returns true for a
+ * failure, with errno set. */
+static bool read_fails(uint64_t offset, size_t *len)
+{
+    uint64_t fail = fault_offset("FANOUT_FAIL_READ_AT");
+    if (fail >= offset && fail - offset < *len) {
+        errno = EIO;
+        return true;
+    }
+    uint64_t end = fault_offset("FANOUT_SHRINK_AT");
+    if (end - offset < *len)
+        *len = end > offset ? (size_t)(end - offset) : 0;
+    return false;
+}
+#else
+static bool read_fails(uint64_t offset, size_t *len)
+{
+    (void)offset;
+    (void)len;
+    return false;
+}
+#endif
+
+/* pread(2) of up to LEN bytes at OFFSET of FD, retried when interrupted. */
+static ssize_t read_at(int fd, void *buf, size_t len, uint64_t offset)
+{
+    if (read_fails(offset, &len))
+        return -1;
+    ssize_t got;
+    do
+        got = pread(fd, buf, len, (off_t)offset);
+    while (got < 0 && errno == EINTR);
+    return got;
+}
+
+/* read(2) of the current input, counting the bytes read.  Returns -1
+ * with r->error set on failure, including the end of a file short of its
+ * size at open. */
 static ssize_t read_input(struct reader *r, int fd, void *buf, size_t len)
 {
-#ifdef FANOUT_FAULT_INJECTION
-    static atomic_ulong reads;
-    if (diag_inject_failure("FANOUT_FAIL_READ", &reads)) {
-        errno = EIO;
+    ssize_t got;
+    do
+        got = read_fails(r->offset, &len) ? -1 : read(fd, buf, len);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        r->error = errno;
         return -1;
     }
-#endif
-    ssize_t got = read(fd, buf, len);
-    if (got > 0)
-        r->bytes_read += (uint64_t)got;
+    if (got == 0 && r->sized && r->offset < r->end) {
+        r->error = READER_SHRANK;
+        return -1;
+    }
+    r->offset += (uint64_t)got;
+    r->bytes_read += (uint64_t)got;
     return got;
 }
 
@@ -210,12 +292,8 @@ static bool skip_long_record(struct reader *r, struct block *b, int fd)
     b->oversized = true;
     for (;;) {
         ssize_t got = read_input(r, fd, b->data, b->cap);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            r->error = errno;
+        if (got < 0)
             return false;
-        }
         if (got == 0) {
             r->at_eof = true;
             break;
@@ -237,10 +315,78 @@ static bool skip_long_record(struct reader *r, struct block *b, int fd)
     return true;
 }
 
+/* Notes where the current input starts and ends, and whether it can be
+ * cut without reading. */
+static void start_input(struct reader *r)
+{
+    int fd = r->fds[r->current];
+    struct stat st;
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    /* A file of no blocks may be a kernel's (/proc, /sys), whose size
+     * says nothing of what it holds. */
+    r->sized = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_blocks > 0
+            && at >= 0;
+    r->offset = r->sized ? (uint64_t)at : 0;
+    r->end = r->sized && st.st_size > at ? (uint64_t)st.st_size : r->offset;
+    r->cutting = r->sized && r->workers_read;
+    r->started = true;
+}
+
+/* Stops cutting the current input: it is read in order from the next
+ * record on.  Sets r->error if it cannot seek there. */
+static void stop_cutting(struct reader *r)
+{
+    r->cutting = false;
+    if (lseek(r->fds[r->current], (off_t)r->offset, SEEK_SET) < 0)
+        r->error = errno;
+}
+
+/* Makes B the next span of the current input, about a block long and
+ * ending with a whole record, for a worker to read; false, with nothing
+ * cut, where the input is to be read in order from here on (or on a read
+ * error, which r->error then holds). */
+static bool cut_block(struct reader *r, struct block *b)
+{
+    size_t window = r->batch < CUT_WINDOW ? r->batch : CUT_WINDOW;
+    /* Far enough from the end that the file growing or shrinking as it
+     * is read cannot change where this block ends. */
+    if (r->end - r->offset <= (uint64_t)r->batch + CUT_WINDOW) {
+        stop_cutting(r);
+        return false;
+    }
+    char look[CUT_WINDOW];
+    uint64_t at = r->offset + r->batch - window;
+    ssize_t got = read_at(r->fds[r->current], look, window, at);
+    if (got < 0) {
+        r->error = errno;
+        return false;
+    }
+    const char *last = memrchr(look, r->terminator, (size_t)got);
+    if (!last) {
+        stop_cutting(r);
+        return false;
+    }
+    size_t len = (size_t)(at - r->offset) + (size_t)(last - look) + 1;
+    block_reserve(b, len);
+    b->len = len;
+    b->unread = true;
+    b->fd = r->fds[r->current];
+    b->offset = r->offset;
+    r->offset += len;
+    r->bytes_read += len;
+    return true;
+}
+
 bool reader_fill(struct reader *r, struct block *b)
 {
     while (r->current < r->count) {
+        if (!r->started)
+            start_input(r);
         start_block(r, b);
+        if (r->cutting && cut_block(r, b))
+            return true;
+        if (r->error)
+            return false;
         int fd = r->fds[r->current];
         for (;;) {
             if (r->at_eof) {
@@ -261,19 +407,40 @@ bool reader_fill(struct reader *r, struct block *b)
             }
             ssize_t got = read_input(r, fd, b->data + b->len,
                                      b->cap - b->len);
-            if (got < 0) {
-                if (errno == EINTR)
-                    continue;
-                r->error = errno;
+            if (got < 0)
                 return false;
-            }
             if (got == 0)
                 r->at_eof = true;
             b->len += (size_t)got;
         }
-        close_input(r, r->current);
+        /* Workers may still be reading blocks cut from it. */
+        if (!r->workers_read || !r->sized)
+            close_input(r, r->current);
         r->current++;
         r->at_eof = false;
+        r->started = false;
     }
     return false;
+}
+
+bool reader_load(struct block *b)
+{
+    size_t done = 0;
+    while (done < b->len) {
+        ssize_t got = read_at(b->fd, b->data + done, b->len - done,
+                              b->offset + done);
+        if (got <= 0) {
+            b->read_error = got < 0 ? errno : READER_SHRANK;
+            return false;
+        }
+        done += (size_t)got;
+    }
+    b->unread = false;
+    return true;
+}
+
+const char *reader_error_text(int error)
+{
+    return error == READER_SHRANK ? "the file shrank while it was read"
+                                  : strerror(error);
 }

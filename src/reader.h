@@ -1,5 +1,7 @@
 /* reader: the producer's side of input.  It opens every input up front,
- * then cuts the bytes of each, in order, into blocks of whole records. */
+ * then cuts the bytes of each, in order, into blocks of whole records,
+ * which it reads itself or, for regular files, may leave to the workers
+ * (reader_load). */
 #ifndef FANOUT_READER_H
 #define FANOUT_READER_H
 
@@ -12,9 +14,13 @@ struct reader;
 
 /* Opens the N inputs NAMES ("-" is standard input).  Reports every input
  * that cannot be opened and returns NULL if there was any.  Records longer
- * than MAX_RECORD bytes are not held: each becomes an oversized block. */
+ * than MAX_RECORD bytes are not held: each becomes an oversized block.
+ * If WORKERS_READ, blocks of regular files may be left unread, for the
+ * thread that takes them to read with reader_load; their inputs stay open
+ * until reader_close. */
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
-                           char terminator, size_t max_record);
+                           char terminator, size_t max_record,
+                           bool workers_read);
 
 /* Opens the input NAME ("-" is standard input) for reading; returns the
  * descriptor, or -1 after reporting why it cannot be read. */
@@ -24,13 +30,26 @@ int reader_open_input(const char *name);
 void reader_close(struct reader *r);
 
 /* Fills B with the next whole records (at least one), or marks it
- * oversized for one record too long to hold, setting its data, len,
- * input and oversized.  Returns false at the end of all input or on a read
- * error, which reader_error then describes. */
+ * oversized for one record too long to hold, or unread, setting its data,
+ * len, input, oversized, unread, fd and offset.  Returns false at the end
+ * of all input or on a read error, which reader_error then describes. */
 bool reader_fill(struct reader *r, struct block *b);
 
-/* errno of a read failure, or 0; *INPUT is set to the input's index. */
+/* Reads the records of B, which reader_fill left unread.  Safe in any
+ * thread, for any number of blocks at once.  On failure sets
+ * b->read_error and returns false. */
+bool reader_load(struct block *b);
+
+/* The error of a read that found its file shorter than when it was
+ * opened, which no errno describes. */
+enum { READER_SHRANK = -1 };
+
+/* errno of a read failure, READER_SHRANK, or 0; *INPUT is set to the
+ * input's index. */
 int reader_error(const struct reader *r, size_t *input);
+
+/* What a read error ERROR (errno or READER_SHRANK) means, as a phrase. */
+const char *reader_error_text(int error);
 
 /* Bytes read so far from all inputs; for the thread that fills blocks. */
 uint64_t reader_bytes_read(const struct reader *r);

@@ -254,3 +254,111 @@ setup() {
 	[[ "$status" == 0 ]]
 	expect_file out 'k\t3\n'
 }
+
+# --- regular files cut into blocks by the producer and read by the workers
+
+# Lines of 1 byte to 20 KB, some longer than the 4 KiB in which the end of
+# a cut block is looked for, so that cutting gives way to reading in order.
+make_mixed_lengths() {
+	"$GAWK" 'BEGIN {
+		srand(17)
+		for (i = 1; i <= 3000; i++) {
+			r = rand()
+			n = r < 0.02 ? 4000 + int(rand() * 16000) : int(rand() * 60)
+			k = sprintf("%*s", n, ""); gsub(/ /, "q", k)
+			if (rand() < 0.05) printf "%s\n", k        # rejected: no value
+			else printf "%s%d:%d\n", k, i % 13, i
+		}
+	}' >in.txt
+}
+
+@test "cut files: records of any length across block ends, checked with awk and cmp" {
+	make_mixed_lengths
+	"$GAWK" -F: 'NF == 2 { s[$1] += $2 } END { for (k in s) printf "%s\t%d\n", k, s[k] }' in.txt |
+		LC_ALL=C sort >expected.txt
+	grep ':' in.txt >expected-ordered.txt
+	for b in 1 100 4K 5000 16K 64K 1M; do
+		for jobs in 1 2 3; do
+			run_to_files --quiet --batch=$b --jobs=$jobs in.txt
+			[[ "$status" == 1 ]] || fail "--batch=$b --jobs=$jobs: exit $status: $(cat err)"
+			expect_same_file expected.txt out
+			run_to_files --quiet --ordered --batch=$b --jobs=$jobs in.txt
+			expect_same_file expected-ordered.txt out
+		done
+	done
+}
+
+@test "cut files: line numbers of rejections are those awk counts, whatever --batch" {
+	make_mixed_lengths
+	"$GAWK" '!/:/ { printf "fanout: in.txt:%d: missing delimiter '"':'"'\n", NR }' in.txt >expected.txt
+	for b in 100 5000 64K; do
+		run_to_files --batch=$b --jobs=2 in.txt
+		grep -v 'records read' err >messages.txt
+		expect_same_file expected.txt messages.txt
+	done
+}
+
+@test "cut files: standard input already partly read starts where it was left" {
+	make_mixed_lengths
+	# The shell's read leaves standard input just after the first line.
+	partly_read() { { read -r _ && "$FANOUT" --ordered --quiet --batch=4K --jobs=2 ; } <in.txt; }
+	status=0
+	partly_read >out 2>err || status=$?
+	[[ "$status" == 1 ]] || fail "exit $status: $(cat err)"
+	tail -n +2 in.txt | grep ':' >expected.txt
+	expect_same_file expected.txt out
+}
+
+# A read error or a file cut short at byte N, wherever N falls: in the
+# part of a block the producer looks at, in a block a worker reads, in
+# the end of the file (the last block and a little more) read in order,
+# or in a pipe.  Every time the output
+# is a prefix of whole records ending before byte N, and the summary
+# counts exactly those.
+expect_stops_before() {
+	local n=$1 message=$2 size lines
+	[[ "$status" == 2 ]] || fail "N=$n: exit status $status: $(cat err)"
+	size=$(stat -c %s out)
+	lines=$(wc -l <out)
+	((size <= n)) || fail "N=$n: $size bytes written"
+	cmp -s out <(head -c "$size" big.txt) || fail "N=$n: output is not a prefix of the input"
+	[[ $size == 0 || "$(tail -c 1 out | od -An -c | tr -d ' ')" == '\n' ]] || fail "N=$n: output ends inside a record"
+	expect_file err '%s\n' "fanout: $3: read error: $message" \
+		"fanout: $lines records read, $lines accepted, 0 rejected; $size bytes of output written"
+}
+
+@test "cut files: a read error anywhere stops at a whole record before it, for any --jobs" {
+	"$GAWK" 'BEGIN { for (i = 1; i <= 300000; i++) printf "k%d:%d\n", i % 7, i }' >big.txt
+	for n in 0 63000 131000 1000000 $(($(stat -c %s big.txt) - 1000)); do
+		for jobs in 1 2 3; do
+			status=0
+			env FANOUT_FAIL_READ_AT=$n "$FANOUT_FAULTS" --ordered --batch=64K --jobs=$jobs big.txt >out 2>err || status=$?
+			expect_stops_before $n "Input/output error" big.txt
+			status=0
+			env FANOUT_FAIL_READ_AT=$n "$FANOUT_FAULTS" --ordered --batch=64K --jobs=$jobs - <big.txt >out 2>err || status=$?
+			expect_stops_before $n "Input/output error" -
+		done
+	done
+	status=0
+	cat big.txt | env FANOUT_FAIL_READ_AT=1000000 "$FANOUT_FAULTS" --ordered --batch=64K >out 2>err || status=$?
+	expect_stops_before 1000000 "Input/output error" -
+}
+
+@test "cut files: a file that shrinks while it is read is an error, not a shorter input" {
+	"$GAWK" 'BEGIN { for (i = 1; i <= 300000; i++) printf "k%d:%d\n", i % 7, i }' >big.txt
+	for n in 0 63000 131000 1000000 $(($(stat -c %s big.txt) - 1000)); do
+		for jobs in 1 2; do
+			status=0
+			env FANOUT_SHRINK_AT=$n "$FANOUT_FAULTS" --ordered --batch=64K --jobs=$jobs big.txt >out 2>err || status=$?
+			expect_stops_before $n "the file shrank while it was read" big.txt
+		done
+	done
+	# Cut short where it ends anyway, or past that, nothing is missing.
+	for n in $(stat -c %s big.txt) 9999999999; do
+		status=0
+		env FANOUT_SHRINK_AT=$n "$FANOUT_FAULTS" --ordered --batch=64K big.txt >out 2>err || status=$?
+		[[ "$status" == 0 ]] || fail "N=$n: exit status $status: $(cat err)"
+		expect_same_file big.txt out
+		expect_file err ''
+	done
+}

@@ -17,12 +17,12 @@ load test_helper
 
 # slow_in_terminal ARGS: runs fanout ARGS (shell words, redirections
 # allowed) in a terminal made by script(1), its typescript in ts, with
-# every read(2) slowed down by 20 ms by strace, so that a run over a few
-# hundred reads lasts about a second whatever the machine.
+# every read(2) and pread(2) slowed down by 20 ms by strace, so that a run
+# over a few hundred reads lasts about a second whatever the machine.
 # (LeakSanitizer cannot run under ptrace; in other builds this is moot.)
 slow_in_terminal() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		script -qfec "strace -f -o /dev/null -e trace=read -e inject=read:delay_exit=20000 $FANOUT $1" ts \
+		script -qfec "strace -f -o /dev/null -e trace=read,pread64 -e inject=read,pread64:delay_exit=20000 $FANOUT $1" ts \
 		</dev/null >/dev/null 2>&1 3>&-
 }
 
