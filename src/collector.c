@@ -18,8 +18,9 @@ struct collector {
     struct writer *rejects;
     size_t input;               /* input the line numbers count in */
     uint64_t lines_before;      /* lines of that input in earlier blocks */
-    char *report_prefix;        /* "PROGRAM: INPUT:" for that input, made
-                                   at its first rejection */
+    char *report_line;          /* "PROGRAM: INPUT:" for that input, made
+                                   at its first rejection, and room for a
+                                   line number and ": " after it */
     size_t report_prefix_len;
     struct tally tally;
 };
@@ -40,7 +41,7 @@ void collector_free(struct collector *c)
 {
     if (!c)
         return;
-    free(c->report_prefix);
+    free(c->report_line);
     free(c);
 }
 
@@ -79,34 +80,37 @@ bool collector_write_early(struct collector *c, const struct block *b)
     return writer_error(c->out) == 0;
 }
 
-/* "PROGRAM: INPUT:", which starts every report on the input. */
-static char *report_prefix(const char *input, size_t *len)
+/* "PROGRAM: INPUT:", which starts every report on the input, in a buffer
+ * with room for what follows it up to the reason. */
+static char *report_line(const char *input, size_t *prefix_len)
 {
     size_t program_len = strlen(program_name), input_len = strlen(input);
-    char *prefix = xmalloc(program_len + input_len + 3);
-    memcpy(prefix, program_name, program_len);
-    memcpy(prefix + program_len, ": ", 2);
-    memcpy(prefix + program_len + 2, input, input_len);
-    prefix[program_len + 2 + input_len] = ':';
-    *len = program_len + input_len + 3;
-    return prefix;
+    char *line = xmalloc(program_len + input_len + 3 + NUMBER_TEXT_SIZE + 2);
+    memcpy(line, program_name, program_len);
+    memcpy(line + program_len, ": ", 2);
+    memcpy(line + program_len + 2, input, input_len);
+    line[program_len + 2 + input_len] = ':';
+    *prefix_len = program_len + input_len + 3;
+    return line;
 }
 
 static void report(struct collector *c, const struct block *b,
                    const struct rejection *r)
 {
     if (!c->cfg->quiet) {
-        /* One line per rejection, which can be most of a bad input:
-         * no printf. */
-        char line[NUMBER_TEXT_SIZE];
-        size_t line_len = number_format(line, c->lines_before + r->record + 1,
-                                        false, 0);
-        if (!c->report_prefix)
-            c->report_prefix = report_prefix(c->cfg->inputs[b->input],
-                                             &c->report_prefix_len);
-        writer_put(c->reports, c->report_prefix, c->report_prefix_len);
-        writer_put(c->reports, line, line_len);
-        writer_puts(c->reports, ": ");
+        /* One line per rejection, which can be most of a bad input: no
+         * printf, and the start of the line is kept from one to the
+         * next. */
+        if (!c->report_line)
+            c->report_line = report_line(c->cfg->inputs[b->input],
+                                         &c->report_prefix_len);
+        char *line = c->report_line;
+        size_t len = c->report_prefix_len;
+        len += number_format(line + len, c->lines_before + r->record + 1,
+                             false, 0);
+        line[len++] = ':';
+        line[len++] = ' ';
+        writer_put(c->reports, line, len);
         writer_put(c->reports, b->reasons + r->reason, r->reason_len);
         writer_putc(c->reports, '\n');
     }
@@ -122,8 +126,8 @@ bool collector_take(struct collector *c, const struct block *b)
     if (b->input != c->input) {
         c->input = b->input;
         c->lines_before = 0;
-        free(c->report_prefix);
-        c->report_prefix = NULL;
+        free(c->report_line);
+        c->report_line = NULL;
     }
 
     size_t from = 0;

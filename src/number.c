@@ -73,29 +73,50 @@ int number_compare(struct number a, struct number b)
 }
 
 /* Writes the digits of V, most significant first, with at least MIN
- * digits; returns the count. */
+ * digits; returns the count.  Two digits per division below 2^64: a line
+ * number or a total is formatted for every rejection or key. */
 static size_t put_digits(char *out, u128 v, size_t min)
 {
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233"
+        "34353637383940414243444546474849505152535455565758596061626364656667"
+        "6869707172737475767778798081828384858687888990919293949596979899";
     char tmp[48];
-    size_t n = 0;
-    /* 128-bit division is a library call; most values fit in 64 bits,
-     * where dividing by ten is a multiplication. */
+    char *end = tmp + sizeof tmp, *p = end;
+    /* 128-bit division is a library call: only down to 64 bits. */
     while (v > UINT64_MAX) {
-        tmp[n++] = (char)('0' + (int)(v % 10));
+        *--p = (char)('0' + (int)(v % 10));
         v /= 10;
     }
     uint64_t small = (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + (int)(small % 10));
-        small /= 10;
-    } while (small > 0 || n < min);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
+    while (small >= 100) {
+        uint64_t rest = small / 100;
+        p -= 2;
+        memcpy(p, pairs + 2 * (small - rest * 100), 2);
+        small = rest;
+    }
+    if (small >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * small, 2);
+    } else {
+        *--p = (char)('0' + small);
+    }
+    while ((size_t)(end - p) < min)
+        *--p = '0';
+    size_t n = (size_t)(end - p);
+    memcpy(out, p, n);
     return n;
 }
 
 size_t number_format(char *out, u128 magnitude, bool negative, int scale)
 {
+    if (scale == 0) {
+        size_t sign = negative && magnitude != 0;
+        out[0] = '-';
+        size_t len = sign + put_digits(out + sign, magnitude, 1);
+        out[len] = '\0';
+        return len;
+    }
     char digits[48];
     size_t n = put_digits(digits, magnitude, (size_t)scale + 1);
     size_t len = 0;
