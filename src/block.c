@@ -28,9 +28,16 @@ void block_reserve(struct block *b, size_t cap)
     if (cap > b->cap) {
         /* Room past cap for a sentinel terminator after the last record
          * and for word-sized reads that run up to it; zeroed so that such
-         * reads never see undefined bytes. */
-        b->data = xrealloc(b->data, cap + BLOCK_SLACK);
-        memset(b->data + b->cap, 0, cap + BLOCK_SLACK - b->cap);
+         * reads never see undefined bytes.  A new buffer comes zeroed from
+         * calloc, which for a large one means untouched pages from the
+         * kernel: the thread that first writes them, often a worker
+         * reading its block, pays for them, not the producer. */
+        if (!b->data) {
+            b->data = xcalloc(1, cap + BLOCK_SLACK);
+        } else {
+            b->data = xrealloc(b->data, cap + BLOCK_SLACK);
+            memset(b->data + b->cap, 0, cap + BLOCK_SLACK - b->cap);
+        }
         b->cap = cap;
     }
 }
