@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "number.h"
 
@@ -59,12 +60,19 @@ static inline void accum_add_natural(struct accum *a, uint64_t v,
         return;
     }
     /* Only the low half changes, unless it carries (once in 2^64 / v
-     * additions at least); the compiler keeps the high half in memory. */
+     * additions at least), and only the low half is stored. */
     uint64_t low = (uint64_t)a->positive;
-    if (__builtin_add_overflow(low, v, &low)
-        && __builtin_add_overflow(a->positive, (u128)1 << 64, &a->positive))
-        a->overflow = true;
-    a->positive = (a->positive >> 64 << 64) | low;
+    if (__builtin_add_overflow(low, v, &low)) {
+        if (__builtin_add_overflow(a->positive, (u128)1 << 64, &a->positive))
+            a->overflow = true;
+        a->positive = (a->positive >> 64 << 64) | low;
+    } else {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(&a->positive, &low, sizeof low);
+#else
+        a->positive = (a->positive >> 64 << 64) | low;
+#endif
+    }
     if (extrema) {
         if (a->count == 0) {
             a->min = a->max = (i128)v;

@@ -353,7 +353,8 @@ static void flush_pending(struct worker *w, struct pending_batch *batch)
 
 struct plain_rules {
     char delimiter, terminator;
-    int64_t low, high;          /* the integer range every bound accepts */
+    uint64_t low, span;         /* the integers every bound accepts are
+                                   low to low + span, as two's complement */
     size_t max_record;          /* SIZE_MAX if no record can exceed it */
 };
 
@@ -363,9 +364,7 @@ struct plain_rules {
 static inline bool plain_accepts(const struct plain_rules *rules,
                                  uint64_t v, size_t length)
 {
-    return v - (uint64_t)rules->low
-               <= (uint64_t)rules->high - (uint64_t)rules->low
-           && length <= rules->max_record;
+    return v - rules->low <= rules->span && length <= rules->max_record;
 }
 
 /* A plain record, KEY<delimiter>DIGITS<terminator>: its key is the
@@ -467,9 +466,9 @@ static inline uint64_t block_key_hash(const char *p, size_t len,
 }
 
 /* What a run of plain records does with each: only checks it (no table,
- * as with --ordered), adds it to the table at once, or defers the update
- * to a batch. */
-enum plain_update { PLAIN_CHECK, PLAIN_ADD, PLAIN_DEFER };
+ * as with --ordered), adds it to the table at once (keeping the minimum
+ * and maximum or not), or defers the update to a batch. */
+enum plain_update { PLAIN_CHECK, PLAIN_ADD, PLAIN_ADD_EXTREMA, PLAIN_DEFER };
 
 /* Takes the run of the commonest record, KEY<delimiter>DIGITS, that starts
  * at P, each in one pass with no splitting and no general number parsing,
@@ -491,7 +490,6 @@ take_plain_run(struct worker *w, const char *p, const char *end,
         .zeros = _mm_set1_epi8('0'), .nines = _mm_set1_epi8(9) };
 #endif
     struct table *const t = w->table;
-    const bool extrema = w->extrema;
     uint64_t taken = 0;
     struct plain_record record;
 
@@ -509,10 +507,10 @@ take_plain_run(struct worker *w, const char *p, const char *end,
             uint64_t head = load_head(p, len);
             uint64_t head2 = len > 8 ? load_head(p + 8, len - 8) : 0;
             uint64_t hash = block_key_hash(p, len, head, head2);
-            if (update == PLAIN_ADD) {
+            if (update != PLAIN_DEFER) {
                 struct accum *a = table_find_or_add_hashed(t, p, len, head,
                                                            head2, hash);
-                accum_add_natural(a, v, extrema);
+                accum_add_natural(a, v, update == PLAIN_ADD_EXTREMA);
             } else {
                 batch->items[batch->count] = (struct pending){
                     .key = p, .len = len, .head = head, .head2 = head2,
@@ -530,7 +528,8 @@ take_plain_run(struct worker *w, const char *p, const char *end,
 }
 
 /* take_plain_run compiled apart from the general path, so that the run's
- * loop has the registers to itself, in one copy per kind of update. */
+ * loop has the registers to itself, in one copy per kind of update: each
+ * tests nothing per record that is the same for the whole run. */
 static __attribute__((noinline)) const char *
 take_plain_check(struct worker *w, const char *p, const char *end,
                  const struct plain_rules *rules, uint64_t *records)
@@ -543,6 +542,14 @@ take_plain_add(struct worker *w, const char *p, const char *end,
                const struct plain_rules *rules, uint64_t *records)
 {
     return take_plain_run(w, p, end, rules, NULL, PLAIN_ADD, records);
+}
+
+static __attribute__((noinline)) const char *
+take_plain_add_extrema(struct worker *w, const char *p, const char *end,
+                       const struct plain_rules *rules, uint64_t *records)
+{
+    return take_plain_run(w, p, end, rules, NULL, PLAIN_ADD_EXTREMA,
+                          records);
 }
 
 static __attribute__((noinline)) const char *
@@ -566,14 +573,17 @@ static bool plain_rules(const struct config *cfg, const struct block *b,
 {
     const i128 limit = (i128)number_pow10(NUMBER_MAX_DIGITS);
     const struct rules *rules = &cfg->rules;
+    int64_t low = (int64_t)(rules->low[0] < -limit ? -limit : rules->low[0]);
+    int64_t high = (int64_t)(rules->high[0] > limit ? limit
+                                                    : rules->high[0]);
     *out = (struct plain_rules){
         .delimiter = cfg->format.delimiter,
         .terminator = cfg->terminator,
-        .low = (int64_t)(rules->low[0] < -limit ? -limit : rules->low[0]),
-        .high = (int64_t)(rules->high[0] > limit ? limit : rules->high[0]),
+        .low = (uint64_t)low,
+        .span = (uint64_t)high - (uint64_t)low,
         .max_record = b->len > cfg->max_record ? cfg->max_record : SIZE_MAX,
     };
-    return out->low <= out->high;
+    return low <= high;
 }
 
 void worker_process(struct worker *w, struct block *b)
@@ -609,6 +619,8 @@ void worker_process(struct worker *w, struct block *b)
                 p = take_plain_check(w, p, end, &rules, &at.record);
             else if (defer)
                 p = take_plain_defer(w, p, end, &rules, &batch, &at.record);
+            else if (w->extrema)
+                p = take_plain_add_extrema(w, p, end, &rules, &at.record);
             else
                 p = take_plain_add(w, p, end, &rules, &at.record);
             if (p >= end)
