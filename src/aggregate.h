@@ -49,6 +49,17 @@ struct accum {
 /* Adds VALUE to A (A zeroed means empty). */
 void accum_add(struct accum *a, struct number value);
 
+/* Sets the low 64 bits of *X to LOW, leaving the high half: on a
+ * little-endian machine a store of those eight bytes alone. */
+static inline void set_low_half(u128 *x, uint64_t low)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(x, &low, sizeof low);
+#else
+    *x = (*x >> 64 << 64) | low;
+#endif
+}
+
 /* Adds V, an integer that is not negative (digits alone are), to A:
  * inline, no rescaling unless the key has seen fractions, min and max
  * only if EXTREMA, as they are printed only when asked for. */
@@ -62,17 +73,10 @@ static inline void accum_add_natural(struct accum *a, uint64_t v,
     /* Only the low half changes, unless it carries (once in 2^64 / v
      * additions at least), and only the low half is stored. */
     uint64_t low = (uint64_t)a->positive;
-    if (__builtin_add_overflow(low, v, &low)) {
-        if (__builtin_add_overflow(a->positive, (u128)1 << 64, &a->positive))
-            a->overflow = true;
-        a->positive = (a->positive >> 64 << 64) | low;
-    } else {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        memcpy(&a->positive, &low, sizeof low);
-#else
-        a->positive = (a->positive >> 64 << 64) | low;
-#endif
-    }
+    if (__builtin_add_overflow(low, v, &low)
+        && __builtin_add_overflow(a->positive, (u128)1 << 64, &a->positive))
+        a->overflow = true;
+    set_low_half(&a->positive, low);
     if (extrema) {
         if (a->count == 0) {
             a->min = a->max = (i128)v;

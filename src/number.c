@@ -112,7 +112,8 @@ size_t number_format(char *out, u128 magnitude, bool negative, int scale)
 {
     if (scale == 0) {
         size_t sign = negative && magnitude != 0;
-        out[0] = '-';
+        if (sign)
+            out[0] = '-';
         size_t len = sign + put_digits(out + sign, magnitude, 1);
         out[len] = '\0';
         return len;

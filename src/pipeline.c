@@ -151,12 +151,14 @@ static void *run_worker(void *arg)
 
     while ((b = queue_pop(p->work)) != NULL) {
         stats_lap(&s->waiting_ns, &mark);
-        if (b->unread && !atomic_load(&p->stop) && !reader_load(b))
-            block_clear_results(b);
-        else if (!atomic_load(&p->stop)) {
-            worker_process(t->worker, b);
-            stats_add(&s->blocks, 1);
-            stats_add(&s->records, b->records);
+        if (!atomic_load(&p->stop)) {
+            if (b->unread && !reader_load(b)) {
+                block_clear_results(b);
+            } else {
+                worker_process(t->worker, b);
+                stats_add(&s->blocks, 1);
+                stats_add(&s->records, b->records);
+            }
         }
         stats_lap(&s->working_ns, &mark);
         reorder_put(p->done, b->seq, b);
