@@ -26,7 +26,7 @@ void block_free(struct block *b)
 void block_reserve(struct block *b, size_t cap)
 {
     if (cap > b->cap) {
-        /* Room past cap for a sentinel terminator after the last record
+        /* Room past cap for sentinel terminators after the last record
          * and for word-sized reads that run up to it; zeroed so that such
          * reads never see undefined bytes.  A new buffer comes zeroed from
          * calloc, which for a large one means untouched pages from the

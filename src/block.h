@@ -10,10 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bytes allocated past a block's capacity: one for a sentinel terminator
- * and fifteen more so that reads of up to 16 bytes may start at any byte
- * up to it. */
-enum { BLOCK_SLACK = 16 };
+/* Bytes allocated past a block's capacity: two for sentinel terminators
+ * and enough more that reads of up to 16 bytes may start at either. */
+enum { BLOCK_SLACK = 32 };
 
 /* What kind of rejection a record met: one code per kind of message (the
  * message itself says more), so that the rejections of a run can be

@@ -110,12 +110,52 @@ struct accum *table_find_or_add_probe(struct table *t, const char *key,
                                       size_t len, uint64_t head,
                                       uint64_t head2, uint64_t hash);
 
+/* Where a table's slots and entries are, for a loop that keeps them in
+ * registers: the stores into accumulators could otherwise be any of them,
+ * and they would be loaded again for every record.  Valid until the next
+ * call that may add a key. */
+struct table_view {
+    const struct table_slot *slots;
+    size_t slot_mask;
+    struct table_entry *entries;
+};
+
+static inline struct table_view table_view(const struct table *t)
+{
+    return (struct table_view){ t->slots, t->slot_mask, t->entries };
+}
+
+/* The accumulator for a key of up to sixteen bytes (LEN bytes, with
+ * heads HEAD and HEAD2 and hash HASH) if it is in its home slot or the
+ * one after, which with the table at most half full is nearly every
+ * lookup; NULL otherwise.  Compares the key without reading it, and only
+ * its head if it is at most eight bytes long, since the second head of
+ * such a key is always zero. */
+static inline struct accum *table_find_quick(struct table_view v,
+                                             size_t len, uint64_t head,
+                                             uint64_t head2, uint64_t hash)
+{
+    const uint32_t tag = table_tag(hash);
+    /* The home slot or the next, chosen by arithmetic, not a branch:
+     * which one holds the key is as good as random, and a mispredicted
+     * branch costs more than a second load from the same cache line. */
+    size_t home = hash & v.slot_mask;
+    const struct table_slot *slot =
+        &v.slots[(home + (v.slots[home].tag != tag)) & v.slot_mask];
+    if (slot->tag != tag)
+        return NULL;
+    struct table_entry *e = &v.entries[slot->index - 1];
+    if (e->head != head || e->key_len != len)
+        return NULL;
+    if (len > 8 && (e->head2 != head2 || len > 16))
+        return NULL;
+    return &e->accum;
+}
+
 /* The accumulator for KEY (LEN bytes, with heads HEAD and HEAD2 and hash
  * HASH), made empty if new.  The pointer is valid until the next call on
- * T.  The inline part only looks for a key of up to sixteen bytes, which
- * it compares without reading, in the key's home slot or the one after:
- * with the table at most half full that is nearly every lookup, and it
- * leaves the loop that calls it with registers to spare. */
+ * T.  The inline part is table_find_quick, which leaves the loop that
+ * calls it with registers to spare. */
 static inline struct accum *table_find_or_add_hashed(struct table *t,
                                                      const char *key,
                                                      size_t len,
@@ -123,20 +163,9 @@ static inline struct accum *table_find_or_add_hashed(struct table *t,
                                                      uint64_t head2,
                                                      uint64_t hash)
 {
-    const uint32_t tag = table_tag(hash);
-    /* The home slot or the next, chosen by arithmetic, not a branch:
-     * which one holds the key is as good as random, and a mispredicted
-     * branch costs more than a second load from the same cache line. */
-    size_t home = hash & t->slot_mask;
-    const struct table_slot *slot =
-        &t->slots[(home + (t->slots[home].tag != tag)) & t->slot_mask];
-    if (slot->tag == tag) {
-        struct table_entry *e = &t->entries[slot->index - 1];
-        if (e->head == head && e->key_len == len && e->head2 == head2
-            && len <= 16)
-            return &e->accum;
-    }
-    return table_find_or_add_probe(t, key, len, head, head2, hash);
+    struct accum *a = table_find_quick(table_view(t), len, head, head2,
+                                       hash);
+    return a ? a : table_find_or_add_probe(t, key, len, head, head2, hash);
 }
 
 /* The same, for a key whose heads the caller already has. */

@@ -351,6 +351,10 @@ static void flush_pending(struct worker *w, struct pending_batch *batch)
     batch->count = 0;
 }
 
+/* A window's records are shorter than this, so any max_record from here
+ * on passes them unchecked. */
+enum { PLAIN_WINDOW = 16 };
+
 struct plain_rules {
     char delimiter, terminator;
     uint64_t low, span;         /* the integers every bound accepts are
@@ -358,13 +362,20 @@ struct plain_rules {
     size_t max_record;          /* SIZE_MAX if no record can exceed it */
 };
 
+/* Whether the value V passes RULES; one unsigned comparison tests both
+ * ends of the range. */
+static inline bool plain_in_range(const struct plain_rules *rules,
+                                  uint64_t v)
+{
+    return v - rules->low <= rules->span;
+}
+
 /* Whether the value V of a plain record of LENGTH bytes (its terminator
- * aside) passes RULES; one unsigned comparison tests both ends of the
- * range. */
+ * aside) passes RULES. */
 static inline bool plain_accepts(const struct plain_rules *rules,
                                  uint64_t v, size_t length)
 {
-    return v - rules->low <= rules->span && length <= rules->max_record;
+    return plain_in_range(rules, v) && length <= rules->max_record;
 }
 
 /* A plain record, KEY<delimiter>DIGITS<terminator>: its key is the
@@ -420,6 +431,7 @@ static inline __attribute__((always_inline)) bool
 scan_plain(const char *p, const struct plain_rules *rules,
            const struct window_sets *sets, struct plain_record *out)
 {
+    _Static_assert(sizeof(__m128i) == PLAIN_WINDOW, "a window is 16 bytes");
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
     uint32_t ends = bytes_equal(x, sets->terminators);
     if (ends == 0)
@@ -442,7 +454,9 @@ scan_plain(const char *p, const struct plain_rules *rules,
     uint64_t v = digits <= 8 ? digits_value(q, digits)
                              : digits_value(q, digits - 8) * 100000000
                                    + digits_value(q + digits - 8, 8);
-    if (!plain_accepts(rules, v, length))
+    /* Shorter than a window, so not longer than max_record either (see
+     * plain_rules). */
+    if (!plain_in_range(rules, v))
         return false;
     *out = (struct plain_record){ .key_len = key_len, .value = v,
                                   .next = p + length + 1 };
@@ -474,11 +488,14 @@ enum plain_update { PLAIN_CHECK, PLAIN_ADD, PLAIN_ADD_EXTREMA, PLAIN_DEFER };
  * at P, each in one pass with no splitting and no general number parsing,
  * and updates the table as UPDATE says.  Returns where the first record
  * that needs the general path starts (which also produces any rejection),
- * or END; *RECORDS counts the records taken.  One loop over the run rather
- * than a call per record lets the compiler keep the rules in registers.
- * The block ends with a sentinel terminator. */
+ * or a place at or past the block's end; *RECORDS counts the records
+ * taken.  One loop over the run rather than a call per record lets the
+ * compiler keep the rules in registers.  The block ends with two sentinel
+ * terminators, so the loop needs no test for its end: an empty record is
+ * not plain, and the first sentinel ends the last record if nothing else
+ * does. */
 static inline __attribute__((always_inline)) const char *
-take_plain_run(struct worker *w, const char *p, const char *end,
+take_plain_run(struct worker *w, const char *p,
                const struct plain_rules *rules, struct pending_batch *batch,
                enum plain_update update, uint64_t *records)
 {
@@ -490,10 +507,11 @@ take_plain_run(struct worker *w, const char *p, const char *end,
         .zeros = _mm_set1_epi8('0'), .nines = _mm_set1_epi8(9) };
 #endif
     struct table *const t = w->table;
+    struct table_view view = t ? table_view(t) : (struct table_view){ 0 };
     uint64_t taken = 0;
     struct plain_record record;
 
-    while (p < end) {
+    for (;;) {
 #ifdef PLAIN_WINDOWS
         if (!scan_plain(p, &r, &sets, &record))
             break;
@@ -508,8 +526,12 @@ take_plain_run(struct worker *w, const char *p, const char *end,
             uint64_t head2 = len > 8 ? load_head(p + 8, len - 8) : 0;
             uint64_t hash = block_key_hash(p, len, head, head2);
             if (update != PLAIN_DEFER) {
-                struct accum *a = table_find_or_add_hashed(t, p, len, head,
-                                                           head2, hash);
+                struct accum *a = table_find_quick(view, len, head, head2,
+                                                   hash);
+                if (!a) {
+                    a = table_find_or_add_probe(t, p, len, head, head2, hash);
+                    view = table_view(t);
+                }
                 accum_add_natural(a, v, update == PLAIN_ADD_EXTREMA);
             } else {
                 batch->items[batch->count] = (struct pending){
@@ -531,33 +553,33 @@ take_plain_run(struct worker *w, const char *p, const char *end,
  * loop has the registers to itself, in one copy per kind of update: each
  * tests nothing per record that is the same for the whole run. */
 static __attribute__((noinline)) const char *
-take_plain_check(struct worker *w, const char *p, const char *end,
+take_plain_check(struct worker *w, const char *p,
                  const struct plain_rules *rules, uint64_t *records)
 {
-    return take_plain_run(w, p, end, rules, NULL, PLAIN_CHECK, records);
+    return take_plain_run(w, p, rules, NULL, PLAIN_CHECK, records);
 }
 
 static __attribute__((noinline)) const char *
-take_plain_add(struct worker *w, const char *p, const char *end,
+take_plain_add(struct worker *w, const char *p,
                const struct plain_rules *rules, uint64_t *records)
 {
-    return take_plain_run(w, p, end, rules, NULL, PLAIN_ADD, records);
+    return take_plain_run(w, p, rules, NULL, PLAIN_ADD, records);
 }
 
 static __attribute__((noinline)) const char *
-take_plain_add_extrema(struct worker *w, const char *p, const char *end,
+take_plain_add_extrema(struct worker *w, const char *p,
                        const struct plain_rules *rules, uint64_t *records)
 {
-    return take_plain_run(w, p, end, rules, NULL, PLAIN_ADD_EXTREMA,
+    return take_plain_run(w, p, rules, NULL, PLAIN_ADD_EXTREMA,
                           records);
 }
 
 static __attribute__((noinline)) const char *
-take_plain_defer(struct worker *w, const char *p, const char *end,
+take_plain_defer(struct worker *w, const char *p,
                  const struct plain_rules *rules,
                  struct pending_batch *batch, uint64_t *records)
 {
-    const char *stop = take_plain_run(w, p, end, rules, batch, PLAIN_DEFER,
+    const char *stop = take_plain_run(w, p, rules, batch, PLAIN_DEFER,
                                       records);
     /* The record at STOP may add a key through the general path, and keys
      * must enter the table in input order (table_set_positions). */
@@ -567,7 +589,8 @@ take_plain_defer(struct worker *w, const char *p, const char *end,
 
 /* What take_plain_run checks, copied out of the configuration so that
  * the compiler can keep it in registers across the table's stores; false
- * if no plain record can pass, so that none takes the fast path. */
+ * if no plain record can pass, or if max_record is so small that short
+ * records need checking against it, so that none takes the fast path. */
 static bool plain_rules(const struct config *cfg, const struct block *b,
                         struct plain_rules *out)
 {
@@ -583,7 +606,7 @@ static bool plain_rules(const struct config *cfg, const struct block *b,
         .span = (uint64_t)high - (uint64_t)low,
         .max_record = b->len > cfg->max_record ? cfg->max_record : SIZE_MAX,
     };
-    return low <= high;
+    return low <= high && cfg->max_record >= PLAIN_WINDOW;
 }
 
 void worker_process(struct worker *w, struct block *b)
@@ -608,7 +631,7 @@ void worker_process(struct worker *w, struct block *b)
                      && memchr(b->data, '\0', b->len) != NULL;
     plain = plain && !w->cfg->format.field_mode && !w->matcher
             && !nul_possible;
-    b->data[b->len] = terminator;
+    b->data[b->len] = b->data[b->len + 1] = terminator;
     struct pending_batch batch = { .count = 0 };
     size_t keys_before = w->table ? table_size(w->table) : 0;
     /* Deferring pays only once the table has outgrown the caches. */
@@ -616,13 +639,13 @@ void worker_process(struct worker *w, struct block *b)
     while (p < end) {
         if (plain) {
             if (!w->table)
-                p = take_plain_check(w, p, end, &rules, &at.record);
+                p = take_plain_check(w, p, &rules, &at.record);
             else if (defer)
-                p = take_plain_defer(w, p, end, &rules, &batch, &at.record);
+                p = take_plain_defer(w, p, &rules, &batch, &at.record);
             else if (w->extrema)
-                p = take_plain_add_extrema(w, p, end, &rules, &at.record);
+                p = take_plain_add_extrema(w, p, &rules, &at.record);
             else
-                p = take_plain_add(w, p, end, &rules, &at.record);
+                p = take_plain_add(w, p, &rules, &at.record);
             if (p >= end)
                 break;
         }
