@@ -60,6 +60,19 @@ static inline void set_low_half(u128 *x, uint64_t low)
 #endif
 }
 
+/* The low 64 bits of *X, loaded alone: a load of the whole total would
+ * fetch a high half that only a carry needs. */
+static inline uint64_t low_half(const u128 *x)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t low;
+    memcpy(&low, x, sizeof low);
+    return low;
+#else
+    return (uint64_t)*x;
+#endif
+}
+
 /* Adds V, an integer that is not negative (digits alone are), to A:
  * inline, no rescaling unless the key has seen fractions, min and max
  * only if EXTREMA, as they are printed only when asked for. */
@@ -72,7 +85,7 @@ static inline void accum_add_natural(struct accum *a, uint64_t v,
     }
     /* Only the low half changes, unless it carries (once in 2^64 / v
      * additions at least), and only the low half is stored. */
-    uint64_t low = (uint64_t)a->positive;
+    uint64_t low = low_half(&a->positive);
     if (__builtin_add_overflow(low, v, &low)
         && __builtin_add_overflow(a->positive, (u128)1 << 64, &a->positive))
         a->overflow = true;
