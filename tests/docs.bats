@@ -4,7 +4,8 @@
 # src/options.c, so a new option counts at once), the options --help lists
 # and the options the man page documents are the same set; the README's
 # tour names every recipe in examples/, every option group of --help and
-# the exit statuses of the man page.
+# the exit statuses of the man page; every tests/*.bats file is run by make
+# check.
 
 load test_helper
 
@@ -151,4 +152,13 @@ same_sets() {
 		sed -E 's/^\.(B|RI|BR) *//; s/[" ]//g')
 	[[ -n $readme ]] || fail "no exit status table in README"
 	same_sets "README versus man page exit statuses" "$(sort <<<"$readme")" "$(sort <<<"$man")"
+}
+
+@test "every tests/*.bats file is listed in Makefile.am's TESTS, and TESTS names no other" {
+	local on_disk listed
+	on_disk=$(cd "$FANOUT_SOURCE_DIR" && ls tests/*.bats | sort)
+	listed=$(awk '/^TESTS *=/ { on = 1 } on { print; if (!/\\$/) exit }' \
+		"$FANOUT_SOURCE_DIR/Makefile.am" | grep -oE 'tests/[[:alnum:]_.-]+\.bats' | sort)
+	[[ -n $listed ]] || fail "no TESTS list found in Makefile.am"
+	same_sets "tests/*.bats versus TESTS" "$on_disk" "$listed"
 }

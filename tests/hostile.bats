@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Hostile input: number grammar corner cases, NUL bytes, invalid UTF-8 and
 # control characters in keys and in messages, huge keys, empty and blank
-# lines.  Every expectation is hand-worked from SPEC.md and RELIABILITY.md.
+# lines.  Every expectation is hand-worked from the man page.
 
 load test_helper
 

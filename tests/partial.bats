@@ -98,7 +98,7 @@ AWK
 }
 
 # write_model: model.awk, what fanout prints for the generated inputs,
-# computed from SPEC.md.  -v mode=kv (KEY:VALUE) or mode=fields (--key=1,3
+# computed from the man page.  -v mode=kv (KEY:VALUE) or mode=fields (--key=1,3
 # --value=2, blank-separated); -v ops=LIST the --aggregate list; -v name=
 # the file name in messages; -v out=PREFIX writes PREFIX.out (stdout) and
 # PREFIX.err (stderr).  Values are integers in thousandths (the inputs have

@@ -1,6 +1,6 @@
 # Shared helpers for fanout's bats tests.
 #
-# Every expectation in the tests comes from SPEC.md: either a hand-worked
+# Every expectation in the tests comes from the man page: either a hand-worked
 # example written in the test, or an independent computation (awk, bc) over
 # the same input.  Nothing is compared with an earlier fanout run, except in
 # determinism.bats, where the --jobs=1 run (itself checked against awk) is the
