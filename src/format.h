@@ -8,9 +8,11 @@
 #include <stddef.h>
 
 #include "aggregate.h"
-#include "options.h"
 
 struct writer;
+
+/* The formats --format names. */
+enum result_format { FORMAT_TSV, FORMAT_CSV, FORMAT_JSON };
 
 struct format_def {
     const char *name;           /* as written in --format */

@@ -1,10 +1,13 @@
-/* options: getopt_long parsing, value checking and --help. */
+/* options: the command line.  One table, option_defs, describes every
+ * option; getopt_long's arrays, --help and the rules on which options
+ * go together are read from it.  Parsing fills a config that the rest of
+ * the program only reads. */
 #include "config.h"
 
 #include "options.h"
 #include "diag.h"
 #include "format.h"
-#include "output.h"
+#include "order.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,127 +21,316 @@ static const size_t MAX_BATCH = (size_t)1 << 30;
 static const size_t DEFAULT_BATCH = (size_t)1 << 20;
 static const size_t DEFAULT_MAX_RECORD = (size_t)64 << 20;
 
-/* Options without a short letter. */
-enum {
-    OPT_MIN = 256,
+/* Every option, in the order --help lists them.  The id indexes
+ * option_defs; getopt_long returns OPTION_VAL_BASE + id for a long option
+ * and the letter for a short one. */
+enum option_id {
+    OPT_DELIMITER,
+    OPT_KEY,
+    OPT_VALUE,
+    OPT_FIELD_SEPARATOR,
+    OPT_NULL_DATA,
+    OPT_MAX_RECORD,
+    OPT_MIN,
     OPT_MAX,
     OPT_ABOVE,
     OPT_BELOW,
-    OPT_QUEUE_DEPTH,
-    OPT_MAX_RECORD,
+    OPT_KEY_MATCH,
+    OPT_REJECTS,
+    OPT_MAX_ERRORS,
+    OPT_QUIET,
+    OPT_AGGREGATE,
+    OPT_ORDERED,
+    OPT_UNORDERED,
     OPT_PARTIAL,
     OPT_MERGE,
     OPT_FORMAT,
     OPT_HEADER,
     OPT_SORT,
     OPT_TOP,
+    OPT_JOBS,
+    OPT_QUEUE_DEPTH,
+    OPT_BATCH,
     OPT_STATS,
     OPT_PROGRESS,
-    OPT_END
+    OPT_HELP,
+    OPT_VERSION,
+    OPTION_COUNT
+};
+enum { OPTION_VAL_BASE = 256 };
+
+/* The headings of --help, in order; the last group has none. */
+enum option_group {
+    GROUP_INPUT,
+    GROUP_VALIDATION,
+    GROUP_REJECTIONS,
+    GROUP_OUTPUT,
+    GROUP_CONCURRENCY,
+    GROUP_WATCHING,
+    GROUP_INFORMATION,
+    GROUP_COUNT
 };
 
-static const struct option long_options[] = {
-    { "delimiter",       required_argument, NULL, 'd' },
-    { "key",             required_argument, NULL, 'k' },
-    { "value",           required_argument, NULL, 'v' },
-    { "field-separator", required_argument, NULL, 't' },
-    { "null-data",       no_argument,       NULL, 'z' },
-    { "max-record",      required_argument, NULL, OPT_MAX_RECORD },
-    { "min",             required_argument, NULL, OPT_MIN },
-    { "max",             required_argument, NULL, OPT_MAX },
-    { "above",           required_argument, NULL, OPT_ABOVE },
-    { "below",           required_argument, NULL, OPT_BELOW },
-    { "key-match",       required_argument, NULL, 'm' },
-    { "rejects",         required_argument, NULL, 'r' },
-    { "max-errors",      required_argument, NULL, 'e' },
-    { "quiet",           no_argument,       NULL, 'q' },
-    { "aggregate",       required_argument, NULL, 'a' },
-    { "ordered",         no_argument,       NULL, 'o' },
-    { "unordered",       no_argument,       NULL, 'u' },
-    { "partial",         no_argument,       NULL, OPT_PARTIAL },
-    { "merge",           no_argument,       NULL, OPT_MERGE },
-    { "format",          required_argument, NULL, OPT_FORMAT },
-    { "header",          no_argument,       NULL, OPT_HEADER },
-    { "sort",            required_argument, NULL, OPT_SORT },
-    { "top",             required_argument, NULL, OPT_TOP },
-    { "jobs",            required_argument, NULL, 'j' },
-    { "queue-depth",     required_argument, NULL, OPT_QUEUE_DEPTH },
-    { "batch",           required_argument, NULL, 'b' },
-    { "stats",           optional_argument, NULL, OPT_STATS },
-    { "progress",        optional_argument, NULL, OPT_PROGRESS },
-    { "help",            no_argument,       NULL, 'h' },
-    { "version",         no_argument,       NULL, 'V' },
-    { NULL, 0, NULL, 0 },
+static const struct {
+    const char *title;      /* NULL for none */
+    const char *note;       /* a line after the group's options, or NULL */
+} option_groups[GROUP_COUNT] = {
+    [GROUP_INPUT]       = { "Input", NULL },
+    [GROUP_VALIDATION]  = { "Validation", NULL },
+    [GROUP_REJECTIONS]  = { "Rejections", NULL },
+    [GROUP_OUTPUT]      = { "Output", NULL },
+    [GROUP_CONCURRENCY] = { "Concurrency", NULL },
+    [GROUP_WATCHING]    = { "Watching a run",
+                            "SIGUSR1 (kill -USR1 PID) prints the statistics so far; the run goes on." },
+    [GROUP_INFORMATION] = { NULL, NULL },
 };
-static const char short_options[] = "d:k:v:t:zm:r:e:qa:ouj:b:hV";
 
-static const char usage_text[] =
+/* The fixed sets of words an option's value is taken from. */
+enum value_set {
+    VALUES_NONE,
+    VALUES_AGGREGATES,      /* aggregate_defs, a comma-separated list */
+    VALUES_FORMATS,         /* format_defs */
+    VALUES_ORDERS,          /* order_defs */
+    VALUES_STATS,           /* stats_words */
+    VALUES_PROGRESS,        /* progress_words */
+};
+
+struct word_def {
+    const char *name;
+    const char *summary;    /* one line for --help */
+};
+
+/* --stats[=FORMAT], indexed by enum stats_format less one. */
+static const struct word_def stats_words[] = {
+    { "text", "lines of text (the default)" },
+    { "json", "one JSON object on one line" },
+};
+
+/* --progress[=WHEN], indexed by enum progress_when. */
+static const struct word_def progress_words[] = {
+    [PROGRESS_NEVER]  = { "never",  "no status line" },
+    [PROGRESS_AUTO]   = { "auto",   "only on a terminal (the default)" },
+    [PROGRESS_ALWAYS] = { "always", "a status line, terminal or not" },
+};
+
+/* How an option may be combined with others. */
+enum {
+    WITH_MERGE = 1,         /* may be given with --merge */
+    SHAPES_RESULTS = 2,     /* shapes final results: not with --ordered,
+                               --unordered or --partial */
+};
+
+struct option_def {
+    const char *name;           /* long name, without "--" */
+    char letter;                /* short option, or 0 */
+    int arg;                    /* getopt_long's has_arg */
+    const char *metavar;        /* the value's name in --help */
+    enum option_group group;
+    unsigned flags;             /* WITH_MERGE, SHAPES_RESULTS */
+    enum value_set values;      /* listed under the help text */
+    const char *help;           /* --help text; '\n' starts a new line */
+};
+
+static const struct option_def option_defs[OPTION_COUNT] = {
+    [OPT_DELIMITER] = { "delimiter", 'd', required_argument, "C", GROUP_INPUT,
+        0, VALUES_NONE,
+        "key-value delimiter, one byte (default ':');\n'\\t' means TAB" },
+    [OPT_KEY] = { "key", 'k', required_argument, "LIST", GROUP_INPUT,
+        0, VALUES_NONE,
+        "field mode: the key is fields LIST (1-based,\ncomma-separated, e.g. 1 or 1,7)" },
+    [OPT_VALUE] = { "value", 'v', required_argument, "N", GROUP_INPUT,
+        0, VALUES_NONE,
+        "field mode: the value is field N" },
+    [OPT_FIELD_SEPARATOR] = { "field-separator", 't', required_argument, "C",
+        GROUP_INPUT, 0, VALUES_NONE,
+        "field mode: split fields at each C\n(default: runs of blanks)" },
+    [OPT_NULL_DATA] = { "null-data", 'z', no_argument, NULL, GROUP_INPUT,
+        0, VALUES_NONE,
+        "records end with NUL, not newline" },
+    [OPT_MAX_RECORD] = { "max-record", 0, required_argument, "SIZE", GROUP_INPUT,
+        0, VALUES_NONE,
+        "reject records longer than SIZE bytes, K/M/G\nsuffixes (default 64M)" },
+    [OPT_MIN] = { "min", 0, required_argument, "NUM", GROUP_VALIDATION,
+        0, VALUES_NONE,
+        "reject values less than NUM" },
+    [OPT_MAX] = { "max", 0, required_argument, "NUM", GROUP_VALIDATION,
+        0, VALUES_NONE,
+        "reject values greater than NUM" },
+    [OPT_ABOVE] = { "above", 0, required_argument, "NUM", GROUP_VALIDATION,
+        0, VALUES_NONE,
+        "reject values not greater than NUM" },
+    [OPT_BELOW] = { "below", 0, required_argument, "NUM", GROUP_VALIDATION,
+        0, VALUES_NONE,
+        "reject values not less than NUM" },
+    [OPT_KEY_MATCH] = { "key-match", 'm', required_argument, "REGEX",
+        GROUP_VALIDATION, 0, VALUES_NONE,
+        "reject keys that do not match the extended\nregular expression REGEX" },
+    [OPT_REJECTS] = { "rejects", 'r', required_argument, "FILE", GROUP_REJECTIONS,
+        0, VALUES_NONE,
+        "write rejected records, unchanged, to FILE" },
+    [OPT_MAX_ERRORS] = { "max-errors", 'e', required_argument, "N",
+        GROUP_REJECTIONS, 0, VALUES_NONE,
+        "stop with status 2 after more than N rejections;\nN% fails the run if more than N percent of\nall records are rejected" },
+    [OPT_QUIET] = { "quiet", 'q', no_argument, NULL, GROUP_REJECTIONS,
+        WITH_MERGE, VALUES_NONE,
+        "report only the count of rejections" },
+    [OPT_AGGREGATE] = { "aggregate", 'a', required_argument, "LIST", GROUP_OUTPUT,
+        0, VALUES_AGGREGATES,
+        "per-key results, comma-separated (default: sum):" },
+    [OPT_ORDERED] = { "ordered", 'o', no_argument, NULL, GROUP_OUTPUT,
+        0, VALUES_NONE,
+        "no aggregation: write accepted records in input\norder" },
+    [OPT_UNORDERED] = { "unordered", 'u', no_argument, NULL, GROUP_OUTPUT,
+        0, VALUES_NONE,
+        "like --ordered, in the order blocks finish" },
+    [OPT_PARTIAL] = { "partial", 0, no_argument, NULL, GROUP_OUTPUT,
+        WITH_MERGE, VALUES_NONE,
+        "print partial aggregates for --merge" },
+    [OPT_MERGE] = { "merge", 0, no_argument, NULL, GROUP_OUTPUT,
+        WITH_MERGE, VALUES_NONE,
+        "read partial aggregates from the FILEs and print\nthe final result (or, with --partial, one\npartial: a combiner)" },
+    [OPT_FORMAT] = { "format", 0, required_argument, "FORMAT", GROUP_OUTPUT,
+        WITH_MERGE | SHAPES_RESULTS, VALUES_FORMATS,
+        "aggregate results as:" },
+    [OPT_HEADER] = { "header", 0, no_argument, NULL, GROUP_OUTPUT,
+        WITH_MERGE | SHAPES_RESULTS, VALUES_NONE,
+        "a first row of column names (TSV and CSV)" },
+    [OPT_SORT] = { "sort", 0, required_argument, "ORDER", GROUP_OUTPUT,
+        WITH_MERGE | SHAPES_RESULTS, VALUES_ORDERS,
+        "order of the keys:" },
+    [OPT_TOP] = { "top", 0, required_argument, "N", GROUP_OUTPUT,
+        WITH_MERGE | SHAPES_RESULTS, VALUES_NONE,
+        "only the first N keys; without --sort, the N\nlargest by value" },
+    [OPT_JOBS] = { "jobs", 'j', required_argument, "N", GROUP_CONCURRENCY,
+        WITH_MERGE, VALUES_NONE,
+        "worker threads (default: online processors)" },
+    [OPT_QUEUE_DEPTH] = { "queue-depth", 0, required_argument, "N",
+        GROUP_CONCURRENCY, WITH_MERGE, VALUES_NONE,
+        "blocks waiting for a worker (default: 2 x jobs)" },
+    [OPT_BATCH] = { "batch", 'b', required_argument, "SIZE", GROUP_CONCURRENCY,
+        WITH_MERGE, VALUES_NONE,
+        "block size in bytes, K/M/G suffixes (default 1M)" },
+    [OPT_STATS] = { "stats", 0, optional_argument, "FORMAT", GROUP_WATCHING,
+        0, VALUES_STATS,
+        "at the end, print statistics on standard error:\ncounts, rejections by kind, bytes, time and\nwhere it went, as:" },
+    [OPT_PROGRESS] = { "progress", 0, optional_argument, "WHEN", GROUP_WATCHING,
+        0, VALUES_PROGRESS,
+        "a status line on standard error:" },
+    [OPT_HELP] = { "help", 'h', no_argument, NULL, GROUP_INFORMATION,
+        WITH_MERGE, VALUES_NONE,
+        "display this help and exit" },
+    [OPT_VERSION] = { "version", 'V', no_argument, NULL, GROUP_INFORMATION,
+        WITH_MERGE, VALUES_NONE,
+        "output version information and exit" },
+};
+
+/* Word I of SET, with its summary in *SUMMARY; NULL past the last. */
+static const char *value_word(enum value_set set, size_t i,
+                              const char **summary)
+{
+    const struct word_def *words = NULL;
+    size_t n = 0;
+    switch (set) {
+    case VALUES_NONE:
+        return NULL;
+    case VALUES_AGGREGATES:
+        if (i >= aggregate_def_count)
+            return NULL;
+        *summary = aggregate_defs[i].summary;
+        return aggregate_defs[i].name;
+    case VALUES_FORMATS:
+        if (i >= format_def_count)
+            return NULL;
+        *summary = format_defs[i].summary;
+        return format_defs[i].name;
+    case VALUES_ORDERS:
+        if (i >= order_def_count)
+            return NULL;
+        *summary = order_defs[i].summary;
+        return order_defs[i].name;
+    case VALUES_STATS:
+        words = stats_words;
+        n = sizeof stats_words / sizeof *stats_words;
+        break;
+    case VALUES_PROGRESS:
+        words = progress_words;
+        n = sizeof progress_words / sizeof *progress_words;
+        break;
+    }
+    if (i >= n)
+        return NULL;
+    *summary = words[i].summary;
+    return words[i].name;
+}
+
+/* The id of the option getopt_long returned as C, or -1. */
+static int option_id_of(int c)
+{
+    if (c >= OPTION_VAL_BASE && c < OPTION_VAL_BASE + OPTION_COUNT)
+        return c - OPTION_VAL_BASE;
+    for (int id = 0; id < OPTION_COUNT; id++)
+        if (c != 0 && option_defs[id].letter == c)
+            return id;
+    return -1;
+}
+
+/* getopt_long's arrays, built from option_defs: LONGS has
+ * OPTION_COUNT + 1 entries, SHORTS room for three bytes an option. */
+static void build_getopt_arrays(struct option *longs, char *shorts)
+{
+    for (int id = 0; id < OPTION_COUNT; id++) {
+        const struct option_def *o = &option_defs[id];
+        longs[id] = (struct option){ o->name, o->arg, NULL,
+                                     OPTION_VAL_BASE + id };
+        if (o->letter) {
+            *shorts++ = o->letter;
+            if (o->arg == required_argument)
+                *shorts++ = ':';
+        }
+    }
+    longs[OPTION_COUNT] = (struct option){ NULL, 0, NULL, 0 };
+    *shorts = '\0';
+}
+
+/* Help text starts in this column; values of a set two further in. */
+enum { HELP_COLUMN = 27 };
+
+/* Writes one option's lines of --help. */
+static void print_option_help(const struct option_def *o)
+{
+    char name[64];
+    if (o->arg == no_argument)
+        snprintf(name, sizeof name, "--%s", o->name);
+    else
+        snprintf(name, sizeof name, o->arg == required_argument
+                 ? "--%s=%s" : "--%s[=%s]", o->name, o->metavar);
+    int width = o->letter ? printf("  -%c, %s", o->letter, name)
+                          : printf("      %s", name);
+    if (width >= HELP_COLUMN - 1) {
+        putchar('\n');
+        width = 0;
+    }
+    const char *line = o->help;
+    for (;;) {
+        size_t len = strcspn(line, "\n");
+        printf("%*s%.*s\n", HELP_COLUMN - width, "", (int)len, line);
+        width = 0;
+        if (!line[len])
+            break;
+        line += len + 1;
+    }
+    const char *word, *summary;
+    for (size_t i = 0; (word = value_word(o->values, i, &summary)); i++)
+        printf("%*s%-6s %s\n", HELP_COLUMN + 2, "", word, summary);
+}
+
+static const char help_intro[] =
     "Usage: %s [OPTION]... [FILE]...\n"
     "Validate records from FILEs (standard input if none, or for -) on\n"
     "several threads, and print exact per-key aggregates or the accepted\n"
-    "records themselves.  Records are lines; by default each is KEY:VALUE.\n"
-    "\n"
-    "Input:\n"
-    "  -d, --delimiter=C        key-value delimiter, one byte (default ':');\n"
-    "                           '\\t' means TAB\n"
-    "  -k, --key=LIST           field mode: the key is fields LIST (1-based,\n"
-    "                           comma-separated, e.g. 1 or 1,7)\n"
-    "  -v, --value=N            field mode: the value is field N\n"
-    "  -t, --field-separator=C  field mode: split fields at each C\n"
-    "                           (default: runs of blanks)\n"
-    "  -z, --null-data          records end with NUL, not newline\n"
-    "      --max-record=SIZE    reject records longer than SIZE bytes, K/M/G\n"
-    "                           suffixes (default 64M)\n"
-    "\n"
-    "Validation:\n";
+    "records themselves.  Records are lines; by default each is KEY:VALUE.\n";
 
-static const char usage_text_2[] =
-    "  -m, --key-match=REGEX    reject keys that do not match the extended\n"
-    "                           regular expression REGEX\n"
-    "\n"
-    "Rejections:\n"
-    "  -r, --rejects=FILE       write rejected records, unchanged, to FILE\n"
-    "  -e, --max-errors=N       stop with status 2 after more than N rejections;\n"
-    "                           N% fails the run if more than N percent of\n"
-    "                           all records are rejected\n"
-    "  -q, --quiet              report only the count of rejections\n"
-    "\n"
-    "Output:\n"
-    "  -a, --aggregate=LIST     per-key results, comma-separated (default: sum):\n";
-
-static const char usage_text_3[] =
-    "  -o, --ordered            no aggregation: write accepted records in input\n"
-    "                           order\n"
-    "  -u, --unordered          like --ordered, in the order blocks finish\n"
-    "      --partial            print partial aggregates for --merge\n"
-    "      --merge              read partial aggregates from the FILEs and print\n"
-    "                           the final result (or, with --partial, one\n"
-    "                           partial: a combiner)\n"
-    "      --format=FORMAT      aggregate results as:\n";
-
-static const char usage_text_4[] =
-    "      --header             a first row of column names (TSV and CSV)\n"
-    "      --sort=ORDER         order of the keys:\n";
-
-static const char usage_text_5[] =
-    "      --top=N              only the first N keys; without --sort, the N\n"
-    "                           largest by value\n"
-    "\n"
-    "Concurrency:\n"
-    "  -j, --jobs=N             worker threads (default: online processors)\n"
-    "      --queue-depth=N      blocks waiting for a worker (default: 2 x jobs)\n"
-    "  -b, --batch=SIZE         block size in bytes, K/M/G suffixes (default 1M)\n"
-    "\n"
-    "Watching a run:\n"
-    "      --stats[=FORMAT]     at the end, print statistics on standard error:\n"
-    "                           counts, rejections by kind, bytes, time and\n"
-    "                           where it went; FORMAT is text (default) or json\n"
-    "      --progress[=WHEN]    a status line on standard error: auto (default:\n"
-    "                           if it is a terminal), always or never\n"
-    "  SIGUSR1 (kill -USR1 PID) prints the statistics so far; the run goes on.\n"
-    "\n"
-    "  -h, --help               display this help and exit\n"
-    "  -V, --version            output version information and exit\n"
+static const char help_outro[] =
     "\n"
     "Exit status: 0 if every record was accepted, 1 if some were rejected,\n"
     "2 on trouble (bad usage, unreadable input, write error, --max-errors).\n"
@@ -147,25 +339,18 @@ static const char usage_text_5[] =
 /* Writes --help to standard output; false if it could not be written. */
 static bool print_help(void)
 {
-    printf(usage_text, program_name);
-    for (int k = 0; k < BOUND_KINDS; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "--%s=NUM", bound_defs[k].option);
-        printf("      %-21s%s\n", name, bound_defs[k].help);
+    printf(help_intro, program_name);
+    for (int g = 0; g < GROUP_COUNT; g++) {
+        putchar('\n');
+        if (option_groups[g].title)
+            printf("%s:\n", option_groups[g].title);
+        for (int id = 0; id < OPTION_COUNT; id++)
+            if (option_defs[id].group == (enum option_group)g)
+                print_option_help(&option_defs[id]);
+        if (option_groups[g].note)
+            printf("  %s\n", option_groups[g].note);
     }
-    fputs(usage_text_2, stdout);
-    for (size_t i = 0; i < aggregate_def_count; i++)
-        printf("                             %-6s %s\n", aggregate_defs[i].name,
-               aggregate_defs[i].summary);
-    fputs(usage_text_3, stdout);
-    for (size_t i = 0; i < format_def_count; i++)
-        printf("                             %-6s %s\n", format_defs[i].name,
-               format_defs[i].summary);
-    fputs(usage_text_4, stdout);
-    for (size_t i = 0; i < order_def_count; i++)
-        printf("                             %-6s %s\n", order_defs[i].name,
-               order_defs[i].summary);
-    fputs(usage_text_5, stdout);
+    fputs(help_outro, stdout);
     return fflush(stdout) == 0 && !ferror(stdout);
 }
 
@@ -217,30 +402,30 @@ static bool parse_size(const char *option, const char *arg, size_t *out)
     return true;
 }
 
-/* ARG, one of the N words WORDS, as its index; NULL (no argument given)
- * stands for word DEFAULT_WORD. */
-static bool parse_word(const char *option, const char *arg,
-                       const char *const *words, int n, int default_word,
-                       int *out)
+/* ARG, one of the words of the value set of option ID, as its index;
+ * NULL (no argument given) stands for word DEFAULT_WORD. */
+static bool parse_word(int id, const char *arg, size_t default_word,
+                       size_t *out)
 {
     if (!arg) {
         *out = default_word;
         return true;
     }
-    for (int i = 0; i < n; i++)
-        if (strcmp(arg, words[i]) == 0) {
+    const char *word, *summary;
+    for (size_t i = 0;
+         (word = value_word(option_defs[id].values, i, &summary)); i++)
+        if (strcmp(arg, word) == 0) {
             *out = i;
             return true;
         }
-    return invalid(option, arg);
+    return invalid(option_defs[id].name, arg);
 }
 
 /* --stats[=text|json]. */
 static bool parse_stats(const char *arg, struct config *cfg)
 {
-    static const char *const words[] = { "text", "json" };
-    int i;
-    if (!parse_word("stats", arg, words, 2, 0, &i))
+    size_t i;
+    if (!parse_word(OPT_STATS, arg, 0, &i))
         return false;
     cfg->stats = i == 0 ? STATS_TEXT : STATS_JSON;
     return true;
@@ -249,9 +434,8 @@ static bool parse_stats(const char *arg, struct config *cfg)
 /* --progress[=never|auto|always]. */
 static bool parse_progress(const char *arg, struct config *cfg)
 {
-    static const char *const words[] = { "never", "auto", "always" };
-    int i;
-    if (!parse_word("progress", arg, words, 3, PROGRESS_AUTO, &i))
+    size_t i;
+    if (!parse_word(OPT_PROGRESS, arg, PROGRESS_AUTO, &i))
         return false;
     cfg->progress = (enum progress_when)i;
     return true;
@@ -354,11 +538,10 @@ static bool check_pattern(const char *pattern)
 }
 
 /* Checks that the options given make sense together and derives what
- * follows from them. */
-static bool settle(struct config *cfg, bool ordered, bool unordered,
-                   bool aggregate_given, bool delimiter_given,
-                   bool value_given, bool separator_given)
+ * follows from them.  SEEN tells which options were given. */
+static bool settle(struct config *cfg, const bool *seen)
 {
+    bool ordered = seen[OPT_ORDERED], unordered = seen[OPT_UNORDERED];
     if (ordered && unordered) {
         diag_usage_error("--ordered and --unordered are mutually exclusive");
         return false;
@@ -369,22 +552,22 @@ static bool settle(struct config *cfg, bool ordered, bool unordered,
         diag_usage_error("--partial cannot be used with --ordered or --unordered");
         return false;
     }
-    if (aggregate_given && cfg->mode != OUTPUT_AGGREGATE) {
+    if (seen[OPT_AGGREGATE] && cfg->mode != OUTPUT_AGGREGATE) {
         diag_usage_error("--aggregate cannot be used with --ordered or --unordered");
         return false;
     }
     if (!cfg->format.field_mode) {
-        if (value_given) {
+        if (seen[OPT_VALUE]) {
             diag_usage_error("--value requires --key");
             return false;
         }
-        if (separator_given) {
+        if (seen[OPT_FIELD_SEPARATOR]) {
             diag_usage_error("--field-separator requires --key");
             return false;
         }
         cfg->needs_value = true;
     } else {
-        if (delimiter_given) {
+        if (seen[OPT_DELIMITER]) {
             diag_usage_error("--delimiter cannot be used with --key");
             return false;
         }
@@ -414,20 +597,14 @@ static bool settle(struct config *cfg, bool ordered, bool unordered,
 /* --merge reads partial aggregates, whose records are already parsed,
  * checked and aggregated: the options for those steps make no sense with
  * it.  SEEN tells which options were given. */
-static bool check_merge(const struct config *cfg, const bool *seen)
+static bool check_merge(const bool *seen)
 {
-    (void)cfg;
-    for (const struct option *o = long_options; o->name; o++) {
-        int v = o->val;
-        bool allowed = v == OPT_MERGE || v == OPT_PARTIAL || v == 'j'
-                    || v == OPT_QUEUE_DEPTH || v == 'b' || v == 'h'
-                    || v == 'V' || v == 'q' || v == OPT_FORMAT
-                    || v == OPT_HEADER || v == OPT_SORT || v == OPT_TOP;
-        if (!allowed && seen[v]) {
-            diag_usage_error("--%s cannot be used with --merge", o->name);
+    for (int id = 0; id < OPTION_COUNT; id++)
+        if (seen[id] && !(option_defs[id].flags & WITH_MERGE)) {
+            diag_usage_error("--%s cannot be used with --merge",
+                             option_defs[id].name);
             return false;
         }
-    }
     return true;
 }
 
@@ -436,22 +613,17 @@ static bool check_merge(const struct config *cfg, const bool *seen)
  * a merge formats in the end.  SEEN tells which options were given. */
 static bool check_result_options(struct config *cfg, const bool *seen)
 {
-    static const int result_options[] = { OPT_FORMAT, OPT_HEADER, OPT_SORT,
-                                          OPT_TOP };
-    for (size_t i = 0; i < sizeof result_options / sizeof *result_options;
-         i++) {
-        int v = result_options[i];
-        const char *name = NULL;
-        for (const struct option *o = long_options; o->name; o++)
-            if (o->val == v)
-                name = o->name;
-        if (seen[v] && cfg->mode != OUTPUT_AGGREGATE) {
+    for (int id = 0; id < OPTION_COUNT; id++) {
+        if (!seen[id] || !(option_defs[id].flags & SHAPES_RESULTS))
+            continue;
+        if (cfg->mode != OUTPUT_AGGREGATE) {
             diag_usage_error("--%s cannot be used with --ordered or --unordered",
-                             name);
+                             option_defs[id].name);
             return false;
         }
-        if (seen[v] && cfg->partial) {
-            diag_usage_error("--%s cannot be used with --partial", name);
+        if (cfg->partial) {
+            diag_usage_error("--%s cannot be used with --partial",
+                             option_defs[id].name);
             return false;
         }
     }
@@ -503,44 +675,48 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     cfg->batch = DEFAULT_BATCH;
     cfg->max_record = DEFAULT_MAX_RECORD;
 
-    bool ordered = false, unordered = false, aggregate_given = false;
-    bool delimiter_given = false, value_given = false;
-    bool separator_given = false;
-    uint64_t n;
-    int c;
+    struct option longs[OPTION_COUNT + 1];
+    char shorts[3 * OPTION_COUNT + 1];
+    build_getopt_arrays(longs, shorts);
 
     /* getopt_long names the program by argv[0] in its messages; make them
      * look like every other message, whatever path ran us. */
     argv[0] = (char *)program_name;
 
-    bool seen[OPT_END] = { false };
-    while ((c = getopt_long(argc, argv, short_options, long_options,
-                            NULL)) != -1) {
+    bool seen[OPTION_COUNT] = { false };
+    uint64_t n;
+    int c;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        int id = option_id_of(c);
+        if (id < 0) {
+            /* getopt_long has said what was wrong. */
+            diag_try_help();
+            return OPTIONS_FAILED;
+        }
+        seen[id] = true;
+        const char *name = option_defs[id].name;
         bool ok = true;
-        if (c >= 0 && c < OPT_END)
-            seen[c] = true;
-        switch (c) {
-        case 'd':
-            ok = parse_byte("delimiter", optarg, &cfg->format.delimiter);
-            delimiter_given = true;
+        switch ((enum option_id)id) {
+        case OPT_DELIMITER:
+            ok = parse_byte(name, optarg, &cfg->format.delimiter);
             break;
-        case 'k':
+        case OPT_KEY:
             ok = parse_key_list(optarg, cfg);
             cfg->format.field_mode = true;
             break;
-        case 'v':
-            ok = parse_count("value", optarg, 1, MAX_FIELD, &n);
+        case OPT_VALUE:
+            ok = parse_count(name, optarg, 1, MAX_FIELD, &n);
             cfg->format.value_field = (size_t)n;
-            value_given = true;
             break;
-        case 't':
-            ok = parse_byte("field-separator", optarg,
-                            &cfg->format.field_separator);
+        case OPT_FIELD_SEPARATOR:
+            ok = parse_byte(name, optarg, &cfg->format.field_separator);
             cfg->format.blank_separated = false;
-            separator_given = true;
             break;
-        case 'z':
+        case OPT_NULL_DATA:
             cfg->terminator = '\0';
+            break;
+        case OPT_MAX_RECORD:
+            ok = parse_size(name, optarg, &cfg->max_record);
             break;
         case OPT_MIN:
             ok = parse_bound(BOUND_MIN, optarg, cfg);
@@ -554,29 +730,25 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         case OPT_BELOW:
             ok = parse_bound(BOUND_BELOW, optarg, cfg);
             break;
-        case 'm':
+        case OPT_KEY_MATCH:
             ok = check_pattern(optarg);
             cfg->rules.key_pattern = optarg;
             break;
-        case 'r':
+        case OPT_REJECTS:
             cfg->rejects_path = optarg;
             break;
-        case 'e':
+        case OPT_MAX_ERRORS:
             cfg->limit_errors = cfg->limit_error_rate = false;
             ok = parse_max_errors(optarg, cfg);
             break;
-        case 'q':
+        case OPT_QUIET:
             cfg->quiet = true;
             break;
-        case 'a':
+        case OPT_AGGREGATE:
             ok = parse_ops(optarg, cfg);
-            aggregate_given = true;
             break;
-        case 'o':
-            ordered = true;
-            break;
-        case 'u':
-            unordered = true;
+        case OPT_ORDERED:
+        case OPT_UNORDERED:
             break;
         case OPT_PARTIAL:
             cfg->partial = true;
@@ -594,21 +766,18 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             ok = parse_order(optarg, cfg);
             break;
         case OPT_TOP:
-            ok = parse_count("top", optarg, 1, UINT64_MAX, &cfg->top);
+            ok = parse_count(name, optarg, 1, UINT64_MAX, &cfg->top);
             break;
-        case 'j':
-            ok = parse_count("jobs", optarg, 1, MAX_JOBS, &n);
+        case OPT_JOBS:
+            ok = parse_count(name, optarg, 1, MAX_JOBS, &n);
             cfg->jobs = (unsigned)n;
             break;
-        case OPT_MAX_RECORD:
-            ok = parse_size("max-record", optarg, &cfg->max_record);
-            break;
         case OPT_QUEUE_DEPTH:
-            ok = parse_count("queue-depth", optarg, 1, MAX_QUEUE_DEPTH, &n);
+            ok = parse_count(name, optarg, 1, MAX_QUEUE_DEPTH, &n);
             cfg->queue_depth = (unsigned)n;
             break;
-        case 'b':
-            ok = parse_size("batch", optarg, &cfg->batch);
+        case OPT_BATCH:
+            ok = parse_size(name, optarg, &cfg->batch);
             break;
         case OPT_STATS:
             ok = parse_stats(optarg, cfg);
@@ -616,23 +785,20 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         case OPT_PROGRESS:
             ok = parse_progress(optarg, cfg);
             break;
-        case 'h':
+        case OPT_HELP:
             return print_help() ? OPTIONS_DONE : OPTIONS_WRITE_FAILED;
-        case 'V':
+        case OPT_VERSION:
             return print_version() ? OPTIONS_DONE : OPTIONS_WRITE_FAILED;
-        default:
-            /* getopt_long has said what was wrong. */
-            diag_try_help();
-            return OPTIONS_FAILED;
+        case OPTION_COUNT:
+            break;
         }
         if (!ok)
             return OPTIONS_FAILED;
     }
 
-    if (cfg->merge && !check_merge(cfg, seen))
+    if (cfg->merge && !check_merge(seen))
         return OPTIONS_FAILED;
-    if (!settle(cfg, ordered, unordered, aggregate_given, delimiter_given,
-                value_given, separator_given))
+    if (!settle(cfg, seen))
         return OPTIONS_FAILED;
     if (!check_result_options(cfg, seen))
         return OPTIONS_FAILED;

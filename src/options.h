@@ -8,16 +8,14 @@
 #include <stdint.h>
 
 #include "aggregate.h"
+#include "format.h"
+#include "order.h"
 #include "progress.h"
 #include "record.h"
 #include "stats.h"
 #include "validate.h"
 
 enum output_mode { OUTPUT_AGGREGATE, OUTPUT_ORDERED, OUTPUT_UNORDERED };
-
-/* How aggregate results are written and ordered (--format, --sort). */
-enum result_format { FORMAT_TSV, FORMAT_CSV, FORMAT_JSON };
-enum result_order { SORT_KEY, SORT_VALUE, SORT_FIRST };
 
 enum { OPTIONS_MAX_OPS = 64, OPTIONS_MAX_KEY_FIELDS = 64 };
 

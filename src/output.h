@@ -11,18 +11,6 @@
 struct table;
 struct writer;
 
-struct order_def {
-    const char *name;           /* as written in --sort */
-    enum result_order order;
-    const char *summary;        /* one line for --help */
-};
-
-extern const struct order_def order_defs[];
-extern const size_t order_def_count;
-
-/* The definition named NAME, or NULL. */
-const struct order_def *order_find(const char *name);
-
 /* Reports every key whose sum overflowed; returns false if there was any,
  * in which case nothing may be printed. */
 bool output_check_overflow(const struct table *table);

@@ -9,14 +9,10 @@
 #include <string.h>
 
 const struct bound_def bound_defs[BOUND_KINDS] = {
-    [BOUND_MIN]   = { "min",   -1, false, "value %s is below minimum %s",
-                      "reject values less than NUM" },
-    [BOUND_MAX]   = { "max",    1, false, "value %s is above maximum %s",
-                      "reject values greater than NUM" },
-    [BOUND_ABOVE] = { "above", -1, true,  "value %s is not above %s",
-                      "reject values not greater than NUM" },
-    [BOUND_BELOW] = { "below",  1, true,  "value %s is not below %s",
-                      "reject values not less than NUM" },
+    [BOUND_MIN]   = { "min",   -1, false, "value %s is below minimum %s" },
+    [BOUND_MAX]   = { "max",    1, false, "value %s is above maximum %s" },
+    [BOUND_ABOVE] = { "above", -1, true,  "value %s is not above %s" },
+    [BOUND_BELOW] = { "below",  1, true,  "value %s is not below %s" },
 };
 
 /* Quotients rounded down and up, for a positive divisor. */

@@ -18,7 +18,6 @@ struct bound_def {
                                this sign... */
     bool fails_on_equal;    /* ...or is equal and this is set */
     const char *message;    /* printf format: value text, limit text */
-    const char *help;       /* one line for --help */
 };
 
 extern const struct bound_def bound_defs[BOUND_KINDS];

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Documentation: the man page is lint-clean and has the usual sections; the
-# options the program accepts (read from the getopt_long table in
+# options the program accepts (read from the option table in
 # src/options.c, so a new option counts at once), the options --help lists
 # and the options the man page documents are the same set; the README's
 # tour names every recipe in examples/, every option group of --help and
@@ -16,17 +16,16 @@ setup() {
 	OPTIONS_C="$FANOUT_SOURCE_DIR/src/options.c"
 }
 
-# accepted_long: the names in the struct option table of src/options.c,
-# one per line, with their leading "--".
+# accepted_long: the long names in src/options.c's option table, one per
+# line, with their leading "--".  Rows look like
+#     [OPT_NAME] = { "name", 'x', required_argument, ...
 accepted_long() {
-	sed -n '/struct option long_options\[\] *= *{/,/^};/s/^[[:space:]]*{[[:space:]]*"\([^"]*\)".*/--\1/p' \
-		"$OPTIONS_C" | sort -u
+	sed -n 's/^[[:space:]]*\[OPT_[A-Z_]*\] *= *{ *"\([^"]*\)".*/--\1/p' "$OPTIONS_C" | sort -u
 }
 
-# accepted_short: the letters of the getopt short option string, as -x.
+# accepted_short: the short letters of that table, as -x.
 accepted_short() {
-	sed -n 's/.*short_options\[\] *= *"\([^"]*\)";.*/\1/p' "$OPTIONS_C" |
-		tr -d ':' | fold -w1 | sed 's/^/-/' | sort -u
+	sed -n "s/^[[:space:]]*\\[OPT_[A-Z_]*\\] *= *{ *\"[^\"]*\", *'\\(.\\)'.*/-\\1/p" "$OPTIONS_C" | sort -u
 }
 
 # help_long / help_short: the options --help lists in its option column.

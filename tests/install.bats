@@ -171,20 +171,51 @@ expect_completion() {
 	assert_result 0 "" ""
 }
 
-@test "every long and short option that fanout --help lists is in the completion file" {
-	local opt n=0
-	run_fanout --help
-	assert_status 0
-	while read -r opt; do
-		n=$((n + 1))
-		grep -qxE -- "$opt(=|\[=\])?" "$COMPLETION" || fail "$opt is not in bash-completion/fanout"
-	done < <(sed -nE 's/^( {2}-[[:alnum:]], | {6})(--[[:alnum:]][-[:alnum:]]*).*/\2/p' <<<"$output")
-	[[ $n -ge 20 ]] || fail "only $n long options found in --help"
-	n=0
-	while read -r opt; do
-		n=$((n + 1))
-		grep -qE -- "^_fanout_short_options='([^']* )?$opt( [^']*)?'" "$COMPLETION" ||
-			fail "$opt is not in _fanout_short_options"
-	done < <(sed -nE 's/^ {2}(-[[:alnum:]]),.*/\1/p' <<<"$output")
-	[[ $n -ge 10 ]] || fail "only $n short options found in --help"
+# help_options: the options fanout --help lists, as the completion file
+# writes them: --name, --name= (takes a value) or --name[=] (an optional
+# one).  --help is built from the option table of src/options.c.
+help_options() {
+	"$FANOUT" --help | sed -nE 's/^( {2}-[[:alnum:]], | {6})(--[[:alnum:]][-[:alnum:]]*)(\[?=)?.*/\2\3/p' |
+		sed 's/\[=$/[=]/' | sort
+}
+
+# help_values: "OPTION WORD" for every fixed value --help lists under a
+# long option (the value tables of the sources: operations, formats,
+# orders, --stats and --progress words).
+help_values() {
+	"$FANOUT" --help | awk '
+		/^(  -[[:alnum:]], |      )--/ { sub(/^ *(-[[:alnum:]], )?/, ""); sub(/[=[ ].*/, ""); option = $0; next }
+		/^ {29}[a-z]+ / && option != "" { print option, $1; next }
+		/^ {0,26}[^ ]/ { option = "" }' | sort
+}
+
+# completion_eval CODE: CODE run in a bash that has sourced the completion.
+completion_eval() {
+	bash --norc --noprofile -c 'source "$1" && eval "$2"' - "$COMPLETION" "$1"
+}
+
+@test "the completion's options are the option table's, as --help lists them, with = where they take a value" {
+	local want got
+	want=$(help_options)
+	[[ $(wc -l <<<"$want") -ge 25 ]] || fail "too few options in --help" "$want"
+	got=$(completion_eval 'printf "%s\n" $_fanout_long_options' | sort)
+	[[ $got == "$want" ]] || show_diff "long options" "$want" "$got"
+	want=$("$FANOUT" --help | sed -nE 's/^ {2}(-[[:alnum:]]),.*/\1/p' | sort)
+	got=$(completion_eval 'printf "%s\n" $_fanout_short_options' | sort)
+	[[ $got == "$want" ]] || show_diff "short options" "$want" "$got"
+	want=$("$FANOUT" --help | sed -nE 's/^ {2}(-[[:alnum:]]), --[-[:alnum:]]+=.*/\1/p' | sort)
+	got=$(completion_eval 'printf "%s\n" $_fanout_short_with_value' | sort)
+	[[ $got == "$want" ]] || show_diff "short options that take a value" "$want" "$got"
+}
+
+@test "the completion's value lists are the C tables' operations, formats, orders, --stats and --progress words" {
+	local want got option
+	want=$(help_values)
+	for option in --aggregate --format --sort --stats --progress; do
+		[[ $want == *"$option "* ]] || fail "--help lists no values for $option" "$want"
+	done
+	got=$(for option in $(help_options | sed 's/=.*//; s/\[.*//'); do
+		completion_eval "for w in \$(_fanout_values $option); do echo $option \$w; done"
+	done | sort)
+	[[ $got == "$want" ]] || show_diff "values per option" "$want" "$got"
 }
