@@ -133,6 +133,8 @@ static const char usage_text_5[] =
     "      --stats[=FORMAT]     at the end, print statistics on standard error:\n"
     "                           counts, rejections by kind, bytes, time and\n"
     "                           where it went; FORMAT is text (default) or json\n"
+    "                           (one record with the time, inputs, exit status\n"
+    "                           and errors; with -q, all standard error holds)\n"
     "      --progress[=WHEN]    a status line on standard error: auto (default:\n"
     "                           if it is a terminal), always or never\n"
     "  SIGUSR1 (kill -USR1 PID) prints the statistics so far; the run goes on.\n"
@@ -483,6 +485,57 @@ static bool parse_order(const char *arg, struct config *cfg)
     return true;
 }
 
+/* Whether the command line asks for standard error to hold nothing but
+ * JSON Lines (--quiet and --stats=json), and whether for a JSON record
+ * at all: known before the options are parsed one by one, so that a
+ * usage error anywhere on the line goes into the record.  The scan is
+ * getopt_long's own, silent; the parse that follows starts afresh. */
+static void scan_for_json(int argc, char **argv, struct config *cfg)
+{
+    bool quiet = false;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, short_options, long_options,
+                            NULL)) != -1) {
+        if (c == 'q')
+            quiet = true;
+        else if (c == OPT_STATS)
+            cfg->stats = optarg && strcmp(optarg, "json") == 0
+                       ? STATS_JSON : STATS_TEXT;
+    }
+    if (quiet && cfg->stats == STATS_JSON)
+        diag_hold();
+    opterr = !diag_holding();
+    optind = 0;             /* glibc and musl: a new scan, from the top */
+}
+
+/* The usage error getopt_long found when it was told to keep quiet: its
+ * own words, for the run's JSON record.  OPTION is the character it
+ * returned and ARG the argument it stopped at. */
+static void report_getopt_error(int option, const char *arg)
+{
+    if (optopt == 0) {
+        diag_error("unrecognized option '%s'", arg);
+        return;
+    }
+    if (strncmp(arg, "--", 2) == 0) {
+        const struct option *o = long_options;
+        while (o->name && o->val != optopt)
+            o++;
+        if (o->name && o->has_arg == no_argument)
+            diag_error("option '--%s' doesn't allow an argument", o->name);
+        else if (o->name)
+            diag_error("option '--%s' requires an argument", o->name);
+        else
+            diag_error("unrecognized option '%s'", arg);
+        return;
+    }
+    if (option == ':' || strchr(short_options, optopt))
+        diag_error("option requires an argument -- '%c'", optopt);
+    else
+        diag_error("invalid option -- '%c'", optopt);
+}
+
 static unsigned default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -512,6 +565,7 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     /* getopt_long names the program by argv[0] in its messages; make them
      * look like every other message, whatever path ran us. */
     argv[0] = (char *)program_name;
+    scan_for_json(argc, argv, cfg);
 
     bool seen[OPT_END] = { false };
     while ((c = getopt_long(argc, argv, short_options, long_options,
@@ -621,7 +675,9 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         case 'V':
             return print_version() ? OPTIONS_DONE : OPTIONS_WRITE_FAILED;
         default:
-            /* getopt_long has said what was wrong. */
+            /* getopt_long has said what was wrong, unless told not to. */
+            if (!opterr)
+                report_getopt_error(c, argv[optind - 1]);
             diag_try_help();
             return OPTIONS_FAILED;
         }
