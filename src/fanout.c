@@ -232,7 +232,8 @@ int main(int argc, char **argv)
     /* Standard error is shared with the progress line, which whatever
      * else is written there takes down first. */
     struct progress *progress = progress_new(STDERR_FILENO,
-                                             progress_when(&cfg), stats);
+                                             progress_when(&cfg),
+                                             diag_holding(), stats);
     writer_before_output(reports, progress_clear, progress);
 
     struct pipeline_outcome outcome;
