@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,12 @@ int main(int argc, char **argv)
      * while the process exits. */
     static struct config cfg;
     bool stdout_closed = fill_standard_descriptors();
+    /* --key-match reads its pattern as grep -E does, in the characters
+     * of the user's locale.  Only the categories regcomp and regexec use:
+     * numbers are written the same in every locale (LC_NUMERIC stays
+     * "C"), and the C locale matches bytes exactly as before. */
+    setlocale(LC_CTYPE, "");
+    setlocale(LC_COLLATE, "");
 
     switch (options_parse(argc, argv, &cfg)) {
     case OPTIONS_RUN:
