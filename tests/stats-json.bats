@@ -167,6 +167,9 @@ assert r == {"final": True, "exit_status": 2, "errors": [sys.argv[2]]}, r
 
 @test "-q --stats=json: a thread that cannot start, or memory that runs out, still leaves a JSON record" {
 	printf 'a:1\nb:x\n' >in.txt
+	# ThreadSanitizer's own report of the threads left at _exit is not
+	# fanout's output.
+	export TSAN_OPTIONS=${TSAN_OPTIONS:+$TSAN_OPTIONS:}report_thread_leaks=0
 	status=0
 	FANOUT_FAIL_THREAD=2 "$FANOUT_FAULTS" -q --stats=json --jobs=2 in.txt >out 2>err || status=$?
 	[[ $status == 2 ]] || fail "status $status"
