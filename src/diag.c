@@ -1,22 +1,49 @@
-/* diag: error messages and allocation that cannot fail silently. */
+/* diag: error messages, the errors kept for the run's record, and
+ * allocation that cannot fail silently. */
 #include "config.h"
 
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *program_name = "fanout";
 
+/* The errors of the run, for its JSON record.  A thread that reports
+ * takes a slot by counting, then publishes its copy there, so reporting
+ * needs no lock and the main thread may read at any time. */
+static atomic_size_t errors_reported;
+static char *_Atomic errors_kept[DIAG_KEPT_MAX];
+static atomic_bool holding;
+
+/* Keeps a copy of the LEN bytes at MESSAGE as the next error. */
+static void keep(const char *message, size_t len)
+{
+    size_t i = atomic_fetch_add(&errors_reported, 1);
+    if (i >= DIAG_KEPT_MAX)
+        return;
+    /* Not xmalloc: a message lost for want of memory is better than a
+     * run ended by reporting it. */
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, message, len);
+    copy[len] = '\0';
+    atomic_store(&errors_kept[i], copy);
+}
+
 /* Writes "PROGRAM: MESSAGE\n" in one piece: several fanouts may share one
  * standard error (the pieces of a parallel or Hadoop job), and a message
  * written in parts could be cut by another's.  Only a message too long
- * for the buffer goes out in parts. */
-static void vreport(const char *format, va_list args)
+ * for the buffer goes out in parts.  An ERROR is kept (cut to the
+ * buffer's size), and nothing is written while messages are held. */
+static void vreport(bool error, const char *format, va_list args)
 {
     char line[4096];
     va_list again;
@@ -26,6 +53,10 @@ static void vreport(const char *format, va_list args)
              : vsnprintf(line + head, sizeof line - (size_t)head, format,
                          again);
     va_end(again);
+    if (error && body >= 0)
+        keep(line + head, strlen(line + head));
+    if (atomic_load(&holding))
+        return;
     if (body >= 0 && (size_t)head + (size_t)body + 1 < sizeof line) {
         line[head + body] = '\n';
         fwrite(line, 1, (size_t)head + (size_t)body + 1, stderr);
@@ -40,7 +71,7 @@ void diag_error(const char *format, ...)
 {
     va_list args;
     va_start(args, format);
-    vreport(format, args);
+    vreport(true, format, args);
     va_end(args);
 }
 
@@ -48,22 +79,107 @@ void diag_usage_error(const char *format, ...)
 {
     va_list args;
     va_start(args, format);
-    vreport(format, args);
+    vreport(true, format, args);
     va_end(args);
     diag_try_help();
 }
 
 void diag_try_help(void)
 {
-    fprintf(stderr, "Try '%s --help' for more information.\n", program_name);
+    if (!atomic_load(&holding))
+        fprintf(stderr, "Try '%s --help' for more information.\n",
+                program_name);
+}
+
+void diag_note(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vreport(false, format, args);
+    va_end(args);
+}
+
+void diag_hold(void)
+{
+    atomic_store(&holding, true);
+}
+
+bool diag_holding(void)
+{
+    return atomic_load(&holding);
+}
+
+size_t diag_error_count(void)
+{
+    return atomic_load(&errors_reported);
+}
+
+const char *diag_error_message(size_t i)
+{
+    return i < DIAG_KEPT_MAX ? atomic_load(&errors_kept[i]) : NULL;
+}
+
+void diag_utc_time(char *out)
+{
+    time_t now = time(NULL);
+    struct tm utc;
+    if (!gmtime_r(&now, &utc)
+        || strftime(out, DIAG_TIME_SIZE, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
+        strcpy(out, "1970-01-01T00:00:00Z");
+}
+
+/* Writes the last words of a process that must end now: "PROGRAM:
+ * MESSAGE\n", or while messages are held the short JSON record, in one
+ * write(2) from a buffer on the stack, since memory may be what ran out. */
+static void last_words(const char *message)
+{
+    char line[1024];
+    size_t at = 0;
+    if (!atomic_load(&holding)) {
+        snprintf(line, sizeof line, "%s: %s\n", program_name, message);
+        at = strlen(line);
+    } else {
+        char when[DIAG_TIME_SIZE];
+        diag_utc_time(when);
+        at = (size_t)snprintf(line, sizeof line, "{\"time\":\"%s\","
+                              "\"final\":true,\"exit_status\":2,"
+                              "\"errors\":[\"", when);
+        /* The messages are fanout's own, ASCII but for what strerror
+         * says: escape what JSON requires, keep the rest. */
+        for (const char *m = message; *m && at + 8 < sizeof line - 4; m++) {
+            unsigned char c = (unsigned char)*m;
+            if (c == '"' || c == '\\') {
+                line[at++] = '\\';
+                line[at++] = (char)c;
+            } else if (c < 0x20) {
+                at += (size_t)snprintf(line + at, 7, "\\u%04x", c);
+            } else {
+                line[at++] = (char)c;
+            }
+        }
+        memcpy(line + at, "\"]}\n", 4);
+        at += 4;
+    }
+    ssize_t ignored = write(STDERR_FILENO, line, at);
+    (void)ignored;
+}
+
+_Noreturn void diag_fatal(const char *format, ...)
+{
+    char message[512];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    fflush(stderr);
+    last_words(message);
+    _exit(2);
 }
 
 _Noreturn void diag_out_of_memory(void)
 {
-    static const char message[] = "fanout: memory exhausted\n";
     /* write(2) rather than stdio: stdio may itself need memory. */
-    ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
-    (void)ignored;
+    last_words("memory exhausted");
     _exit(2);
 }
 

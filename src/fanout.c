@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,8 @@ static const char *signal_name(int signo)
 }
 
 /* The line that accounts for the run; on trouble it also says how much
- * output really reached standard output. */
+ * output really reached standard output.  Not an error, so not among
+ * those of the JSON record, which replaces it with --quiet. */
 static void print_summary(const struct tally *tally, bool trouble,
                           unsigned long long written)
 {
@@ -122,9 +124,9 @@ static void print_summary(const struct tally *tally, bool trouble,
     char tail[64] = "";
     if (trouble)
         snprintf(tail, sizeof tail, "; %llu bytes of output written", written);
-    diag_error("%" PRIu64 " records read, %" PRIu64 " accepted, %" PRIu64
-               " rejected%s", tally->read, tally->read - tally->rejected,
-               tally->rejected, tail);
+    diag_note("%" PRIu64 " records read, %" PRIu64 " accepted, %" PRIu64
+              " rejected%s", tally->read, tally->read - tally->rejected,
+              tally->rejected, tail);
 }
 
 /* When to draw the --progress line.  Records written during the run to
@@ -139,18 +141,30 @@ static enum progress_when progress_when(const struct config *cfg)
 }
 
 /* --stats: the report of the whole run, after every other message, even
- * when a termination signal stopped it. */
-static void print_stats(const struct config *cfg, const struct stats *stats,
-                        const struct tally *tally)
+ * when the run failed or a signal stopped it; EXIT_STATUS is how it
+ * ends. */
+static void print_stats(const struct config *cfg, struct stats *stats,
+                        const struct tally *tally, int exit_status)
 {
     if (cfg->stats == STATS_OFF)
         return;
+    stats->run.exit_status = exit_status;
     struct writer *w = writer_new(STDERR_FILENO, REPORT_BUFFER);
     writer_whole_lines(w);
     writer_write_after_signal(w);
     stats_report(stats, tally, cfg->stats, true, w);
     writer_flush(w);
     writer_free(w);
+}
+
+/* Ends a run that failed before its pipeline ran, with status 2: with
+ * --stats its report still says so, with zero counts. */
+static int fail_early(const struct config *cfg, struct stats *stats)
+{
+    static const struct tally none;
+    print_stats(cfg, stats, &none, EXIT_TROUBLE);
+    stats_free(stats);
+    return EXIT_TROUBLE;
 }
 
 /* Whether the share of rejected records is over --max-errors=P%. */
@@ -172,6 +186,12 @@ int main(int argc, char **argv)
      * while the process exits. */
     static struct config cfg;
     bool stdout_closed = fill_standard_descriptors();
+    /* --key-match reads its pattern as grep -E does, in the characters
+     * of the user's locale.  Only the categories regcomp and regexec use:
+     * numbers are written the same in every locale (LC_NUMERIC stays
+     * "C"), and the C locale matches bytes exactly as before. */
+    setlocale(LC_CTYPE, "");
+    setlocale(LC_COLLATE, "");
 
     switch (options_parse(argc, argv, &cfg)) {
     case OPTIONS_RUN:
@@ -181,29 +201,36 @@ int main(int argc, char **argv)
             /* --help or --version went to the stand-in for a closed
              * standard output. */
             diag_error("write error: %s", strerror(EBADF));
-            return EXIT_TROUBLE;
+            return fail_early(&cfg, stats_new(0));
         }
         return EXIT_ALL_ACCEPTED;
     case OPTIONS_FAILED:
-        return EXIT_TROUBLE;
+        /* Only a JSON record goes on after a usage error: text
+         * statistics of nothing would only hide the message. */
+        if (cfg.stats != STATS_JSON)
+            return EXIT_TROUBLE;
+        return fail_early(&cfg, stats_new(0));
     case OPTIONS_WRITE_FAILED:
         diag_error("write error: %s", strerror(errno));
-        return EXIT_TROUBLE;
+        return fail_early(&cfg, stats_new(0));
     }
     signals_install();
     if (cfg.merge)
         return run_merge(&cfg, stdout_closed);
 
+    struct stats *stats = stats_new(cfg.jobs);
+    stats->run.inputs = cfg.inputs;
+    stats->run.input_count = cfg.input_count;
     struct reader *reader = reader_open(cfg.inputs, cfg.input_count,
                                         cfg.batch, cfg.terminator,
                                         cfg.max_record,
                                         cfg.mode != OUTPUT_UNORDERED);
     if (!reader)
-        return EXIT_TROUBLE;
+        return fail_early(&cfg, stats);
     struct writer *rejects = NULL;
     if (cfg.rejects_path && !(rejects = open_rejects(cfg.rejects_path))) {
         reader_close(reader);
-        return EXIT_TROUBLE;
+        return fail_early(&cfg, stats);
     }
     struct writer *out = writer_new(stdout_closed ? -1 : STDOUT_FILENO,
                                     OUTPUT_BUFFER);
@@ -211,9 +238,9 @@ int main(int argc, char **argv)
     writer_whole_lines(reports);
     /* Standard error is shared with the progress line, which whatever
      * else is written there takes down first. */
-    struct stats *stats = stats_new(cfg.jobs);
     struct progress *progress = progress_new(STDERR_FILENO,
-                                             progress_when(&cfg), stats);
+                                             progress_when(&cfg),
+                                             diag_holding(), stats);
     writer_before_output(reports, progress_clear, progress);
 
     struct pipeline_outcome outcome;
@@ -225,11 +252,10 @@ int main(int argc, char **argv)
     progress_free(progress);
     writer_free(reports);
     if (!started) {
-        stats_free(stats);
         writer_free(out);
         if (rejects)
             writer_close(rejects);
-        return EXIT_TROUBLE;
+        return fail_early(&cfg, stats);
     }
 
     const struct tally *tally = &outcome.tally;
@@ -237,11 +263,16 @@ int main(int argc, char **argv)
     if (signo) {
         diag_error("stopped by %s", signal_name(signo));
         print_summary(tally, true, writer_written(out));
-        print_stats(&cfg, stats, tally);
+        stats->run.bytes_written = writer_written(out);
+        print_stats(&cfg, stats, tally, 128 + signo);
         signals_die_by(signo);
     }
-    if (writer_error(out) == EPIPE)
-        signals_die_by(SIGPIPE);     /* the reader left: not our error */
+    if (writer_error(out) == EPIPE) {
+        /* The reader left: not our error. */
+        stats->run.bytes_written = writer_written(out);
+        print_stats(&cfg, stats, tally, 128 + SIGPIPE);
+        signals_die_by(SIGPIPE);
+    }
 
     bool trouble = false;
     if (outcome.read_error) {
@@ -274,19 +305,22 @@ int main(int argc, char **argv)
     }
     writer_flush(out);
     stats_lap(&stats->output_ns, &mark);
-    if (writer_error(out) == EPIPE)
+    if (writer_error(out) == EPIPE) {
+        stats->run.bytes_written = writer_written(out);
+        print_stats(&cfg, stats, tally, 128 + SIGPIPE);
         signals_die_by(SIGPIPE);
+    }
     if (writer_error(out)) {
         diag_error("write error: %s", strerror(writer_error(out)));
         trouble = true;
     }
     print_summary(tally, trouble, writer_written(out));
+    stats->run.bytes_written = writer_written(out);
     writer_free(out);
-    print_stats(&cfg, stats, tally);
+    int status = trouble ? EXIT_TROUBLE
+               : tally->rejected > 0 ? EXIT_SOME_REJECTED : EXIT_ALL_ACCEPTED;
+    print_stats(&cfg, stats, tally, status);
     if (!outcome.abandoned)
         stats_free(stats);
-
-    if (trouble)
-        return EXIT_TROUBLE;
-    return tally->rejected > 0 ? EXIT_SOME_REJECTED : EXIT_ALL_ACCEPTED;
+    return status;
 }

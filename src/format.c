@@ -161,6 +161,11 @@ static void put_json_string(struct writer *out, const char *s, size_t len)
     writer_putc(out, '"');
 }
 
+void format_json_string(struct writer *out, const char *s, size_t len)
+{
+    put_json_string(out, s, len);
+}
+
 /* Writes each field of the composite KEY with PUT, BETWEEN between
  * them. */
 static void put_key_fields(struct writer *out, const char *key, size_t len,

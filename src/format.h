@@ -38,6 +38,11 @@ struct format_layout {
     size_t op_count;
 };
 
+/* Writes the LEN bytes at S as a JSON string: '"', '\\' and control
+ * bytes escaped, valid UTF-8 unchanged, other bytes as U+FFFD (the rule
+ * of JSON Lines keys). */
+void format_json_string(struct writer *out, const char *s, size_t len);
+
 /* Writes the row of column names: "key", or "key1" to "keyN" for a
  * composite key, then the operation names.  Not for JSON. */
 void format_header(struct writer *out, const struct format_layout *layout);

@@ -103,7 +103,7 @@ struct word_def {
 /* --stats[=FORMAT], indexed by enum stats_format less one. */
 static const struct word_def stats_words[] = {
     { "text", "lines of text (the default)" },
-    { "json", "one JSON object on one line" },
+    { "json", "a JSON line: time, inputs, status, errors" },
 };
 
 /* --progress[=WHEN], indexed by enum progress_when. */
@@ -212,7 +212,7 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "block size in bytes, K/M/G suffixes (default 1M)" },
     [OPT_STATS] = { "stats", 0, optional_argument, "FORMAT", GROUP_WATCHING,
         0, VALUES_STATS,
-        "at the end, print statistics on standard error:\ncounts, rejections by kind, bytes, time and\nwhere it went, as:" },
+        "at the end, print statistics on standard error:\ncounts, rejections by kind, bytes, time and\nwhere it went; with -q and json, all that\nstandard error holds; FORMAT is:" },
     [OPT_PROGRESS] = { "progress", 0, optional_argument, "WHEN", GROUP_WATCHING,
         0, VALUES_PROGRESS,
         "a status line on standard error:" },
@@ -655,6 +655,52 @@ static bool parse_order(const char *arg, struct config *cfg)
     return true;
 }
 
+/* Whether the command line asks for standard error to hold nothing but
+ * JSON Lines (--quiet and --stats=json), and whether for a JSON record
+ * at all: known before the options are parsed one by one, so that a
+ * usage error anywhere on the line goes into the record.  The scan is
+ * getopt_long's own, silent; the parse that follows starts afresh. */
+static void scan_for_json(int argc, char **argv, const struct option *longs,
+                          const char *shorts, struct config *cfg)
+{
+    bool quiet = false;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        int id = option_id_of(c);
+        if (id == OPT_QUIET)
+            quiet = true;
+        else if (id == OPT_STATS)
+            cfg->stats = optarg && strcmp(optarg, "json") == 0
+                       ? STATS_JSON : STATS_TEXT;
+    }
+    if (quiet && cfg->stats == STATS_JSON)
+        diag_hold();
+    opterr = !diag_holding();
+    optind = 0;             /* glibc and musl: a new scan, from the top */
+}
+
+/* The usage error getopt_long found when it was told to keep quiet: its
+ * own words, for the run's JSON record.  ARG is the argument it stopped
+ * at. */
+static void report_getopt_error(const char *arg)
+{
+    bool long_form = strncmp(arg, "--", 2) == 0;
+    int id = optopt ? option_id_of(optopt) : -1;
+    if (id < 0 && long_form)
+        diag_error("unrecognized option '%s'", arg);
+    else if (id < 0)
+        diag_error("invalid option -- '%c'", optopt);
+    else if (!long_form)
+        diag_error("option requires an argument -- '%c'", optopt);
+    else if (option_defs[id].arg == no_argument)
+        diag_error("option '--%s' doesn't allow an argument",
+                   option_defs[id].name);
+    else
+        diag_error("option '--%s' requires an argument",
+                   option_defs[id].name);
+}
+
 static unsigned default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -682,6 +728,7 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     /* getopt_long names the program by argv[0] in its messages; make them
      * look like every other message, whatever path ran us. */
     argv[0] = (char *)program_name;
+    scan_for_json(argc, argv, longs, shorts, cfg);
 
     bool seen[OPTION_COUNT] = { false };
     uint64_t n;
@@ -689,7 +736,9 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         int id = option_id_of(c);
         if (id < 0) {
-            /* getopt_long has said what was wrong. */
+            /* getopt_long has said what was wrong, unless told not to. */
+            if (!opterr)
+                report_getopt_error(argv[optind - 1]);
             diag_try_help();
             return OPTIONS_FAILED;
         }

@@ -23,13 +23,15 @@ enum { LINE_MAX_BYTES = 256 };
 
 struct progress {
     int fd;
-    bool terminal;              /* fd is a terminal: erase with ESC [ K */
+    bool terminal;              /* fd is a terminal: redraw in place and
+                                   erase with ESC [ K; else whole lines */
+    bool json;                  /* lines not on a terminal are JSON */
     const struct stats *stats;
     uint64_t next_ns;           /* when the line is due again */
     size_t shown;               /* length of the line on screen, 0: none */
 };
 
-struct progress *progress_new(int fd, enum progress_when when,
+struct progress *progress_new(int fd, enum progress_when when, bool json,
                               const struct stats *s)
 {
     bool terminal = isatty(fd) == 1;
@@ -38,6 +40,7 @@ struct progress *progress_new(int fd, enum progress_when when,
     struct progress *p = xcalloc(1, sizeof *p);
     p->fd = fd;
     p->terminal = terminal;
+    p->json = json;
     p->stats = s;
     p->next_ns = s->start_ns + REFRESH_NS;
     return p;
@@ -69,21 +72,10 @@ static void emit(const struct progress *p, const char *text, size_t len)
 void progress_clear(void *arg)
 {
     struct progress *p = arg;
+    /* Only a terminal's line is ever shown: elsewhere lines are whole. */
     if (!p || p->shown == 0)
         return;
-    char text[LINE_MAX_BYTES + 2];
-    size_t len;
-    if (p->terminal) {
-        memcpy(text, "\r\033[K", 4);
-        len = 4;
-    } else {
-        /* Not a terminal, so no escapes: overwrite with blanks. */
-        text[0] = '\r';
-        memset(text + 1, ' ', p->shown);
-        text[p->shown + 1] = '\r';
-        len = p->shown + 2;
-    }
-    emit(p, text, len);
+    emit(p, "\r\033[K", 4);
     p->shown = 0;
 }
 
@@ -149,6 +141,25 @@ static size_t format_line(const struct progress *p, uint64_t records,
     return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
 
+/* The line as JSON: the same counts, in the units of the --stats=json
+ * report. */
+static size_t format_json(const struct progress *p, uint64_t records,
+                          uint64_t now, char *out, size_t size)
+{
+    const struct stats *s = p->stats;
+    uint64_t ns = now - s->start_ns;
+    char when[DIAG_TIME_SIZE], total[32] = "null";
+    diag_utc_time(when);
+    if (s->size_known)
+        snprintf(total, sizeof total, "%" PRIu64, s->input_size);
+    int n = snprintf(out, size, "{\"time\":\"%s\",\"progress\":{\"records\":%"
+                     PRIu64 ",\"bytes_read\":%" PRIu64 ",\"input_size\":%s,"
+                     "\"seconds\":%" PRIu64 ".%06" PRIu64 "}}", when, records,
+                     stats_get(&s->bytes_read), total, ns / 1000000000u,
+                     ns / 1000 % 1000000);
+    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
 /* Columns of the terminal, or 0 if unknown. */
 static size_t terminal_width(const struct progress *p)
 {
@@ -169,7 +180,15 @@ void progress_update(struct progress *p, uint64_t records,
     p->next_ns = now + REFRESH_NS;
     writer_flush(messages);
 
-    char line[LINE_MAX_BYTES];
+    char line[LINE_MAX_BYTES + 1];
+    if (!p->terminal) {
+        /* A file or a pipe keeps every line: whole lines, no redrawing. */
+        size_t len = p->json ? format_json(p, records, now, line, sizeof line - 1)
+                             : format_line(p, records, now, line, sizeof line - 1);
+        line[len++] = '\n';
+        emit(p, line, len);
+        return;
+    }
     size_t len = format_line(p, records, now, line, sizeof line);
     /* A line as wide as the terminal would wrap, and a carriage return
      * goes back to the start of the last row only. */
@@ -177,18 +196,13 @@ void progress_update(struct progress *p, uint64_t records,
     if (width > 1 && len > width - 1)
         len = width - 1;
 
-    char text[LINE_MAX_BYTES * 2 + 8];
+    char text[LINE_MAX_BYTES + 8];
     size_t at = 0;
     text[at++] = '\r';
     memcpy(text + at, line, len);
     at += len;
-    if (p->terminal) {
-        memcpy(text + at, "\033[K", 3);
-        at += 3;
-    } else if (p->shown > len) {
-        memset(text + at, ' ', p->shown - len);
-        at += p->shown - len;
-    }
+    memcpy(text + at, "\033[K", 3);
+    at += 3;
     emit(p, text, at);
     p->shown = len;
 }

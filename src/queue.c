@@ -251,8 +251,7 @@ struct thread *thread_start(void *(*run)(void *), void *arg)
         /* Threads already started may be running: end without unwinding
          * anything they use.  Nothing has been printed to standard
          * output yet. */
-        diag_error("cannot create thread: %s", strerror(err));
-        _exit(2);
+        diag_fatal("cannot create thread: %s", strerror(err));
     }
     return t;
 }

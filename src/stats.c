@@ -5,6 +5,7 @@
 #include "block.h"
 #include "collector.h"
 #include "diag.h"
+#include "format.h"
 #include "writer.h"
 
 #include <inttypes.h>
@@ -59,6 +60,7 @@ struct stats *stats_new(size_t workers)
     atomic_init(&s->collector_writing_ns, 0);
     atomic_init(&s->collector_waiting_ns, 0);
     atomic_init(&s->output_ns, 0);
+    s->run.exit_status = -1;
     s->start_ns = stats_now();
     return s;
 }
@@ -182,15 +184,57 @@ static void report_text(const struct stats *s, const struct tally *t,
         percent(n->output_ns, n->wall_ns));
 }
 
+/* The errors diag kept, as a JSON array of strings; past the ones kept,
+ * one string says how many more there were. */
+static void put_errors(struct writer *w)
+{
+    size_t count = diag_error_count();
+    const char *sep = "";
+    writer_putc(w, '[');
+    for (size_t i = 0; i < count && i < DIAG_KEPT_MAX; i++) {
+        const char *message = diag_error_message(i);
+        if (!message)
+            continue;
+        writer_puts(w, sep);
+        format_json_string(w, message, strlen(message));
+        sep = ",";
+    }
+    if (count > DIAG_KEPT_MAX)
+        put(w, "%s\"and %zu more\"", sep, count - DIAG_KEPT_MAX);
+    writer_putc(w, ']');
+}
+
+/* The fields that make the report the run's record besides its time:
+ * over which inputs, how it ended and with which errors. */
+static void put_run(const struct stats *s, struct writer *w)
+{
+    writer_puts(w, "\"inputs\":[");
+    for (size_t i = 0; i < s->run.input_count; i++) {
+        if (i)
+            writer_putc(w, ',');
+        format_json_string(w, s->run.inputs[i], strlen(s->run.inputs[i]));
+    }
+    writer_puts(w, "],\"exit_status\":");
+    if (s->run.exit_status < 0)
+        writer_puts(w, "null");
+    else
+        put(w, "%d", s->run.exit_status);
+    writer_puts(w, ",\"errors\":");
+    put_errors(w);
+}
+
 static void report_json(const struct stats *s, const struct tally *t,
                         const struct snapshot *n, bool final,
                         struct writer *w)
 {
-    char a[32], b[32];
-    put(w, "{\"final\":%s,\"records\":{\"read\":%" PRIu64 ",\"accepted\":%"
-        PRIu64 ",\"rejected\":%" PRIu64 "},\"rejected\":{",
-        final ? "true" : "false", t->read, t->read - t->rejected,
-        t->rejected);
+    char a[32], b[32], when[DIAG_TIME_SIZE];
+    diag_utc_time(when);
+    put(w, "{\"time\":\"%s\",\"final\":%s,", when,
+        final ? "true" : "false");
+    put_run(s, w);
+    put(w, ",\"records\":{\"read\":%" PRIu64 ",\"accepted\":%" PRIu64
+        ",\"rejected\":%" PRIu64 "},\"rejected\":{", t->read,
+        t->read - t->rejected, t->rejected);
     for (int k = 0; k < REJECT_REASONS; k++)
         put(w, "%s\"%s\":%" PRIu64, k ? "," : "", reason_names[k].key,
             t->rejected_by[k]);
@@ -199,6 +243,10 @@ static void report_json(const struct stats *s, const struct tally *t,
         put(w, "\"input_size\":%" PRIu64 ",", s->input_size);
     else
         put(w, "\"input_size\":null,");
+    if (s->run.exit_status < 0)
+        put(w, "\"bytes_written\":null,");
+    else
+        put(w, "\"bytes_written\":%llu,", s->run.bytes_written);
     put(w, "\"seconds\":%s,\"records_per_second\":%" PRIu64
         ",\"bytes_per_second\":%" PRIu64 ",",
         seconds(a, sizeof a, n->wall_ns, 6),

@@ -1,7 +1,9 @@
 /* stats: run statistics.  It owns the counters each stage keeps (bytes
  * and blocks read, blocks and records per worker), the time each stage
  * spends working and waiting, and the text and JSON reports that --stats
- * prints at the end and SIGUSR1 asks for during a run.
+ * prints at the end and SIGUSR1 asks for during a run.  The JSON report
+ * is also the run's record: when, over which inputs, how it ended and
+ * with which errors (those diag kept).
  *
  * Every counter is written by one thread and may be read by the main
  * thread at any time, so all are C11 atomics with relaxed order: a report
@@ -35,8 +37,18 @@ struct stats_worker {
     stats_counter waiting_ns;   /* waiting for a block to work on */
 };
 
+/* What the run's record says beyond the counters; set by the main
+ * thread. */
+struct stats_run {
+    char *const *inputs;        /* the input names as given */
+    size_t input_count;
+    int exit_status;            /* -1 until the run has ended */
+    unsigned long long bytes_written;   /* to standard output, at the end */
+};
+
 struct stats {
     uint64_t start_ns;          /* monotonic clock when the run began */
+    struct stats_run run;
     bool size_known;            /* every input is a regular file (set
                                    before the threads start) */
     uint64_t input_size;        /* their total size, when known */
@@ -59,7 +71,8 @@ struct stats {
     stats_counter output_ns;    /* merging and writing the aggregates */
 };
 
-/* Statistics for a run with WORKERS worker threads, starting now. */
+/* Statistics for a run with WORKERS worker threads, starting now; the
+ * run has not ended and has no inputs yet. */
 struct stats *stats_new(size_t workers);
 void stats_free(struct stats *s);
 
@@ -88,8 +101,9 @@ static inline uint64_t stats_get(const stats_counter *c)
 
 /* Writes the report of the run so far to W in FORMAT (STATS_TEXT if
  * STATS_OFF): the records of TALLY, which the caller (the main thread)
- * keeps, and the counters of S.  FINAL says the run is over.  Main thread
- * only. */
+ * keeps, and the counters of S; in JSON also the time, the inputs, the
+ * errors so far and, once the run has ended, its exit status and output.
+ * FINAL says the run is over.  Main thread only. */
 void stats_report(const struct stats *s, const struct tally *tally,
                   enum stats_format format, bool final, struct writer *w);
 

@@ -3,9 +3,10 @@
 # bytes so far, the rate, and for regular files the share done and the
 # time left), redrawn in place with a carriage return a few times a
 # second, only when standard error is a terminal unless
-# --progress=always.  It never touches standard output, a message printed
-# while it is shown lands on a clean line, and the run leaves a clean line
-# behind.
+# --progress=always, which into a file writes whole lines instead (JSON
+# ones with -q --stats=json).  It never touches standard output, a
+# message printed while it is shown lands on a clean line, and the run
+# leaves a clean line behind.
 #
 # Runs that need a terminal go through script(1) (util-linux), whose
 # typescript holds the bytes the terminal received.  Inputs are fifos fed
@@ -177,8 +178,9 @@ UNKNOWN='^fanout: [0-9]+ records, [0-9.]+ (B|KiB|MiB), [0-9.]+ (B|KiB|MiB)/s, [0
 
 # run_fed MODE FANOUT-ARGS...: fanout ARGS reading the fifo f, fed two
 # stages; between them, wait until standard error (the file err) shows a
-# status line if MODE is "line", or, if MODE is "none", until a report
-# asked for by SIGUSR1 shows the first stage read, and half a second more
+# status line if MODE is "line" (a JSON one if "json"), or, if MODE is
+# "none", until a report asked for by SIGUSR1 shows the first stage read,
+# and half a second more
 # (the line is due a quarter of a second after the start).  Sets $status.
 run_fed() {
 	local mode=$1
@@ -192,6 +194,8 @@ run_fed() {
 	stage 1 bad >&8
 	if [[ $mode == line ]]; then
 		wait_for "a status line" has_frame err
+	elif [[ $mode == json ]]; then
+		wait_for "a JSON status line" grep -q '"progress":{' err
 	else
 		kill -USR1 "$pid"
 		wait_for "a report" grep -q 'records read' err
@@ -241,16 +245,21 @@ run_fed() {
 	expect_file screen.txt ''
 }
 
-@test "--progress=always draws the line on standard error that is a file, blanked out at the end" {
+@test "--progress=always into a file writes newline-terminated lines, no carriage return or blanking" {
 	run_fed line -o --batch=1K --progress=always
 	[[ $status == 1 ]] || fail "status $status"
 	grep -q $'\e' err && fail "an escape sequence where standard error is not a terminal"
-	frames err >frames
-	grep -v -E "$UNKNOWN" frames && fail "status lines not of the expected form"
+	grep -q $'\r' err && fail "a carriage return in a file:" "$(cat -v err | head -5)"
+	[[ $(tail -c 1 err | od -An -c | tr -d ' ') == '\n' ]] || fail "the file does not end with a newline"
+	# Every line is a whole status line or one of the run's messages.
+	grep -E "$UNKNOWN" err >frames
+	[[ -s frames ]] || fail "no status line:" "$(cat err)"
+	grep -v -E "$UNKNOWN" err >messages
+	expect_file messages "fanout: f:1: missing delimiter ':'\nfanout: 6001 records read, 6000 accepted, 1 rejected\n"
+	"$GAWK" '{ n = $2 + 0; if (n < last) exit 1; last = n }' frames ||
+		fail "record counts decrease:" "$(cat frames)"
 	"$FANOUT" -o in.txt >out.plain 2>/dev/null || true
 	expect_same_file out.plain out
-	python3 screen err >screen.txt || fail "$(cat -v err)"
-	expect_file screen.txt "fanout: f:1: missing delimiter ':'\nfanout: 6001 records read, 6000 accepted, 1 rejected\n"
 }
 
 @test "a report asked for by SIGUSR1 while the line is shown lands on clean lines" {
@@ -275,7 +284,7 @@ run_fed() {
 	grep -E -q '^fanout: stats: [0-9]+ records read, [0-9]+ accepted, 0 rejected$' screen.txt ||
 		fail "no whole first line of the report:" "$(cat screen.txt)"
 	[[ $(grep -c '^fanout: stats: ' screen.txt) == 7 ]] || fail "not a whole report:" "$(cat screen.txt)"
-	grep -v '^fanout: stats: ' screen.txt >messages
+	grep -v -e '^fanout: stats: ' -e '^fanout: [0-9]* records, ' screen.txt >messages
 	expect_file messages "fanout: f:3001: missing delimiter ':'\nfanout: 6001 records read, 6000 accepted, 1 rejected\n"
 	"$FANOUT" -o in.txt >out.plain 2>/dev/null || true
 	expect_same_file out.plain out
@@ -284,4 +293,34 @@ run_fed() {
 @test "--progress with a bad WHEN or with --merge is a usage error" {
 	expect_usage_error "invalid --progress value 'sometimes'" --progress=sometimes
 	expect_usage_error "--progress cannot be used with --merge" --merge --progress
+}
+
+@test "-q --stats=json --progress=always into a file: progress lines are JSON too, then the record" {
+	local before after
+	before=$(date +%s)
+	run_fed json -o --batch=1K -q --stats=json --progress=always
+	after=$(date +%s)
+	[[ $status == 1 ]] || fail "status $status"
+	python3 -c '
+import calendar, json, sys, time
+text = open("err").read()
+assert text.endswith("\n") and "\r" not in text, repr(text[:200])
+records = [json.loads(line) for line in text.split("\n")[:-1]]
+progress, final = records[:-1], records[-1]
+assert progress, "no progress line"
+last = 0
+for p in progress:
+    assert set(p) == {"time", "progress"}, p
+    q = p["progress"]
+    assert set(q) == {"records", "bytes_read", "input_size", "seconds"}, q
+    assert q["input_size"] is None and q["seconds"] >= 0, q
+    assert last <= q["records"] <= 6001, q
+    last = q["records"]
+for r in records:
+    stamp = calendar.timegm(time.strptime(r["time"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert int(sys.argv[1]) <= stamp <= int(sys.argv[2]) + 1, r["time"]
+assert final["final"] is True and final["exit_status"] == 1, final
+assert final["records"] == {"read": 6001, "accepted": 6000, "rejected": 1}, final
+assert final["errors"] == [], final
+' "$before" "$after" || fail "$(cat -v err | head -5)"
 }
