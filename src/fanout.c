@@ -153,6 +153,20 @@ static void print_stats(const struct config *cfg, const struct stats *stats,
     writer_free(w);
 }
 
+/* Ends a run that a termination signal stopped, at whatever stage: the
+ * message, the trouble summary with the bytes that really reached standard
+ * output, the statistics, and death by the signal. */
+static _Noreturn void die_stopped(int signo, const struct config *cfg,
+                                  const struct stats *stats,
+                                  const struct tally *tally,
+                                  const struct writer *out)
+{
+    diag_error("stopped by %s", signal_name(signo));
+    print_summary(tally, true, writer_written(out));
+    print_stats(cfg, stats, tally);
+    signals_die_by(signo);
+}
+
 /* Whether the share of rejected records is over --max-errors=P%. */
 static bool over_error_rate(const struct config *cfg,
                             const struct tally *tally)
@@ -233,13 +247,8 @@ int main(int argc, char **argv)
     }
 
     const struct tally *tally = &outcome.tally;
-    int signo = signals_caught();
-    if (signo) {
-        diag_error("stopped by %s", signal_name(signo));
-        print_summary(tally, true, writer_written(out));
-        print_stats(&cfg, stats, tally);
-        signals_die_by(signo);
-    }
+    if (signals_caught())
+        die_stopped(signals_caught(), &cfg, stats, tally, out);
     if (writer_error(out) == EPIPE)
         signals_die_by(SIGPIPE);     /* the reader left: not our error */
 
@@ -261,6 +270,9 @@ int main(int argc, char **argv)
     }
     if (rejects) {
         int error = writer_close(rejects);
+        /* A signal makes writes give up, which is no write error. */
+        if (signals_caught())
+            die_stopped(signals_caught(), &cfg, stats, tally, out);
         if (error) {
             diag_error("%s: %s", cfg.rejects_path, strerror(error));
             trouble = true;
@@ -274,6 +286,10 @@ int main(int argc, char **argv)
     }
     writer_flush(out);
     stats_lap(&stats->output_ns, &mark);
+    /* Sorting and writing the totals takes a while with many keys, and a
+     * signal meanwhile may have cut them short. */
+    if (signals_caught())
+        die_stopped(signals_caught(), &cfg, stats, tally, out);
     if (writer_error(out) == EPIPE)
         signals_die_by(SIGPIPE);
     if (writer_error(out)) {

@@ -1,0 +1,61 @@
+#!/usr/bin/env bats
+# Stopping and live input: a signal that arrives while the totals are
+# written still ends in "stopped by SIGNAL" and death by the signal, with
+# standard output a prefix of the totals of the length the summary gives;
+# --unordered --max-errors=N writes exactly the records the summary
+# accounts for, whatever --jobs and --batch; timed waits do not follow the
+# wall clock; and records from a pipe that has gone quiet come out at once
+# rather than when a whole block has arrived, and are not lost to a
+# signal.
+#
+# Runs that need a process on the other end of a pipe are driven by small
+# Python programs, which wait for conditions (bounded, generous) rather
+# than for fixed times, and kill what they started if anything goes wrong.
+
+load test_helper
+
+setup() {
+	common_setup
+}
+
+# --- a signal while the totals are written
+
+# totals_stopped_by NAME: 50,000 keys whose totals (650 KB, far more than a
+# pipe and fanout's buffer hold) go into a pipe; as soon as the first byte
+# arrives, fanout is writing the totals, and the reader sends signal NAME,
+# then reads the rest.  The driver prints fanout's exit status as Python
+# gives it (minus the signal number for a death by signal).
+totals_stopped_by() {
+	awk 'BEGIN { for (i = 0; i < 50000; i++) printf "k%05d:%d\n", i, i }' >in
+	awk 'BEGIN { for (i = 0; i < 50000; i++) printf "k%05d\t%d\n", i, i }' >expected
+	cat >drive.py <<-'EOF'
+		import os, signal, subprocess, sys
+		p = subprocess.Popen([os.environ["FANOUT"], "in"], stdin=subprocess.DEVNULL,
+		                     stdout=subprocess.PIPE, stderr=open("err", "wb"))
+		try:
+		    first = p.stdout.read(1)
+		    p.send_signal(getattr(signal, "SIG" + sys.argv[1]))
+		    rest = p.stdout.read()
+		    print(p.wait(timeout=60))
+		finally:
+		    if p.poll() is None:
+		        p.kill()
+		        p.wait()
+		open("out", "wb").write(first + rest)
+	EOF
+	run_exact python3 drive.py "$1"
+	[[ ${output%$'\n'} == "-$2" ]] || fail "fanout's status: expected death by signal $2, got '$output'" "$(cat err)"
+	local size
+	size=$(stat -c %s out)
+	((size > 0)) || fail "no totals reached the pipe"
+	cmp -s out <(head -c "$size" expected) || fail "out ($size bytes) is not a prefix of the totals"
+	expect_file err 'fanout: stopped by SIG%s\nfanout: 50000 records read, 50000 accepted, 0 rejected; %s bytes of output written\n' "$1" "$size"
+}
+
+@test "SIGTERM while the totals are written: stopped by SIGTERM, dies by it, output a counted prefix" {
+	totals_stopped_by TERM 15
+}
+
+@test "SIGHUP while the totals are written: stopped by SIGHUP, dies by it, output a counted prefix" {
+	totals_stopped_by HUP 1
+}
