@@ -34,7 +34,9 @@
  * (reader.h), so that copying the input is shared by the workers like the
  * rest of the work.  Not with --unordered, whose blocks are written as
  * they finish: a block that failed to read must stop the run before any
- * later block is written.
+ * later block is written.  (With --max-errors=N they are written in
+ * order all the same, since the stop may fall in a block not yet
+ * accounted for, and nothing after it may be written.)
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is
@@ -199,7 +201,7 @@ static bool collect_block(struct pipeline *p, struct collector *c,
  * termination signal. */
 static bool collect(struct pipeline *p, struct collector *c)
 {
-    bool early = p->cfg->mode == OUTPUT_UNORDERED;
+    bool early = collector_writes_early(c);
     bool in_order, idle;
     struct stats *s = p->stats;
     uint64_t mark = stats_now();

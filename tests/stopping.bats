@@ -59,3 +59,32 @@ totals_stopped_by() {
 @test "SIGHUP while the totals are written: stopped by SIGHUP, dies by it, output a counted prefix" {
 	totals_stopped_by HUP 1
 }
+
+# --- --unordered --max-errors=N
+
+# 400 records, every 50th one without a delimiter: with --max-errors=3 the
+# run stops at the fourth rejection, line 200, having read 200 records and
+# accepted the 196 good ones before it, which are all that may be written.
+@test "--unordered --max-errors=3 writes exactly the records the summary accounts for, for any --jobs and --batch" {
+	awk 'BEGIN { for (i = 1; i <= 400; i++) if (i % 50 == 0) print "bad"; else printf "k%d:%d\n", i, i }' >in
+	awk 'NR < 200 && NR % 50 != 0' in | sort >expected
+	local bytes
+	bytes=$(wc -c <expected)
+	local jobs batch
+	for jobs in 1 2 4; do
+		for batch in 16 100 4K 1M; do
+			run_fanout --unordered --max-errors=3 --jobs=$jobs --batch=$batch in
+			assert_status 2
+			assert_stderr "$(text \
+				"fanout: in:50: missing delimiter ':'" \
+				"fanout: in:100: missing delimiter ':'" \
+				"fanout: in:150: missing delimiter ':'" \
+				"fanout: in:200: missing delimiter ':'" \
+				"fanout: more than 3 rejected records; stopping" \
+				"fanout: 200 records read, 196 accepted, 4 rejected; $bytes bytes of output written")" ||
+				fail "with --jobs=$jobs --batch=$batch"
+			printf '%s' "$output" | sort >got
+			expect_same_file expected got || fail "with --jobs=$jobs --batch=$batch"
+		done
+	done
+}
