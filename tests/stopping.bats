@@ -88,3 +88,32 @@ totals_stopped_by() {
 		done
 	done
 }
+
+# --- timed waits
+
+# A run whose collector waits for input (timed waits, to notice signals)
+# and then stops early on --max-errors while the producer is still blocked
+# reading (a timed join): strace shows every futex wait with a deadline,
+# and none may be measured on the real-time clock, which a clock step
+# would move.  (LeakSanitizer cannot run under ptrace.)
+@test "timed waits use the monotonic clock, not the real-time one" {
+	mkfifo feed
+	{
+		printf 'a:1\n'
+		sleep 0.5
+		printf 'bad\n'
+		exec sleep 3
+	} >feed &
+	local feeder=$!
+	status=0
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -o trace -e trace=futex "$FANOUT" --max-errors=0 feed >out 2>err || status=$?
+	kill "$feeder" 2>/dev/null || true
+	wait "$feeder" || true
+	assert_status 2
+	expect_file err "fanout: feed:2: missing delimiter ':'\nfanout: more than 0 rejected records; stopping\nfanout: 2 records read, 1 accepted, 1 rejected; 0 bytes of output written\n"
+	grep -q 'FUTEX_WAIT_BITSET.*{tv_sec=' trace || fail "no timed wait was traced"
+	if grep 'FUTEX_CLOCK_REALTIME.*{tv_sec=' trace >realtime; then
+		fail "timed waits on the real-time clock:" "$(head -5 realtime)"
+	fi
+}
