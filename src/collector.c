@@ -158,3 +158,12 @@ bool collector_take(struct collector *c, const struct block *b)
     return writer_error(c->out) == 0
         && !(c->rejects && writer_error(c->rejects));
 }
+
+bool collector_flush(struct collector *c)
+{
+    writer_flush(c->reports);
+    bool ok = writer_flush(c->out);
+    if (c->rejects && !writer_flush(c->rejects))
+        ok = false;
+    return ok;
+}

@@ -43,6 +43,12 @@ bool collector_writes_early(const struct collector *c);
  * failed. */
 bool collector_write_early(struct collector *c, const struct block *b);
 
+/* Hands what is buffered for standard output, standard error and the
+ * rejects file to the kernel, for when no block is waiting: records and
+ * messages of a live input must not wait for the next block.  Returns
+ * false if a write to standard output or the rejects file failed. */
+bool collector_flush(struct collector *c);
+
 const struct tally *collector_tally(const struct collector *c);
 
 #endif

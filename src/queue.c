@@ -245,6 +245,15 @@ void *reorder_take(struct reorder *r, bool early, bool *in_order,
     return item;
 }
 
+bool reorder_ready(struct reorder *r, bool early)
+{
+    CHECK(pthread_mutex_lock(&r->lock));
+    bool ready = (early && r->unseen > 0)
+              || r->slots[r->next % r->window].item != NULL;
+    CHECK(pthread_mutex_unlock(&r->lock));
+    return ready;
+}
+
 struct thread {
     pthread_t id;
     void *(*run)(void *);

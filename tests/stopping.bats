@@ -117,3 +117,83 @@ totals_stopped_by() {
 		fail "timed waits on the real-time clock:" "$(head -5 realtime)"
 	fi
 }
+
+# --- live pipes
+
+# live_run ARGS: fanout ARGS reads a pipe into which live.py writes the
+# lines of the file feed and then nothing more, keeping the pipe open;
+# once out, err (and rej, when named by the test) hold what the file
+# want.out, want.err (and want.rej) give, the driver sends SIGTERM and
+# prints fanout's status.  If that does not happen within 30 s, it fails.
+live_run() {
+	cat >live.py <<-'EOF'
+		import os, signal, subprocess, sys, time
+		files = [f for f in ("out", "err", "rej") if os.path.exists("want." + f)]
+		want = {f: open("want." + f, "rb").read() for f in files}
+		p = subprocess.Popen([os.environ["FANOUT"]] + sys.argv[1:], stdin=subprocess.PIPE,
+		                     stdout=open("out", "wb"), stderr=open("err", "wb"))
+		try:
+		    p.stdin.write(open("feed", "rb").read())
+		    p.stdin.flush()
+		    deadline = time.monotonic() + 30
+		    def have(f):
+		        try:
+		            return open(f, "rb").read() == want[f]
+		        except FileNotFoundError:
+		            return False
+		    while not all(have(f) for f in files):
+		        if time.monotonic() > deadline or p.poll() is not None:
+		            sys.exit("not there while the input was still open: "
+		                     + ", ".join(f for f in files if not have(f)))
+		        time.sleep(0.02)
+		    p.send_signal(signal.SIGTERM)
+		    print(p.wait(timeout=30))
+		finally:
+		    if p.poll() is None:
+		        p.kill()
+		        p.wait()
+		    p.stdin.close()
+	EOF
+	run_exact python3 live.py "$@"
+}
+
+@test "--ordered: records from a pipe that went quiet come out at once, and stay out after SIGTERM" {
+	printf 'a:1\nb:0\nc:3\n' >feed
+	printf 'a:1\nc:3\n' >want.out
+	printf "fanout: -:2: value 0 is not above 0\n" >want.err
+	printf 'b:0\n' >want.rej
+	live_run --ordered --above=0 --rejects=rej
+	[[ ${output%$'\n'} == -15 ]] || fail "fanout's status: expected death by SIGTERM, got '$output'" "$stderr"
+	expect_file out 'a:1\nc:3\n'
+	expect_file rej 'b:0\n'
+	expect_file err "fanout: -:2: value 0 is not above 0\nfanout: stopped by SIGTERM\nfanout: 3 records read, 2 accepted, 1 rejected; 8 bytes of output written\n"
+}
+
+@test "--unordered: records from a pipe that went quiet come out at once, and stay out after SIGTERM" {
+	printf 'a:1\nb:0\nc:3\n' >feed
+	printf 'a:1\nc:3\n' >want.out
+	printf "fanout: -:2: value 0 is not above 0\n" >want.err
+	live_run --unordered --above=0 --jobs=2 --batch=64K
+	[[ ${output%$'\n'} == -15 ]] || fail "fanout's status: expected death by SIGTERM, got '$output'" "$stderr"
+	expect_file out 'a:1\nc:3\n'
+	expect_file err "fanout: -:2: value 0 is not above 0\nfanout: stopped by SIGTERM\nfanout: 3 records read, 2 accepted, 1 rejected; 8 bytes of output written\n"
+}
+
+@test "aggregate mode: a rejection in a pipe that went quiet is reported at once; SIGTERM prints no totals" {
+	printf 'a:1\nb:0\nc:3\n' >feed
+	: >want.out
+	printf "fanout: -:2: value 0 is not above 0\n" >want.err
+	live_run --above=0
+	[[ ${output%$'\n'} == -15 ]] || fail "fanout's status: expected death by SIGTERM, got '$output'" "$stderr"
+	expect_file out ''
+	expect_file err "fanout: -:2: value 0 is not above 0\nfanout: stopped by SIGTERM\nfanout: 3 records read, 2 accepted, 1 rejected; 0 bytes of output written\n"
+}
+
+@test "a quiet pipe's last record without its newline waits for the rest of it" {
+	printf 'a:1\nb:2\nc:' >feed
+	printf 'a:1\nb:2\n' >want.out
+	live_run --ordered
+	[[ ${output%$'\n'} == -15 ]] || fail "fanout's status: expected death by SIGTERM, got '$output'" "$stderr"
+	expect_file out 'a:1\nb:2\n'
+	expect_file err "fanout: stopped by SIGTERM\nfanout: 2 records read, 2 accepted, 0 rejected; 8 bytes of output written\n"
+}
