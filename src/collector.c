@@ -69,6 +69,11 @@ static size_t after(const struct block *b, const struct rejection *r)
     return end < b->len ? end + 1 : end;
 }
 
+bool collector_writes_early(const struct collector *c)
+{
+    return c->cfg->mode == OUTPUT_UNORDERED && !c->cfg->limit_errors;
+}
+
 bool collector_write_early(struct collector *c, const struct block *b)
 {
     size_t from = 0;
@@ -122,7 +127,8 @@ static void report(struct collector *c, const struct block *b,
 
 bool collector_take(struct collector *c, const struct block *b)
 {
-    bool ordered = c->cfg->mode == OUTPUT_ORDERED;
+    bool ordered = c->cfg->mode != OUTPUT_AGGREGATE
+                && !collector_writes_early(c);
     if (b->input != c->input) {
         c->input = b->input;
         c->lines_before = 0;
@@ -151,4 +157,13 @@ bool collector_take(struct collector *c, const struct block *b)
     c->lines_before += b->records;
     return writer_error(c->out) == 0
         && !(c->rejects && writer_error(c->rejects));
+}
+
+bool collector_flush(struct collector *c)
+{
+    writer_flush(c->reports);
+    bool ok = writer_flush(c->out);
+    if (c->rejects && !writer_flush(c->rejects))
+        ok = false;
+    return ok;
 }

@@ -33,9 +33,21 @@ void collector_free(struct collector *c);
  * must stop: --max-errors exceeded or a write failed. */
 bool collector_take(struct collector *c, const struct block *b);
 
-/* Writes B's accepted records out of turn (--unordered).  Returns false if
- * the write failed. */
+/* Whether accepted records are written out of turn, by
+ * collector_write_early, rather than by collector_take: with
+ * --unordered, except under --max-errors=N, whose stop may fall in any
+ * block not yet accounted for, and nothing after it may be written. */
+bool collector_writes_early(const struct collector *c);
+
+/* Writes B's accepted records out of turn.  Returns false if the write
+ * failed. */
 bool collector_write_early(struct collector *c, const struct block *b);
+
+/* Hands what is buffered for standard output, standard error and the
+ * rejects file to the kernel, for when no block is waiting: records and
+ * messages of a live input must not wait for the next block.  Returns
+ * false if a write to standard output or the rejects file failed. */
+bool collector_flush(struct collector *c);
 
 const struct tally *collector_tally(const struct collector *c);
 

@@ -167,6 +167,33 @@ static int fail_early(const struct config *cfg, struct stats *stats)
     return EXIT_TROUBLE;
 }
 
+/* Ends a run that a termination signal stopped, at whatever stage: the
+ * message, the trouble summary with the bytes that really reached standard
+ * output, the statistics, and death by the signal. */
+static _Noreturn void die_stopped(int signo, const struct config *cfg,
+                                  struct stats *stats,
+                                  const struct tally *tally,
+                                  const struct writer *out)
+{
+    diag_error("stopped by %s", signal_name(signo));
+    print_summary(tally, true, writer_written(out));
+    stats->run.bytes_written = writer_written(out);
+    print_stats(cfg, stats, tally, 128 + signo);
+    signals_die_by(signo);
+}
+
+/* Ends a run whose reader left: not our error, so no message, but the
+ * statistics say how it ended. */
+static _Noreturn void die_of_broken_pipe(const struct config *cfg,
+                                         struct stats *stats,
+                                         const struct tally *tally,
+                                         const struct writer *out)
+{
+    stats->run.bytes_written = writer_written(out);
+    print_stats(cfg, stats, tally, 128 + SIGPIPE);
+    signals_die_by(SIGPIPE);
+}
+
 /* Whether the share of rejected records is over --max-errors=P%. */
 static bool over_error_rate(const struct config *cfg,
                             const struct tally *tally)
@@ -259,20 +286,10 @@ int main(int argc, char **argv)
     }
 
     const struct tally *tally = &outcome.tally;
-    int signo = signals_caught();
-    if (signo) {
-        diag_error("stopped by %s", signal_name(signo));
-        print_summary(tally, true, writer_written(out));
-        stats->run.bytes_written = writer_written(out);
-        print_stats(&cfg, stats, tally, 128 + signo);
-        signals_die_by(signo);
-    }
-    if (writer_error(out) == EPIPE) {
-        /* The reader left: not our error. */
-        stats->run.bytes_written = writer_written(out);
-        print_stats(&cfg, stats, tally, 128 + SIGPIPE);
-        signals_die_by(SIGPIPE);
-    }
+    if (signals_caught())
+        die_stopped(signals_caught(), &cfg, stats, tally, out);
+    if (writer_error(out) == EPIPE)
+        die_of_broken_pipe(&cfg, stats, tally, out);
 
     bool trouble = false;
     if (outcome.read_error) {
@@ -292,6 +309,9 @@ int main(int argc, char **argv)
     }
     if (rejects) {
         int error = writer_close(rejects);
+        /* A signal makes writes give up, which is no write error. */
+        if (signals_caught())
+            die_stopped(signals_caught(), &cfg, stats, tally, out);
         if (error) {
             diag_error("%s: %s", cfg.rejects_path, strerror(error));
             trouble = true;
@@ -305,11 +325,12 @@ int main(int argc, char **argv)
     }
     writer_flush(out);
     stats_lap(&stats->output_ns, &mark);
-    if (writer_error(out) == EPIPE) {
-        stats->run.bytes_written = writer_written(out);
-        print_stats(&cfg, stats, tally, 128 + SIGPIPE);
-        signals_die_by(SIGPIPE);
-    }
+    /* Sorting and writing the totals takes a while with many keys, and a
+     * signal meanwhile may have cut them short. */
+    if (signals_caught())
+        die_stopped(signals_caught(), &cfg, stats, tally, out);
+    if (writer_error(out) == EPIPE)
+        die_of_broken_pipe(&cfg, stats, tally, out);
     if (writer_error(out)) {
         diag_error("write error: %s", strerror(writer_error(out)));
         trouble = true;

@@ -34,7 +34,12 @@
  * (reader.h), so that copying the input is shared by the workers like the
  * rest of the work.  Not with --unordered, whose blocks are written as
  * they finish: a block that failed to read must stop the run before any
- * later block is written.
+ * later block is written.  (With --max-errors=N they are written in
+ * order all the same, since the stop may fall in a block not yet
+ * accounted for, and nothing after it may be written.)  A pipe or
+ * terminal that has stayed empty for a moment ends a block early, with
+ * the records read so far (reader.c), so that a live input is not held
+ * back until a block is full.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is
@@ -46,6 +51,12 @@
  * it made and closes the work queue; workers exit when it is empty; the
  * collector ends after the last sequence number, and the main thread joins
  * the others and merges their tables.
+ *
+ * Idle.  Whenever the collector has no finished block waiting, it flushes
+ * the output, messages and rejects file it has buffered, so that the
+ * records of a live input come out, and survive a signal, as soon as they
+ * have been through the pipeline; while blocks follow one another, output
+ * goes out in full buffers.
  *
  * Watching.  Each stage counts what it does and times its work and its
  * waits in the run's statistics, once per block, never per record: the
@@ -199,7 +210,7 @@ static bool collect_block(struct pipeline *p, struct collector *c,
  * termination signal. */
 static bool collect(struct pipeline *p, struct collector *c)
 {
-    bool early = p->cfg->mode == OUTPUT_UNORDERED;
+    bool early = collector_writes_early(c);
     bool in_order, idle;
     struct stats *s = p->stats;
     uint64_t mark = stats_now();
@@ -211,6 +222,8 @@ static bool collect(struct pipeline *p, struct collector *c)
             break;
         if (b) {
             bool go_on = collect_block(p, c, b, in_order);
+            if (go_on && !reorder_ready(p->done, early))
+                go_on = collector_flush(c);
             stats_lap(&s->collector_writing_ns, &mark);
             if (!go_on) {
                 atomic_store(&p->stop, true);

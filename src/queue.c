@@ -31,6 +31,29 @@ static _Noreturn void sync_failed(const char *what, int err, int line)
             sync_failed(#call, check_err_, __LINE__); \
     } while (0)
 
+/* A condition variable whose timed waits run on the monotonic clock, so
+ * that a step of the wall clock can neither stretch nor cut them short. */
+static void cond_init_monotonic(pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    CHECK(pthread_condattr_init(&attr));
+    CHECK(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC));
+    CHECK(pthread_cond_init(cond, &attr));
+    CHECK(pthread_condattr_destroy(&attr));
+}
+
+/* The monotonic time NSEC nanoseconds from now, for a timed wait on a
+ * condition made by cond_init_monotonic. */
+static struct timespec deadline_in(long long nsec)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    nsec += until.tv_nsec;
+    until.tv_sec += (time_t)(nsec / 1000000000L);
+    until.tv_nsec = (long)(nsec % 1000000000L);
+    return until;
+}
+
 struct queue {
     pthread_mutex_t lock;
     pthread_cond_t not_empty;    /* signalled on push and close */
@@ -127,7 +150,7 @@ struct reorder *reorder_new(size_t window)
 {
     struct reorder *r = xcalloc(1, sizeof *r);
     CHECK(pthread_mutex_init(&r->lock, NULL));
-    CHECK(pthread_cond_init(&r->changed, NULL));
+    cond_init_monotonic(&r->changed);
     r->window = window ? window : 1;
     r->slots = xcalloc(r->window, sizeof *r->slots);
     return r;
@@ -212,13 +235,7 @@ void *reorder_take(struct reorder *r, bool early, bool *in_order,
             break;
         /* Wait in slices, so that a signal (which only sets a flag) is
          * noticed within a fraction of a second. */
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += SIGNAL_POLL_NSEC;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = deadline_in(SIGNAL_POLL_NSEC);
         int err = pthread_cond_timedwait(&r->changed, &r->lock, &until);
         if (err && err != ETIMEDOUT)
             sync_failed("pthread_cond_timedwait", err, __LINE__);
@@ -228,13 +245,44 @@ void *reorder_take(struct reorder *r, bool early, bool *in_order,
     return item;
 }
 
+bool reorder_ready(struct reorder *r, bool early)
+{
+    CHECK(pthread_mutex_lock(&r->lock));
+    bool ready = (early && r->unseen > 0)
+              || r->slots[r->next % r->window].item != NULL;
+    CHECK(pthread_mutex_unlock(&r->lock));
+    return ready;
+}
+
 struct thread {
     pthread_t id;
+    void *(*run)(void *);
+    void *arg;
+    pthread_mutex_t lock;
+    pthread_cond_t ended;       /* signalled when run has returned */
+    bool done;                  /* run has returned */
 };
+
+/* Runs the thread's function, then tells thread_join_within: POSIX has
+ * no timed join, and glibc's waits on the wall clock. */
+static void *run_thread(void *arg)
+{
+    struct thread *t = arg;
+    void *result = t->run(t->arg);
+    CHECK(pthread_mutex_lock(&t->lock));
+    t->done = true;
+    CHECK(pthread_cond_broadcast(&t->ended));
+    CHECK(pthread_mutex_unlock(&t->lock));
+    return result;
+}
 
 struct thread *thread_start(void *(*run)(void *), void *arg)
 {
-    struct thread *t = xmalloc(sizeof *t);
+    struct thread *t = xcalloc(1, sizeof *t);
+    t->run = run;
+    t->arg = arg;
+    CHECK(pthread_mutex_init(&t->lock, NULL));
+    cond_init_monotonic(&t->ended);
     /* The thread inherits a mask that keeps termination signals for the
      * main thread, whose blocking calls they must interrupt. */
     sigset_t old;
@@ -242,9 +290,9 @@ struct thread *thread_start(void *(*run)(void *), void *arg)
 #ifdef FANOUT_FAULT_INJECTION
     static atomic_ulong threads;
     int err = diag_inject_failure("FANOUT_FAIL_THREAD", &threads)
-            ? EAGAIN : pthread_create(&t->id, NULL, run, arg);
+            ? EAGAIN : pthread_create(&t->id, NULL, run_thread, t);
 #else
-    int err = pthread_create(&t->id, NULL, run, arg);
+    int err = pthread_create(&t->id, NULL, run_thread, t);
 #endif
     signals_restore(&old);
     if (err) {
@@ -258,25 +306,26 @@ struct thread *thread_start(void *(*run)(void *), void *arg)
 
 bool thread_join_within(struct thread *t, long milliseconds)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += milliseconds / 1000;
-    until.tv_nsec += (milliseconds % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
+    struct timespec until = deadline_in(milliseconds * 1000000LL);
+    CHECK(pthread_mutex_lock(&t->lock));
+    while (!t->done) {
+        int err = pthread_cond_timedwait(&t->ended, &t->lock, &until);
+        if (err == ETIMEDOUT)
+            break;
+        if (err)
+            sync_failed("pthread_cond_timedwait", err, __LINE__);
     }
-    int err = pthread_timedjoin_np(t->id, NULL, &until);
-    if (err == ETIMEDOUT)
-        return false;
-    if (err)
-        sync_failed("pthread_timedjoin_np", err, __LINE__);
-    free(t);
-    return true;
+    bool done = t->done;
+    CHECK(pthread_mutex_unlock(&t->lock));
+    if (done)
+        thread_join(t);
+    return done;
 }
 
 void thread_join(struct thread *t)
 {
     CHECK(pthread_join(t->id, NULL));
+    CHECK(pthread_mutex_destroy(&t->lock));
+    CHECK(pthread_cond_destroy(&t->ended));
     free(t);
 }

@@ -54,6 +54,10 @@ void reorder_end(struct reorder *r, uint64_t total);
 void *reorder_take(struct reorder *r, bool early, bool *in_order,
                    bool *idle);
 
+/* Whether reorder_take would return an item at once; with EARLY, an item
+ * not yet taken early counts too. */
+bool reorder_ready(struct reorder *r, bool early);
+
 /* A joinable thread, started with termination signals blocked; start
  * ends the process with status 2 if the thread cannot be created. */
 struct thread;

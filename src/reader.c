@@ -23,9 +23,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct reader {
@@ -377,6 +379,39 @@ static bool cut_block(struct reader *r, struct block *b)
     return true;
 }
 
+/* How long the records read into a block from a pipe or terminal may wait
+ * for more, once a read has found it empty.  Long enough for a fast
+ * writer to refill the pipe, so that its blocks stay whole. */
+enum { LIVE_WAIT_MS = 10 };
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Whether the records read so far from the pipe or terminal FD are to go
+ * on as a short block rather than wait, perhaps for ever, for the block
+ * to fill: the line a log writer has just written must come out now.
+ * GOT bytes were read of WANTED; *SINCE is when a read of this block
+ * first found FD empty (-1 until then).  A regular file reads short only
+ * at its end, or a page at a time for a kernel's file, and is always
+ * ready: at worst its blocks come smaller. */
+static bool drained(int fd, size_t got, size_t wanted, int64_t *since)
+{
+    if (got == 0 || got == wanted)
+        return false;
+    int64_t now = monotonic_ms();
+    if (*since < 0)
+        *since = now;
+    int64_t left = LIVE_WAIT_MS - (now - *since);
+    if (left <= 0)
+        return true;
+    struct pollfd ready = { .fd = fd, .events = POLLIN };
+    return poll(&ready, 1, (int)left) == 0;
+}
+
 bool reader_fill(struct reader *r, struct block *b)
 {
     while (r->current < r->count) {
@@ -388,6 +423,7 @@ bool reader_fill(struct reader *r, struct block *b)
         if (r->error)
             return false;
         int fd = r->fds[r->current];
+        int64_t since = -1;
         for (;;) {
             if (r->at_eof) {
                 if (b->len > 0)
@@ -405,13 +441,16 @@ bool reader_fill(struct reader *r, struct block *b)
                 block_reserve(b, grow <= r->max_record ? grow
                                                        : r->max_record + 1);
             }
-            ssize_t got = read_input(r, fd, b->data + b->len,
-                                     b->cap - b->len);
+            size_t wanted = b->cap - b->len;
+            ssize_t got = read_input(r, fd, b->data + b->len, wanted);
             if (got < 0)
                 return false;
             if (got == 0)
                 r->at_eof = true;
             b->len += (size_t)got;
+            if (drained(fd, (size_t)got, wanted, &since)
+                && cut_at_last_record(r, b))
+                return true;
         }
         /* Workers may still be reading blocks cut from it. */
         if (!r->workers_read || !r->sized)
