@@ -619,7 +619,13 @@ static bool parse_key_line(struct partial_input *m, char *line)
         return bad_line(m, "malformed partial line: bad count");
     if (!parse_u128(f[2], &scale) || scale > NUMBER_MAX_SCALE)
         return bad_line(m, "malformed partial line: bad scale");
-    if (!parse_u128(f[3], &a.positive) || !parse_u128(f[4], &a.negative))
+    /* No value reaches 10^(18 + SCALE) units, so neither do COUNT of
+     * them, unless that bound is beyond 128 bits. */
+    u128 most;
+    bool bounded = !__builtin_mul_overflow(
+        count, number_pow10(NUMBER_MAX_DIGITS + (int)scale) - 1, &most);
+    if (!parse_u128(f[3], &a.positive) || !parse_u128(f[4], &a.negative)
+        || (bounded && (a.positive > most || a.negative > most)))
         return bad_line(m, "malformed partial line: bad total");
     a.count = (uint64_t)count;
     a.scale = (int)scale;

@@ -134,7 +134,7 @@ craft() {
 	assert_result 2 "" "fanout: count overflow for key 'k'"
 }
 
-@test "extremes no real partial can hold, and more lines than values, are malformed lines" {
+@test "extremes and totals no real partial can hold, and more lines than values, are malformed lines" {
 	# At scale 0 a value has at most 18 digits; at scale 18, 36.
 	printf 'k\t1\t0\t5\t0\t999999999999999999\t999999999999999999\t1\t0\n' | craft aggregate=max key=1 >ok.txt
 	run_fanout --merge ok.txt
@@ -151,6 +151,13 @@ craft() {
 	printf 'k\t1\t1\t5\t0\t9000000000000000000000000000000000000\t9000000000000000000000000000000000000\t1\t0\n' | craft aggregate=max key=1 >huge.txt
 	run_fanout --merge fine.txt huge.txt
 	assert_result 2 "" "fanout: huge.txt:2: malformed partial line: bad minimum or maximum"
+	# Nor can totals beyond COUNT such values.
+	printf 'k\t2\t0\t1999999999999999998\t0\t-\t-\t1\t0\n' | craft aggregate=sum key=1 >most.txt
+	run_fanout --merge most.txt
+	assert_result 0 $'k\t1999999999999999998' ""
+	printf 'k\t2\t0\t0\t1999999999999999999\t-\t-\t1\t0\n' | craft aggregate=sum key=1 >total.txt
+	run_fanout --merge total.txt
+	assert_result 2 "" "fanout: total.txt:2: malformed partial line: bad total"
 	printf 'k\t2\t0\t5\t0\t-\t-\t3\t0\n' | craft aggregate=sum key=1 >lines.txt
 	run_fanout --merge lines.txt
 	assert_result 2 "" "fanout: lines.txt:2: malformed partial line: bad line count"
