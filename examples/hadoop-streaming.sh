@@ -24,14 +24,16 @@
 #             would fail the task; status 2 fails it.
 #   combiner  fanout --merge --partial   folds the key lines of whatever part
 #             of a map's output it is given, passing headers and trailers
-#             through.
+#             through, with a "#fold" line that accounts for the checksums
+#             of the lines it folded.
 #   reducer   fanout --merge             adds up every partial and prints
 #             the final lines, into OUTPUT/part-00000.
 #
 # Hadoop sorts the lines of the maps by their first column; --merge accepts
 # partial lines in any order and mixed together, and checks that what it
-# got is complete: as many trailers as headers, and as many key lines as
-# the trailers count.
+# got is complete and sound: every line matches its checksum, every header
+# has its trailer and none comes twice, and the key lines are as many as
+# the trailers count and add up to their checksums.
 #
 # Why -numReduceTasks 1: Hadoop sends each line to the reducer that the hash
 # of its first column picks.  With several reducers the key lines would be
@@ -48,8 +50,11 @@
 # the map-side sort buffer, so it may see a header without its trailer or
 # key lines without either; as a combiner (--partial) --merge does not
 # demand a complete input, folds what it gets, and records in each key
-# line how many first-hand key lines it stands for, so the reducer's
-# --merge still checks that nothing was lost.
+# line how many first-hand key lines it stands for, and in a "#fold" line
+# how the checksums of the lines it wrote differ from those it read, so
+# the reducer's --merge still checks that nothing was lost or changed.
+# (A task attempt that Hadoop runs twice, speculatively, is not a worry:
+# only one attempt's output is kept.)
 #
 # Environment:
 #   FANOUT               the fanout command (default fanout)

@@ -15,8 +15,9 @@
 # and pipes every block over ssh to "fanout --partial" on one of the hosts.
 # Each of those validates and aggregates its block and prints partial
 # aggregates (exact totals, counts, scale, extremes per key, between a
-# header and a trailer that counts the key lines).  "fanout --merge", here,
-# adds them up and prints what one fanout over the whole file would print.
+# header and a trailer that counts the key lines, every line with a
+# checksum).  "fanout --merge", here, checks them, adds them up and prints
+# what one fanout over the whole file would print.
 #
 # Environment:
 #   HOSTS   the hosts, as for parallel -S (default host1,host2).  Every host

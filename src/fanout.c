@@ -30,17 +30,29 @@ enum { EXIT_ALL_ACCEPTED = 0, EXIT_SOME_REJECTED = 1, EXIT_TROUBLE = 2 };
 enum { OUTPUT_BUFFER = 1 << 16, REPORT_BUFFER = 1 << 14 };
 
 /* Prints the aggregates: final results, or partials with --partial.
- * Returns false, printing nothing, if a sum overflowed. */
+ * Returns false, printing nothing, if a sum overflowed or a partial could
+ * not be given an identity. */
 static bool print_table(const struct config *cfg, const struct table *table,
                         struct writer *out)
 {
     if (!output_check_overflow(table))
         return false;
     if (cfg->partial)
-        partial_write(cfg, table, out);
-    else
-        output_results(cfg, table, out);
+        return partial_write(cfg, table, out);
+    output_results(cfg, table, out);
     return true;
+}
+
+static const char *signal_name(int signo);
+
+/* Reports a termination signal that arrived, and dies by it. */
+static void stop_if_signalled(void)
+{
+    int signo = signals_caught();
+    if (signo) {
+        diag_error("stopped by %s", signal_name(signo));
+        signals_die_by(signo);
+    }
 }
 
 /* --merge: reads partial aggregates and prints their combination, or
@@ -48,6 +60,7 @@ static bool print_table(const struct config *cfg, const struct table *table,
 static int run_merge(struct config *cfg, bool stdout_closed)
 {
     struct partial_input *in = partial_merge(cfg);
+    stop_if_signalled();
     if (!in)
         return EXIT_TROUBLE;
     struct writer *out = writer_new(stdout_closed ? -1 : STDOUT_FILENO,
@@ -61,8 +74,7 @@ static int run_merge(struct config *cfg, bool stdout_closed)
     writer_flush(out);
     int error = writer_error(out);
     writer_free(out);
-    if (signals_caught())
-        signals_die_by(signals_caught());
+    stop_if_signalled();
     if (error == EPIPE)
         signals_die_by(SIGPIPE);
     if (error) {

@@ -6,10 +6,14 @@
 #include "diag.h"
 #include "reader.h"
 #include "record.h"
+#include "signals.h"
 #include "table.h"
 #include "writer.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,76 +21,217 @@
 
 static const char HEADER[] = "#fanout-partial";
 static const char TRAILER[] = "#end";
+static const char FOLD[] = "#fold";
 
-/* Writes the --aggregate list as it would be given. */
-static void put_ops(struct writer *out, const struct config *cfg)
+/* The text of one line being built, without its newline. */
+struct text {
+    char *s;
+    size_t len, cap;
+};
+
+static void text_put(struct text *t, const char *s, size_t len)
 {
-    for (size_t i = 0; i < cfg->op_count; i++) {
-        if (i > 0)
-            writer_putc(out, ',');
-        writer_puts(out, aggregate_def_of(cfg->ops[i])->name);
+    if (t->len + len > t->cap) {
+        t->cap = (t->len + len) * 2 + 64;
+        t->s = xrealloc(t->s, t->cap);
     }
+    memcpy(t->s + t->len, s, len);
+    t->len += len;
 }
 
-static void put_escaped_key(struct writer *out, const char *key, size_t len)
+static void text_puts(struct text *t, const char *s)
+{
+    text_put(t, s, strlen(s));
+}
+
+static void text_putc(struct text *t, char c)
+{
+    text_put(t, &c, 1);
+}
+
+/* The check of a line's LEN bytes at S: FNV-1a, then MurmurHash3's
+ * finaliser to spread it over all 64 bits.  Each step maps the state one
+ * to one, so a line that differs from another in one byte always has
+ * another check. */
+static uint64_t line_check(const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53u;
+    h ^= h >> 33;
+    return h;
+}
+
+/* Writes the line in T with its check and a newline; returns the check. */
+static uint64_t put_sealed(struct writer *out, const struct text *t)
+{
+    uint64_t check = line_check(t->s, t->len);
+    char tail[24];
+    snprintf(tail, sizeof tail, "\t%016llx\n", (unsigned long long)check);
+    writer_put(out, t->s, t->len);
+    writer_puts(out, tail);
+    return check;
+}
+
+static void put_escaped(struct text *t, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        switch (key[i]) {
-        case '\\': writer_put(out, "\\\\", 2); break;
-        case '\t': writer_put(out, "\\t", 2); break;
-        case '\n': writer_put(out, "\\n", 2); break;
-        case '\r': writer_put(out, "\\r", 2); break;
-        case '\0': writer_put(out, "\\0", 2); break;
+        switch (s[i]) {
+        case '\\': text_put(t, "\\\\", 2); break;
+        case '\t': text_put(t, "\\t", 2); break;
+        case '\n': text_put(t, "\\n", 2); break;
+        case '\r': text_put(t, "\\r", 2); break;
+        case '\0': text_put(t, "\\0", 2); break;
         case '#':
             if (i == 0)
-                writer_put(out, "\\#", 2);
+                text_put(t, "\\#", 2);
             else
-                writer_putc(out, '#');
+                text_putc(t, '#');
             break;
         default:
-            writer_putc(out, key[i]);
+            text_putc(t, s[i]);
         }
     }
 }
 
-static size_t key_field_count(const struct config *cfg)
+/* Appends a TAB and one setting of the header: NAME=VALUE, escaped. */
+static void put_setting(struct text *t, const char *name, const char *value,
+                        size_t len)
 {
-    return cfg->format.field_mode ? cfg->format.key_field_count : 1;
+    text_putc(t, '\t');
+    text_puts(t, name);
+    text_putc(t, '=');
+    put_escaped(t, value, len);
+}
+
+/* A bound's limit without its sign when positive and without trailing
+ * fraction zeros, so that --above=1.50 and --above=+1.5 read the same. */
+static void put_bound(struct text *t, const char *name, struct number n)
+{
+    i128 mantissa = n.mantissa;
+    int scale = n.scale;
+    while (scale > 0 && mantissa % 10 == 0) {
+        mantissa /= 10;
+        scale--;
+    }
+    char number[NUMBER_TEXT_SIZE];
+    put_setting(t, name, number, number_format_signed(number, mantissa,
+                                                      scale));
+}
+
+/* Appends every option that decides which records count and how, each
+ * given as one canonical setting, so that partials made with the same
+ * options have the same settings whatever the command line looked like. */
+static void put_settings(struct text *t, const struct config *cfg)
+{
+    char number[64];
+    struct text list = { 0 };
+    for (size_t i = 0; i < cfg->op_count; i++) {
+        if (i > 0)
+            text_putc(&list, ',');
+        text_puts(&list, aggregate_def_of(cfg->ops[i])->name);
+    }
+    put_setting(t, "aggregate", list.s, list.len);
+    const struct record_format *f = &cfg->format;
+    if (f->field_mode) {
+        list.len = 0;
+        for (size_t i = 0; i < f->key_field_count; i++) {
+            snprintf(number, sizeof number, "%s%zu", i > 0 ? "," : "",
+                     f->key_fields[i]);
+            text_puts(&list, number);
+        }
+        put_setting(t, "key", list.s, list.len);
+        snprintf(number, sizeof number, "%zu", f->value_field);
+        put_setting(t, "value", number, strlen(number));
+        if (f->blank_separated)
+            put_setting(t, "separator", "blanks", 6);
+        else
+            put_setting(t, "separator", &f->field_separator, 1);
+    } else {
+        put_setting(t, "delimiter", &f->delimiter, 1);
+    }
+    free(list.s);
+    put_setting(t, "terminator", &cfg->terminator, 1);
+    snprintf(number, sizeof number, "%zu", cfg->max_record);
+    put_setting(t, "max-record", number, strlen(number));
+    for (int k = 0; k < BOUND_KINDS; k++)
+        if (cfg->rules.bounds[k].set)
+            put_bound(t, bound_defs[k].option, cfg->rules.bounds[k].limit);
+    if (cfg->rules.key_pattern)
+        put_setting(t, "key-match", cfg->rules.key_pattern,
+                    strlen(cfg->rules.key_pattern));
+}
+
+/* Fills ID with 32 hexadecimal digits of fresh random bits, the identity
+ * of one partial.  Returns false, having said why, if there are none. */
+static bool make_identity(char id[PARTIAL_ID_SIZE])
+{
+    static const char source[] = "/dev/urandom";
+    unsigned char bits[16];
+    size_t got = 0;
+    int fd = open(source, O_RDONLY);
+    while (fd >= 0 && got < sizeof bits) {
+        ssize_t n = read(fd, bits + got, sizeof bits - got);
+        if (n > 0)
+            got += (size_t)n;
+        else if (n == 0)
+            errno = EIO;
+        if (n == 0 || (n < 0 && errno != EINTR))
+            break;
+    }
+    int error = errno;
+    if (fd >= 0)
+        close(fd);
+    if (got < sizeof bits) {
+        diag_error("%s: %s", source, strerror(error));
+        return false;
+    }
+    for (size_t i = 0; i < sizeof bits; i++)
+        snprintf(id + 2 * i, 3, "%02x", bits[i]);
+    return true;
 }
 
 /* Writes one key line; EXTREMA says whether min and max are known, RANK
- * is the key's place in order of first appearance. */
-static void put_key_line(struct writer *out, const struct table_entry *e,
-                         bool extrema, size_t rank)
+ * is the key's place in order of first appearance.  Returns its check. */
+static uint64_t put_key_line(struct writer *out, struct text *t,
+                             const struct table_entry *e, bool extrema,
+                             size_t rank)
 {
     char number[NUMBER_TEXT_SIZE];
     char text[64];
     const struct accum *a = &e->accum;
-    put_escaped_key(out, e->key, e->key_len);
+    t->len = 0;
+    put_escaped(t, e->key, e->key_len);
     snprintf(text, sizeof text, "\t%llu\t%d\t",
              (unsigned long long)a->count, a->scale);
-    writer_puts(out, text);
-    writer_put(out, number, number_format(number, a->positive, false, 0));
-    writer_putc(out, '\t');
-    writer_put(out, number, number_format(number, a->negative, false, 0));
+    text_puts(t, text);
+    text_put(t, number, number_format(number, a->positive, false, 0));
+    text_putc(t, '\t');
+    text_put(t, number, number_format(number, a->negative, false, 0));
     if (extrema) {
-        writer_putc(out, '\t');
-        writer_put(out, number, number_format_signed(number, a->min, 0));
-        writer_putc(out, '\t');
-        writer_put(out, number, number_format_signed(number, a->max, 0));
+        text_putc(t, '\t');
+        text_put(t, number, number_format_signed(number, a->min, 0));
+        text_putc(t, '\t');
+        text_put(t, number, number_format_signed(number, a->max, 0));
     } else {
-        writer_puts(out, "\t-\t-");
+        text_puts(t, "\t-\t-");
     }
-    snprintf(text, sizeof text, "\t%llu\t%zu\n",
+    snprintf(text, sizeof text, "\t%llu\t%zu",
              (unsigned long long)(a->parts ? a->parts : 1), rank);
-    writer_puts(out, text);
+    text_puts(t, text);
+    return put_sealed(out, t);
 }
 
-/* Writes the key lines in key order.  Positions are written as ranks,
- * 0 for the key that appeared first, so a partial does not depend on
- * --batch or on how the positions were made. */
-static void put_key_lines(struct writer *out, const struct table *table,
-                          bool extrema)
+/* Writes the key lines in key order and returns the sum of their checks.
+ * Positions are written as ranks, 0 for the key that appeared first, so
+ * a partial does not depend on --batch or on how the positions were
+ * made. */
+static uint64_t put_key_lines(struct writer *out, const struct table *table,
+                              bool extrema)
 {
     size_t n = table_size(table);
     size_t *ranks = xmalloc((n ? n : 1) * sizeof *ranks);
@@ -95,39 +240,82 @@ static void put_key_lines(struct writer *out, const struct table *table,
         ranks[table_index_of(table, by_first[i])] = i;
     free(by_first);
     const struct table_entry **sorted = table_sorted(table);
+    struct text line = { 0 };
+    uint64_t sum = 0;
     for (size_t i = 0; i < n; i++)
-        put_key_line(out, sorted[i], extrema,
-                     ranks[table_index_of(table, sorted[i])]);
+        sum += put_key_line(out, &line, sorted[i], extrema,
+                            ranks[table_index_of(table, sorted[i])]);
+    free(line.s);
     free(sorted);
     free(ranks);
+    return sum;
 }
 
-void partial_write(const struct config *cfg, const struct table *table,
+bool partial_write(const struct config *cfg, const struct table *table,
                    struct writer *out)
 {
-    char line[64];
-    snprintf(line, sizeof line, "%s\t%d\t", HEADER, PARTIAL_VERSION);
-    writer_puts(out, line);
-    put_ops(out, cfg);
-    snprintf(line, sizeof line, "\t%zu\n", key_field_count(cfg));
-    writer_puts(out, line);
-    put_key_lines(out, table,
-                  aggregate_wants_extrema(cfg->ops, cfg->op_count));
-    snprintf(line, sizeof line, "%s\t%zu\n", TRAILER, table_size(table));
-    writer_puts(out, line);
+    char id[PARTIAL_ID_SIZE];
+    if (!make_identity(id))
+        return false;
+    struct text line = { 0 };
+    text_puts(&line, HEADER);
+    char version[16];
+    snprintf(version, sizeof version, "\t%d\t", PARTIAL_VERSION);
+    text_puts(&line, version);
+    text_puts(&line, id);
+    put_settings(&line, cfg);
+    put_sealed(out, &line);
+    uint64_t sum = put_key_lines(out, table,
+                         aggregate_wants_extrema(cfg->ops, cfg->op_count));
+    char tail[128];
+    snprintf(tail, sizeof tail, "%s\t%s\t%zu\t%016llx", TRAILER, id,
+             table_size(table), (unsigned long long)sum);
+    line.len = 0;
+    text_puts(&line, tail);
+    put_sealed(out, &line);
+    free(line.s);
+    return true;
 }
+
+/* Where a line was read. */
+struct mark {
+    const char *name;           /* input, as given */
+    unsigned long long line;
+};
+
+/* A header or a trailer, by the identity of its partial. */
+struct piece {
+    char id[PARTIAL_ID_SIZE];
+    struct mark at;
+    size_t order;               /* among the lines of its kind, as read */
+};
+
+/* Lines a combiner passes on as they were read, checks included. */
+struct kept_lines {
+    char **lines;
+    size_t count;
+};
 
 /* What the merge has learnt so far, over all inputs. */
 struct partial_input {
     struct config *cfg;
     struct table *table;
-    const char *name;           /* input being read */
-    unsigned long long line;    /* its current line number */
-    char *header;               /* first header after the version, as read */
-    size_t headers, trailers;
-    unsigned long long *trailer_counts;  /* N of every trailer read */
+    struct mark at;             /* the line being read */
+    uint64_t check;             /* its check */
+    char *settings;             /* of the first header, as read */
+    struct mark settings_at;
+    size_t key_fields;          /* from the first header; 0 before it */
+    struct piece *headers, *trailers;
+    size_t header_count, trailer_count;
+    struct kept_lines header_lines, trailer_lines, fold_lines;
     unsigned long long promised;  /* key lines the trailers account for */
     unsigned long long keys;      /* first-hand key lines read (LINES) */
+    uint64_t checks_promised;   /* the sums of the trailers and fold lines */
+    uint64_t checks_read;       /* the sum of the key lines' checks */
+    /* Key lines read before any header, whose key fields can only be
+     * counted against it once it comes: the fewest and the most. */
+    size_t early_fewest, early_most;
+    struct mark early_fewest_at, early_most_at;
     bool saw_extrema, saw_no_extrema;
     char *key;                  /* unescaped key */
     size_t key_cap;
@@ -135,7 +323,7 @@ struct partial_input {
 
 static bool bad_line(struct partial_input *m, const char *what)
 {
-    diag_error("%s:%llu: %s", m->name, m->line, what);
+    diag_error("%s:%llu: %s", m->at.name, m->at.line, what);
     return false;
 }
 
@@ -153,6 +341,21 @@ static size_t split_tabs(char *line, char **fields, size_t max)
     return n;
 }
 
+/* Whether S is exactly LEN lowercase hexadecimal digits; if so and VALUE
+ * is not NULL, their value (LEN at most 16). */
+static bool parse_hex(const char *s, size_t len, uint64_t *value)
+{
+    if (strlen(s) != len || strspn(s, "0123456789abcdef") != len)
+        return false;
+    if (value) {
+        uint64_t v = 0;
+        for (const char *p = s; *p; p++)
+            v = v << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+        *value = v;
+    }
+    return true;
+}
+
 /* An unsigned decimal of at most 39 digits that fits in 128 bits. */
 static bool parse_u128(const char *s, u128 *out)
 {
@@ -168,84 +371,185 @@ static bool parse_u128(const char *s, u128 *out)
     return true;
 }
 
-/* A signed mantissa below 10^37 in magnitude, as partials hold. */
-static bool parse_i128(const char *s, i128 *out)
+/* A signed mantissa at SCALE that a value of a real partial can have:
+ * at most 18 digits before the point, so below 10^(18 + SCALE). */
+static bool parse_extreme(const char *s, int scale, i128 *out)
 {
     bool negative = *s == '-';
     u128 magnitude;
     if (!parse_u128(s + negative, &magnitude)
-        || magnitude >= number_pow10(37))
+        || magnitude >= number_pow10(NUMBER_MAX_DIGITS + scale))
         return false;
     *out = negative ? -(i128)magnitude : (i128)magnitude;
     return true;
 }
 
-static bool parse_header(struct partial_input *m, char *rest)
+static void keep_line(struct kept_lines *k, const char *line,
+                      uint64_t check)
 {
-    char *fields[4];
-    size_t n = split_tabs(rest, fields, 4);
-    if (n >= 1 && strcmp(fields[0], "1") == 0)
-        return bad_line(m, "partial format version 1 is no longer read; "
-                           "make the partials again with this fanout");
-    if (n < 1 || strcmp(fields[0], "2") != 0) {
-        char text[DIAG_EXCERPT_SIZE];
-        diag_excerpt(text, fields[0], strlen(fields[0]));
-        diag_error("%s:%llu: unknown partial format version '%s'",
-                   m->name, m->line, text);
-        return false;
-    }
-    if (n != 3)
-        return bad_line(m, "malformed partial header");
+    size_t len = strlen(line);
+    char *copy = xmalloc(len + 18);
+    memcpy(copy, line, len);
+    snprintf(copy + len, 18, "\t%016llx", (unsigned long long)check);
+    k->lines = xrealloc(k->lines, (k->count + 1) * sizeof *k->lines);
+    k->lines[k->count++] = copy;
+}
 
-    /* Rebuild the text after the version to compare headers. */
-    size_t len = strlen(fields[1]) + strlen(fields[2]) + 2;
-    char *signature = xmalloc(len);
-    snprintf(signature, len, "%s\t%s", fields[1], fields[2]);
-    m->headers++;
-    if (m->header) {
-        bool same = strcmp(m->header, signature) == 0;
-        free(signature);
-        if (!same)
-            return bad_line(m, "partials made with different operations "
-                               "or keys cannot be merged");
+static void add_piece(struct piece **pieces, size_t *count, const char *id,
+                      struct mark at)
+{
+    *pieces = xrealloc(*pieces, (*count + 1) * sizeof **pieces);
+    struct piece *p = &(*pieces)[*count];
+    memcpy(p->id, id, PARTIAL_ID_SIZE);
+    p->at = at;
+    p->order = (*count)++;
+}
+
+/* Refuses partials older than version 3 by name, and unknown versions;
+ * VERSION is the text after the header's name. */
+static bool check_version(struct partial_input *m, const char *version)
+{
+    size_t len = strcspn(version, "\t");
+    if (len == 1 && (version[0] == '1' || version[0] == '2')) {
+        char what[128];
+        snprintf(what, sizeof what, "partial format version %c is no "
+                 "longer read; make the partials again with this fanout",
+                 version[0]);
+        return bad_line(m, what);
+    }
+    if (len == 1 && version[0] == '0' + PARTIAL_VERSION)
         return true;
-    }
-    m->header = signature;
+    char text[DIAG_EXCERPT_SIZE];
+    diag_excerpt(text, version, len);
+    diag_error("%s:%llu: unknown partial format version '%s'",
+               m->at.name, m->at.line, text);
+    return false;
+}
 
+/* Checks the check that ends LINE and cuts it off, keeping its value in
+ * m->check. */
+static bool unseal(struct partial_input *m, char *line)
+{
+    char *tab = strrchr(line, '\t');
+    if (!tab || !parse_hex(tab + 1, 16, &m->check))
+        return bad_line(m, "malformed partial line: no checksum");
+    if (line_check(line, (size_t)(tab - line)) != m->check)
+        return bad_line(m, "checksum mismatch");
+    *tab = '\0';
+    return true;
+}
+
+/* Counts the fields of a key list such as 1,3; 0 if it is not one. */
+static size_t count_key_fields(const char *list)
+{
+    size_t n = 0;
+    for (const char *p = list;; p++) {
+        size_t digits = strspn(p, "0123456789");
+        if (digits == 0 || digits > 6 || n == OPTIONS_MAX_KEY_FIELDS)
+            return 0;
+        n++;
+        p += digits;
+        if (*p == '\0')
+            return n;
+        if (*p != ',')
+            return 0;
+    }
+}
+
+/* Sets the operations and the number of key fields from the settings of
+ * the first header. */
+static bool use_settings(struct partial_input *m, char *settings)
+{
     struct config *cfg = m->cfg;
     cfg->op_count = 0;
-    for (char *op = fields[1];;) {
-        size_t op_len = strcspn(op, ",");
-        const struct aggregate_def *def = aggregate_find(op, op_len);
-        if (!def || cfg->op_count == OPTIONS_MAX_OPS)
-            return bad_line(m, "malformed partial header");
-        cfg->ops[cfg->op_count++] = def->op;
-        if (op[op_len] == '\0')
-            break;
-        op += op_len + 1;
+    m->key_fields = 1;
+    char *fields[2 * OPTIONS_MAX_OPS];
+    size_t n = split_tabs(settings, fields, 2 * OPTIONS_MAX_OPS);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(fields[i], "key=", 4) == 0) {
+            m->key_fields = count_key_fields(fields[i] + 4);
+            if (m->key_fields == 0)
+                return bad_line(m, "malformed partial header");
+        }
+        if (strncmp(fields[i], "aggregate=", 10) != 0 || cfg->op_count > 0)
+            continue;
+        for (char *op = fields[i] + 10;;) {
+            size_t op_len = strcspn(op, ",");
+            const struct aggregate_def *def = aggregate_find(op, op_len);
+            if (!def || cfg->op_count == OPTIONS_MAX_OPS)
+                return bad_line(m, "malformed partial header");
+            cfg->ops[cfg->op_count++] = def->op;
+            if (op[op_len] == '\0')
+                break;
+            op += op_len + 1;
+        }
     }
-    u128 fields_count;
-    if (!parse_u128(fields[2], &fields_count) || fields_count < 1
-        || fields_count > OPTIONS_MAX_KEY_FIELDS)
+    if (cfg->op_count == 0)
         return bad_line(m, "malformed partial header");
-    cfg->format.key_field_count = (size_t)fields_count;
+    cfg->format.key_field_count = m->key_fields;
+    /* Key lines that came before any header. */
+    if (m->early_most > 0 && m->early_fewest != m->key_fields) {
+        m->at = m->early_fewest_at;
+        return bad_line(m, "malformed partial line: wrong number of key "
+                           "fields");
+    }
+    if (m->early_most > 0 && m->early_most != m->key_fields) {
+        m->at = m->early_most_at;
+        return bad_line(m, "malformed partial line: wrong number of key "
+                           "fields");
+    }
     return true;
 }
 
+/* REST: VERSION<TAB>ID<TAB>SETTINGS, the version already checked. */
+static bool parse_header(struct partial_input *m, char *rest)
+{
+    char *id = strchr(rest, '\t');
+    char *settings = id ? strchr(id + 1, '\t') : NULL;
+    if (!settings || settings[1] == '\0')
+        return bad_line(m, "malformed partial header");
+    *id++ = '\0';
+    *settings++ = '\0';
+    if (!parse_hex(id, PARTIAL_ID_SIZE - 1, NULL))
+        return bad_line(m, "malformed partial header");
+    add_piece(&m->headers, &m->header_count, id, m->at);
+
+    if (m->settings) {
+        if (strcmp(m->settings, settings) == 0)
+            return true;
+        diag_error("%s:%llu: partials made with different options cannot "
+                   "be merged (first partial at %s:%llu)", m->at.name,
+                   m->at.line, m->settings_at.name, m->settings_at.line);
+        return false;
+    }
+    m->settings = xmalloc(strlen(settings) + 1);
+    strcpy(m->settings, settings);
+    m->settings_at = m->at;
+    return use_settings(m, settings);
+}
+
+/* REST: ID<TAB>N<TAB>SUM. */
 static bool parse_trailer(struct partial_input *m, char *rest)
 {
+    char *f[4];
     u128 count;
-    if (!parse_u128(rest, &count) || count > UINT64_MAX)
+    uint64_t sum;
+    if (split_tabs(rest, f, 4) != 3 || !parse_hex(f[0], PARTIAL_ID_SIZE - 1,
+                                                  NULL)
+        || !parse_u128(f[1], &count) || count > UINT64_MAX
+        || !parse_hex(f[2], 16, &sum)
+        || __builtin_add_overflow(m->promised, (unsigned long long)count,
+                                  &m->promised))
         return bad_line(m, "malformed partial trailer");
-    m->trailer_counts = xrealloc(m->trailer_counts, (m->trailers + 1)
-                                 * sizeof *m->trailer_counts);
-    m->trailer_counts[m->trailers++] = (unsigned long long)count;
-    m->promised += (unsigned long long)count;
+    add_piece(&m->trailers, &m->trailer_count, f[0], m->at);
+    m->checks_promised += sum;
     return true;
 }
 
-/* Undoes put_escaped_key into m->key; returns the length, or -1. */
-static long unescape_key(struct partial_input *m, const char *text)
+/* Undoes put_escaped into m->key; returns the length, or -1.  Sets
+ * *FIELDS to the number of key fields, one more than the \0s. */
+static long unescape_key(struct partial_input *m, const char *text,
+                         size_t *fields)
 {
     size_t len = strlen(text);
     if (len + 1 > m->key_cap) {
@@ -253,6 +557,7 @@ static long unescape_key(struct partial_input *m, const char *text)
         m->key = xrealloc(m->key, m->key_cap);
     }
     char *out = m->key;
+    *fields = 1;
     for (const char *p = text; *p; p++) {
         if (*p != '\\') {
             *out++ = *p;
@@ -263,7 +568,7 @@ static long unescape_key(struct partial_input *m, const char *text)
         case 't':  *out++ = '\t'; break;
         case 'n':  *out++ = '\n'; break;
         case 'r':  *out++ = '\r'; break;
-        case '0':  *out++ = '\0'; break;
+        case '0':  *out++ = '\0'; ++*fields; break;
         case '#':
             if (p - 1 != text)
                 return -1;
@@ -276,15 +581,37 @@ static long unescape_key(struct partial_input *m, const char *text)
     return (long)(out - m->key);
 }
 
+/* Whether a key of FIELDS fields fits the header, or, before any header,
+ * notes it to be checked against the first. */
+static bool check_key_fields(struct partial_input *m, size_t fields)
+{
+    if (m->key_fields > 0)
+        return fields == m->key_fields
+            || bad_line(m, "malformed partial line: wrong number of key "
+                           "fields");
+    if (m->early_most == 0 || fields < m->early_fewest) {
+        m->early_fewest = fields;
+        m->early_fewest_at = m->at;
+    }
+    if (fields > m->early_most) {
+        m->early_most = fields;
+        m->early_most_at = m->at;
+    }
+    return true;
+}
+
 static bool parse_key_line(struct partial_input *m, char *line)
 {
     char *f[10];
     if (split_tabs(line, f, 10) != 9)
-        return bad_line(m, "malformed partial line: expected 9 fields");
+        return bad_line(m, "malformed partial line: expected 10 fields");
 
-    long key_len = unescape_key(m, f[0]);
+    size_t key_fields;
+    long key_len = unescape_key(m, f[0], &key_fields);
     if (key_len <= 0)
         return bad_line(m, "malformed partial line: bad key");
+    if (!check_key_fields(m, key_fields))
+        return false;
 
     struct accum a = { 0 };
     u128 count, scale;
@@ -292,21 +619,30 @@ static bool parse_key_line(struct partial_input *m, char *line)
         return bad_line(m, "malformed partial line: bad count");
     if (!parse_u128(f[2], &scale) || scale > NUMBER_MAX_SCALE)
         return bad_line(m, "malformed partial line: bad scale");
-    if (!parse_u128(f[3], &a.positive) || !parse_u128(f[4], &a.negative))
+    /* No value reaches 10^(18 + SCALE) units, so neither do COUNT of
+     * them, unless that bound is beyond 128 bits. */
+    u128 most;
+    bool bounded = !__builtin_mul_overflow(
+        count, number_pow10(NUMBER_MAX_DIGITS + (int)scale) - 1, &most);
+    if (!parse_u128(f[3], &a.positive) || !parse_u128(f[4], &a.negative)
+        || (bounded && (a.positive > most || a.negative > most)))
         return bad_line(m, "malformed partial line: bad total");
     a.count = (uint64_t)count;
     a.scale = (int)scale;
     if (strcmp(f[5], "-") == 0 && strcmp(f[6], "-") == 0) {
         m->saw_no_extrema = true;
-    } else if (parse_i128(f[5], &a.min) && parse_i128(f[6], &a.max)
-               && a.min <= a.max) {
+    } else if (parse_extreme(f[5], a.scale, &a.min)
+               && parse_extreme(f[6], a.scale, &a.max) && a.min <= a.max) {
         m->saw_extrema = true;
     } else {
         return bad_line(m, "malformed partial line: bad minimum or maximum");
     }
 
+    /* Every first-hand key line stands for one value at least. */
     u128 lines;
-    if (!parse_u128(f[7], &lines) || lines == 0 || lines > UINT64_MAX)
+    if (!parse_u128(f[7], &lines) || lines == 0 || lines > count
+        || __builtin_add_overflow(m->keys, (unsigned long long)lines,
+                                  &m->keys))
         return bad_line(m, "malformed partial line: bad line count");
     a.parts = (uint64_t)lines;
 
@@ -314,76 +650,223 @@ static bool parse_key_line(struct partial_input *m, char *line)
     if (!parse_u128(f[8], &rank) || rank >= UINT32_MAX)
         return bad_line(m, "malformed partial line: bad first position");
     /* Ordinal of the partial: the headers read before this line. */
-    uint64_t position = table_position(m->headers, (uint64_t)rank);
+    uint64_t position = table_position(m->header_count, (uint64_t)rank);
 
     struct accum *into = table_find_or_add(m->table, m->key,
                                            (size_t)key_len);
+    uint64_t total;
+    if (__builtin_add_overflow(into->count, a.count, &total)) {
+        char key[DIAG_EXCERPT_SIZE];
+        diag_excerpt(key, m->key, (size_t)key_len);
+        diag_error("count overflow for key '%s'", key);
+        return false;
+    }
     accum_merge(into, &a);
     table_note_position(into, position);
-    m->keys += (unsigned long long)lines;
+    m->checks_read += m->check;
     return true;
+}
+
+static bool starts_control(const char *line, const char *name, size_t len)
+{
+    return strncmp(line, name, len) == 0 && line[len] == '\t';
 }
 
 static bool merge_line(struct partial_input *m, char *line)
 {
-    if (strncmp(line, HEADER, sizeof HEADER - 1) == 0
-        && line[sizeof HEADER - 1] == '\t')
+    bool header = starts_control(line, HEADER, sizeof HEADER - 1);
+    if (header && !check_version(m, line + sizeof HEADER))
+        return false;
+    if (!unseal(m, line))
+        return false;
+    if (header) {
+        keep_line(&m->header_lines, line, m->check);
         return parse_header(m, line + sizeof HEADER);
-    if (strncmp(line, TRAILER, sizeof TRAILER - 1) == 0
-        && line[sizeof TRAILER - 1] == '\t')
+    }
+    if (starts_control(line, TRAILER, sizeof TRAILER - 1)) {
+        keep_line(&m->trailer_lines, line, m->check);
         return parse_trailer(m, line + sizeof TRAILER);
+    }
+    if (starts_control(line, FOLD, sizeof FOLD - 1)) {
+        uint64_t sum;
+        if (!parse_hex(line + sizeof FOLD, 16, &sum))
+            return bad_line(m, "malformed partial fold line");
+        keep_line(&m->fold_lines, line, m->check);
+        m->checks_promised += sum;
+        return true;
+    }
     if (line[0] == '#')
         return bad_line(m, "unknown control line in partial input");
     return parse_key_line(m, line);
 }
 
-/* Reads one opened input to its end. */
+/* Reads one input a line at a time with read(2) rather than stdio, so
+ * that memory running out ends the run (xrealloc) instead of passing for
+ * the end of the input, and a termination signal ends a wait. */
+struct line_reader {
+    int fd;
+    char *buf;
+    size_t cap;
+    size_t start, end;          /* the bytes not yet taken */
+    bool at_end;
+};
+
+enum line_status { LINE_OK, LINE_END, LINE_TRUNCATED, LINE_FAILED,
+                   LINE_STOPPED };
+
+enum { READ_SIZE = 1 << 16, SIGNAL_POLL_MS = 100 };
+
+/* Waits until FD has something to read; false if a termination signal
+ * came first. */
+static bool wait_readable(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    while (!signals_caught()) {
+        int n = poll(&p, 1, SIGNAL_POLL_MS);
+        if (n > 0 || (n < 0 && errno != EINTR))
+            return true;        /* read tells what it was */
+    }
+    return false;
+}
+
+/* Sets *LINE and *LEN to the next line, its newline replaced by a NUL, or
+ * on LINE_TRUNCATED to the last bytes, which have no newline. */
+static enum line_status read_line(struct line_reader *r, char **line,
+                                  size_t *len)
+{
+    size_t scanned = r->start;
+    for (;;) {
+        char *newline = r->end > scanned
+                      ? memchr(r->buf + scanned, '\n', r->end - scanned)
+                      : NULL;
+        if (newline || r->at_end) {
+            *line = r->buf + r->start;
+            if (!newline) {
+                *len = r->end - r->start;
+                r->start = r->end;
+                return *len ? LINE_TRUNCATED : LINE_END;
+            }
+            *newline = '\0';
+            *len = (size_t)(newline - *line);
+            r->start += *len + 1;
+            return LINE_OK;
+        }
+        if (r->start > 0) {
+            memmove(r->buf, r->buf + r->start, r->end - r->start);
+            r->end -= r->start;
+            r->start = 0;
+        }
+        scanned = r->end;
+        if (r->cap - r->end < READ_SIZE) {
+            r->cap = r->cap * 2 > r->end + READ_SIZE ? r->cap * 2
+                                                      : r->end + READ_SIZE;
+            r->buf = xrealloc(r->buf, r->cap);
+        }
+        if (!wait_readable(r->fd))
+            return LINE_STOPPED;
+        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+        if (n > 0)
+            r->end += (size_t)n;
+        else if (n == 0)
+            r->at_end = true;
+        else if (errno != EINTR)
+            return LINE_FAILED;
+    }
+}
+
+/* Reads one opened input to its end, and closes it unless it is standard
+ * input. */
 static bool merge_input(struct partial_input *m, int fd)
 {
-    FILE *in = fdopen(fd, "r");
-    if (!in) {
-        diag_error("%s: %s", m->name, strerror(errno));
-        return false;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    struct line_reader r = { .fd = fd };
+    enum line_status status = LINE_OK;
+    char *line;
+    size_t len;
     bool ok = true;
-    m->line = 0;
-    errno = 0;
-    while (ok && (len = getline(&line, &cap, in)) >= 0) {
-        m->line++;
-        if (len == 0 || line[len - 1] != '\n') {
-            ok = bad_line(m, "truncated partial line (no newline)");
-            break;
-        }
-        line[len - 1] = '\0';
-        if (memchr(line, '\0', (size_t)len - 1))
+    m->at.line = 0;
+    while (ok && (status = read_line(&r, &line, &len)) == LINE_OK) {
+        m->at.line++;
+        if (memchr(line, '\0', len))
             ok = bad_line(m, "NUL byte in partial input");
         else
             ok = merge_line(m, line);
     }
-    if (ok && ferror(in)) {
-        diag_error("%s: read error: %s", m->name, strerror(errno));
+    if (ok && status == LINE_TRUNCATED) {
+        m->at.line++;
+        ok = bad_line(m, "truncated partial line (no newline)");
+    } else if (ok && status == LINE_FAILED) {
+        diag_error("%s: read error: %s", m->at.name, strerror(errno));
+        ok = false;
+    } else if (status == LINE_STOPPED) {
         ok = false;
     }
-    free(line);
-    if (fd == STDIN_FILENO) {
-        /* Leave descriptor 0 open, as every other path does. */
-        int copy = dup(fd);
-        fclose(in);
-        if (copy >= 0 && copy != STDIN_FILENO) {
-            dup2(copy, STDIN_FILENO);
-            close(copy);
-        }
-    } else {
-        fclose(in);
-    }
+    free(r.buf);
+    if (fd > STDIN_FILENO)
+        close(fd);
     return ok;
 }
 
+static int compare_pieces(const void *a, const void *b)
+{
+    const struct piece *x = a, *y = b;
+    int by_id = strcmp(x->id, y->id);
+    if (by_id != 0)
+        return by_id;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Sorts PIECES by identity and reports the first one read again, if any,
+ * as WHAT. */
+static bool check_repeats(struct piece *pieces, size_t n, const char *what)
+{
+    if (n > 1)
+        qsort(pieces, n, sizeof *pieces, compare_pieces);
+    const struct piece *again = NULL, *first = NULL;
+    for (size_t i = 1, group = 0; i < n; i++) {
+        if (strcmp(pieces[i].id, pieces[group].id) != 0) {
+            group = i;
+            continue;
+        }
+        if (!again || pieces[i].order < again->order) {
+            again = &pieces[i];
+            first = &pieces[group];
+        }
+    }
+    if (!again)
+        return true;
+    diag_error("%s:%llu: repeated %s, already read at %s:%llu",
+               again->at.name, again->at.line, what, first->at.name,
+               first->at.line);
+    return false;
+}
+
+/* Pairs the headers with the trailers, both sorted by identity, and
+ * reports the first one (as read) left alone. */
+static bool check_pairs(const struct partial_input *m)
+{
+    const struct piece *header = NULL, *trailer = NULL;
+    size_t h = 0, t = 0;
+    while (h < m->header_count || t < m->trailer_count) {
+        int c = h == m->header_count ? 1 : t == m->trailer_count ? -1
+              : strcmp(m->headers[h].id, m->trailers[t].id);
+        if (c < 0 && (!header || m->headers[h].order < header->order))
+            header = &m->headers[h];
+        if (c > 0 && (!trailer || m->trailers[t].order < trailer->order))
+            trailer = &m->trailers[t];
+        h += c <= 0;
+        t += c >= 0;
+    }
+    if (header)
+        diag_error("incomplete partial input: the partial at %s:%llu has "
+                   "no trailer", header->at.name, header->at.line);
+    else if (trailer)
+        diag_error("incomplete partial input: the trailer at %s:%llu has "
+                   "no header", trailer->at.name, trailer->at.line);
+    return !header && !trailer;
+}
+
 /* Checks, once everything is read, that the partials were complete. */
-static bool check_complete(const struct partial_input *m)
+static bool check_complete(struct partial_input *m)
 {
     bool want = aggregate_wants_extrema(m->cfg->ops, m->cfg->op_count);
     if (m->saw_extrema && m->saw_no_extrema) {
@@ -391,22 +874,27 @@ static bool check_complete(const struct partial_input *m)
                    "match the operations");
         return false;
     }
+    if (!check_repeats(m->headers, m->header_count, "partial")
+        || !check_repeats(m->trailers, m->trailer_count, "partial trailer"))
+        return false;
     /* A combiner may be handed a part of the lines; the final merge
      * checks the whole. */
     if (m->cfg->partial)
         return true;
-    if (m->headers == 0) {
+    if (m->header_count == 0) {
         diag_error("no partial aggregates in the input");
         return false;
     }
-    if (m->headers != m->trailers) {
-        diag_error("incomplete partial input: %zu headers but %zu trailers",
-                   m->headers, m->trailers);
+    if (!check_pairs(m))
         return false;
-    }
     if (m->promised != m->keys) {
         diag_error("incomplete partial input: the trailers count %llu key "
                    "lines, but %llu were read", m->promised, m->keys);
+        return false;
+    }
+    if (m->checks_promised != m->checks_read) {
+        diag_error("incomplete partial input: the key lines read do not "
+                   "match the trailers' checksums");
         return false;
     }
     if ((want && m->saw_no_extrema) || (!want && m->saw_extrema)) {
@@ -431,7 +919,7 @@ struct partial_input *partial_merge(struct config *cfg)
     m->table = table_new();
     for (size_t i = 0; i < cfg->input_count; i++) {
         if (ok) {
-            m->name = cfg->inputs[i];
+            m->at.name = cfg->inputs[i];
             ok = merge_input(m, fds[i]);
         } else if (fds[i] > STDIN_FILENO) {
             close(fds[i]);
@@ -452,22 +940,37 @@ const struct table *partial_table(const struct partial_input *in)
     return in->table;
 }
 
+static void put_kept(struct writer *out, const struct kept_lines *k)
+{
+    for (size_t i = 0; i < k->count; i++) {
+        writer_puts(out, k->lines[i]);
+        writer_putc(out, '\n');
+    }
+}
+
 void partial_write_combined(const struct partial_input *in,
                             struct writer *out)
 {
-    char line[64];
-    for (size_t i = 0; i < in->headers; i++) {
-        snprintf(line, sizeof line, "%s\t%d\t", HEADER, PARTIAL_VERSION);
-        writer_puts(out, line);
-        writer_puts(out, in->header);
-        writer_putc(out, '\n');
-    }
-    put_key_lines(out, in->table, in->saw_extrema);
-    for (size_t i = 0; i < in->trailers; i++) {
-        snprintf(line, sizeof line, "%s\t%llu\n", TRAILER,
-                 in->trailer_counts[i]);
-        writer_puts(out, line);
-    }
+    put_kept(out, &in->header_lines);
+    uint64_t written = put_key_lines(out, in->table, in->saw_extrema);
+    put_kept(out, &in->trailer_lines);
+    put_kept(out, &in->fold_lines);
+    /* What makes the trailers' sums add up again with these key lines in
+     * place of those read. */
+    char fold[64];
+    snprintf(fold, sizeof fold, "%s\t%016llx", FOLD,
+             (unsigned long long)(written - in->checks_read));
+    struct text line = { 0 };
+    text_puts(&line, fold);
+    put_sealed(out, &line);
+    free(line.s);
+}
+
+static void free_kept(struct kept_lines *k)
+{
+    for (size_t i = 0; i < k->count; i++)
+        free(k->lines[i]);
+    free(k->lines);
 }
 
 void partial_input_free(struct partial_input *in)
@@ -475,8 +978,12 @@ void partial_input_free(struct partial_input *in)
     if (!in)
         return;
     table_free(in->table);
-    free(in->header);
+    free(in->settings);
+    free(in->headers);
+    free(in->trailers);
+    free_kept(&in->header_lines);
+    free_kept(&in->trailer_lines);
+    free_kept(&in->fold_lines);
     free(in->key);
-    free(in->trailer_counts);
     free(in);
 }

@@ -1,35 +1,57 @@
 /* partial: the versioned line format of partial aggregates (--partial)
  * and reading it back (--merge).
  *
- * Format version 2, one record per line, each ended by a newline:
+ * Format version 3, one record per line, each ended by a newline, and
+ * each line ending with a TAB and its CHECK:
  *
- *   #fanout-partial<TAB>2<TAB>OPS<TAB>KEYFIELDS    header
- *   KEY<TAB>COUNT<TAB>SCALE<TAB>POS<TAB>NEG<TAB>MIN<TAB>MAX<TAB>LINES<TAB>FIRST
- *   #end<TAB>N                                      trailer
+ *   #fanout-partial<TAB>3<TAB>ID<TAB>SETTING<TAB>...<TAB>CHECK       header
+ *   KEY<TAB>COUNT<TAB>SCALE<TAB>POS<TAB>NEG<TAB>MIN<TAB>MAX<TAB>LINES<TAB>FIRST<TAB>CHECK
+ *   #end<TAB>ID<TAB>N<TAB>SUM<TAB>CHECK                              trailer
+ *   #fold<TAB>SUM<TAB>CHECK                      written by a combiner
  *
- * OPS is the --aggregate list, KEYFIELDS the number of key fields.  KEY is
- * escaped so it holds no TAB, newline or leading '#': \\ \t \n \r \0
- * (the separator of composite key fields) and \# at the start.  COUNT is
- * the number of values, SCALE the key's decimal scale, POS and NEG the
- * totals of positive and negative values in units of that scale, MIN and
- * MAX the extremes in the same units, or - when no min or max was asked
- * for.  LINES is the number of key lines of first-hand partials the line
- * stands for: 1, or more after a combiner folded lines together.  FIRST
+ * CHECK is 16 lowercase hexadecimal digits, a 64-bit hash of the text
+ * before its TAB (line_check in partial.c): a line changed in any one
+ * byte no longer matches its check.  ID, 32 hexadecimal digits of fresh
+ * random bits, is the identity of one partial, in its header and its
+ * trailer: the same partial read twice is refused, and every header must
+ * have its trailer.  The SETTINGs, NAME=VALUE with VALUE escaped like a
+ * key, are every option that decides which records are accepted and how
+ * they are aggregated, in a canonical form and a fixed order (aggregate,
+ * then key, value and separator in field mode or delimiter in key-value
+ * mode, terminator, max-record, the bounds that were given with their
+ * limits in lowest terms, key-match): all the headers must have the same.
+ * --merge reads the operations from aggregate and the number of key
+ * fields from key (1 without it), and only compares the rest.
+ *
+ * KEY is escaped so it holds no TAB, newline or leading '#': \\ \t \n \r
+ * \0 (the separator of composite key fields) and \# at the start; it has
+ * as many fields as the header's key.  COUNT is the number of values,
+ * SCALE the key's decimal scale, POS and NEG the totals of positive and
+ * negative values in units of that scale, MIN and MAX the extremes in the
+ * same units (below 10^(18 + SCALE) in magnitude, as values have at most
+ * 18 digits), or - when no min or max was asked for.  LINES is the number
+ * of key lines of first-hand partials the line stands for: 1, or more
+ * after a combiner folded lines together, never more than COUNT.  FIRST
  * is the key's rank in order of first appearance within the partial: 0
  * for the key whose first accepted record came first, up to N - 1.  N is
- * the number of key lines of that partial.  Version 1 lacked FIRST; it is
- * refused by name, as partials are made to be merged by the same fanout
- * in the same job.
+ * the number of key lines of that partial and SUM the sum of their
+ * CHECKs, modulo 2^64, which does not depend on their order.  Versions 1
+ * and 2 had no identities or checks; they are refused by name, as
+ * partials are made to be merged by the same fanout in the same job.
  *
  * Keys come sorted, so the lines of one key fall together when a framework
  * sorts them, and the checks of --merge do not depend on the order of
- * lines: the headers must agree, there must be one trailer per header, and
- * the trailers' counts must add up to the LINES of all key lines, which
- * tells a complete set of partials from one cut off even at a line
- * boundary.  A combiner (--merge --partial) may see any part of the lines,
- * as Hadoop's map-side spills are: it passes every header and trailer
- * through and folds key lines, adding up their LINES, so the final merge
- * can still check the whole.
+ * lines: every line must match its check, the headers must agree, each
+ * header must have one trailer, the trailers' counts must add up to the
+ * LINES of all key lines, and the trailers' and fold lines' SUMs to the
+ * CHECKs of all key lines, which tells a complete set of partials from
+ * one cut off even at a line boundary, or with a line of another in place
+ * of one of its own.  A combiner (--merge --partial) may see any part of
+ * the lines, as Hadoop's map-side spills are: it checks each line and
+ * that no identity comes twice, passes every header, trailer and fold
+ * line through and folds key lines, adding up their LINES; its own fold
+ * line's SUM is the sum of the CHECKs of the key lines it wrote less that
+ * of those it read, so the final merge can still check the whole.
  *
  * First appearance across partials (--sort=first).  A key line belongs to
  * the partial whose header came last before it in the merge's input (the
@@ -54,10 +76,12 @@
 struct table;
 struct writer;
 
-enum { PARTIAL_VERSION = 2 };
+/* The version written, and the room for an identity with its NUL. */
+enum { PARTIAL_VERSION = 3, PARTIAL_ID_SIZE = 33 };
 
-/* Writes the partial of TABLE. */
-void partial_write(const struct config *cfg, const struct table *table,
+/* Writes the partial of TABLE under a new identity; false, having said
+ * why, if no identity could be made. */
+bool partial_write(const struct config *cfg, const struct table *table,
                    struct writer *out);
 
 /* The partials read by --merge, for printing. */
@@ -66,14 +90,15 @@ struct partial_input;
 /* Reads the partials in CFG's inputs and sets CFG's operations and key
  * field count from their headers.  Unless CFG asks for a partial (a
  * combiner), also checks that they are complete.  Reports any problem,
- * with file and line where there is one, and returns NULL. */
+ * with file and line where there is one, and returns NULL; returns NULL
+ * without a word if a termination signal stopped it. */
 struct partial_input *partial_merge(struct config *cfg);
 
 /* The merged aggregates, still owned by IN. */
 const struct table *partial_table(const struct partial_input *in);
 
-/* Writes the combined partial: every header and trailer read, and one
- * line per key. */
+/* Writes the combined partial: every header, trailer and fold line read,
+ * one line per key, and a fold line for the key lines folded. */
 void partial_write_combined(const struct partial_input *in,
                             struct writer *out);
 

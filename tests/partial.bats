@@ -12,6 +12,12 @@
 
 load test_helper
 
+PARTIALS_PY="$BATS_TEST_DIRNAME/partials.py"
+
+# The settings in the header of a key-value partial made with the defaults,
+# after the operations.
+KV_SETTINGS=$'delimiter=:\tterminator=\\n\tmax-record=67108864'
+
 # Aggregate lists the big comparisons run with.
 OPS_LISTS=("sum" "count" "min,max" "mean,sum,count,min,max,mean" "max,min,sum")
 
@@ -321,31 +327,43 @@ require_gnu_parallel() {
 		|| fail "'parallel' in PATH is not GNU parallel (moreutils?): apt-get install -y parallel"
 }
 
+# run_partial ARGS...: run_fanout --partial ARGS; then $output holds the
+# partial opened by partials.py (every check, the identities and the
+# trailer's sum found right, and shown without the checks, as ID and as
+# SUM), $status and $stderr are fanout's.
+run_partial() {
+	run_fanout --partial "$@"
+	printf '%s' "$output" >run.partial
+	python3 "$PARTIALS_PY" open run.partial >run.opened || return 1
+	output=$(cat run.opened && printf .)
+	output=${output%.}
+}
+
 # --- the format, hand-worked ---------------------------------------------
 
 @test "a partial is a header, one line per key in key order with escapes, and a trailer counting them" {
 	printf 'b:2\na:1.5\n#x:-3\nb:-0.25\ntab\tkey:7\n\\k:1\nx#y:2\n' >in.txt
-	run_fanout --partial in.txt
+	run_partial in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t2\tsum\t1' \
+		$'#fanout-partial\t3\tID\taggregate=sum\t'"$KV_SETTINGS" \
 		$'\\#x\t1\t0\t0\t3\t-\t-\t1\t2' \
 		$'\\\\k\t1\t0\t1\t0\t-\t-\t1\t4' \
 		$'a\t1\t1\t15\t0\t-\t-\t1\t1' \
 		$'b\t2\t2\t200\t25\t-\t-\t1\t0' \
 		$'tab\\tkey\t1\t0\t7\t0\t-\t-\t1\t3' \
 		$'x#y\t1\t0\t2\t0\t-\t-\t1\t5' \
-		$'#end\t6')" ""
+		$'#end\tID\t6\tSUM')" ""
 	# min and max, in units of the key's scale, only when asked for.
-	run_fanout --partial -a count,max,mean in.txt
+	run_partial -a count,max,mean in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t2\tcount,max,mean\t1' \
+		$'#fanout-partial\t3\tID\taggregate=count,max,mean\t'"$KV_SETTINGS" \
 		$'\\#x\t1\t0\t0\t3\t-3\t-3\t1\t2' \
 		$'\\\\k\t1\t0\t1\t0\t1\t1\t1\t4' \
 		$'a\t1\t1\t15\t0\t15\t15\t1\t1' \
 		$'b\t2\t2\t200\t25\t-25\t200\t1\t0' \
 		$'tab\\tkey\t1\t0\t7\t0\t7\t7\t1\t3' \
 		$'x#y\t1\t0\t2\t0\t2\t2\t1\t5' \
-		$'#end\t6')" ""
+		$'#end\tID\t6\tSUM')" ""
 	run_fanout --merge < <("$FANOUT" --partial -a count,max,mean in.txt)
 	assert_result 0 "$(text \
 		$'#x\t1\t-3\t-3.000000' \
@@ -358,24 +376,24 @@ require_gnu_parallel() {
 
 @test "composite keys are joined by \\0, and keys with newlines (-z) by \\n, in a partial" {
 	printf 'a x 1\nb\\ y 2.5\na x 3\n#c z -1\n' >in.txt
-	run_fanout --partial -k 1,2 -v 3 in.txt
+	run_partial -k 1,2 -v 3 in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t2\tsum\t2' \
+		$'#fanout-partial\t3\tID\taggregate=sum\tkey=1,2\tvalue=3\tseparator=blanks\tterminator=\\n\tmax-record=67108864' \
 		$'\\#c\\0z\t1\t0\t0\t1\t-\t-\t1\t2' \
 		$'a\\0x\t2\t0\t4\t0\t-\t-\t1\t0' \
 		$'b\\\\\\0y\t1\t1\t25\t0\t-\t-\t1\t1' \
-		$'#end\t3')" ""
+		$'#end\tID\t3\tSUM')" ""
 	"$FANOUT" --partial -k 1,2 -v 3 in.txt >p.txt
 	run_fanout --merge p.txt
 	assert_result 0 "$(text $'#c\tz\t-1' $'a\tx\t4' $'b\\\ty\t2.5')" ""
 
 	printf 'a\nb:1\0c\r:2\0a\nb:3\0' >z.txt
-	run_fanout --partial -z z.txt
+	run_partial -z z.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t2\tsum\t1' \
+		$'#fanout-partial\t3\tID\taggregate=sum\tdelimiter=:\tterminator=\\0\tmax-record=67108864' \
 		$'a\\nb\t2\t0\t4\t0\t-\t-\t1\t0' \
 		$'c\\r\t1\t0\t2\t0\t-\t-\t1\t1' \
-		$'#end\t2')" ""
+		$'#end\tID\t2\tSUM')" ""
 	"$FANOUT" --partial -z z.txt >zp.txt
 	"$FANOUT" -z z.txt >single.out
 	expect_file single.out 'a\nb\t4\nc\r\t2\n'
@@ -385,28 +403,31 @@ require_gnu_parallel() {
 }
 
 @test "an empty input gives just the header and a trailer of zero keys, and merges to nothing" {
-	run_fanout --partial </dev/null
-	assert_result 0 "$(text $'#fanout-partial\t2\tsum\t1' $'#end\t0')" ""
-	run_fanout --partial -k 2,1 -v 3 -a min,count </dev/null
-	assert_result 0 "$(text $'#fanout-partial\t2\tmin,count\t2' $'#end\t0')" ""
+	run_partial </dev/null
+	assert_result 0 "$(text $'#fanout-partial\t3\tID\taggregate=sum\t'"$KV_SETTINGS" $'#end\tID\t0\tSUM')" ""
+	run_partial -k 2,1 -v 3 -a min,count </dev/null
+	assert_result 0 "$(text \
+		$'#fanout-partial\t3\tID\taggregate=min,count\tkey=2,1\tvalue=3\tseparator=blanks\tterminator=\\n\tmax-record=67108864' \
+		$'#end\tID\t0\tSUM')" ""
 	run_fanout --merge < <("$FANOUT" --partial </dev/null)
 	assert_result 0 "" ""
 	# An empty piece among others changes nothing.
 	printf 'a:1\n' >in.txt
 	"$FANOUT" --partial in.txt >p1.txt
 	"$FANOUT" --partial </dev/null >p2.txt
-	run_fanout --merge p2.txt p1.txt p2.txt
+	"$FANOUT" --partial </dev/null >p3.txt
+	run_fanout --merge p2.txt p1.txt p3.txt
 	assert_result 0 $'a\t1' ""
 }
 
 @test "a partial run reports rejections like a plain run, writes the rejects file, and exits 1" {
 	printf 'a:1\nbad\nb:x\na:2\n:3\nb:4\n' >in.txt
-	run_fanout --partial --rejects=rej.txt --above=1 in.txt
+	run_partial --rejects=rej.txt --above=1 in.txt
 	assert_result 1 "$(text \
-		$'#fanout-partial\t2\tsum\t1' \
+		$'#fanout-partial\t3\tID\taggregate=sum\t'"$KV_SETTINGS"$'\tabove=1' \
 		$'a\t1\t0\t2\t0\t-\t-\t1\t0' \
 		$'b\t1\t0\t4\t0\t-\t-\t1\t1' \
-		$'#end\t2')" "$(text \
+		$'#end\tID\t2\tSUM')" "$(text \
 		"fanout: in.txt:1: value 1 is not above 1" \
 		"fanout: in.txt:2: missing delimiter ':'" \
 		"fanout: in.txt:3: invalid number 'x'" \
@@ -414,8 +435,8 @@ require_gnu_parallel() {
 		"fanout: 6 records read, 2 accepted, 4 rejected")"
 	expect_file rej.txt 'a:1\nbad\nb:x\n:3\n'
 	# All rejected: a complete partial without key lines, still status 1.
-	run_fanout --partial --quiet < <(printf 'x\ny\n')
-	assert_result 1 "$(text $'#fanout-partial\t2\tsum\t1' $'#end\t0')" \
+	run_partial --quiet < <(printf 'x\ny\n')
+	assert_result 1 "$(text $'#fanout-partial\t3\tID\taggregate=sum\t'"$KV_SETTINGS" $'#end\tID\t0\tSUM')" \
 		"fanout: 2 records read, 0 accepted, 2 rejected"
 }
 
@@ -643,12 +664,16 @@ keys_of() {
 	"$FANOUT" --merge --partial piece.0[0-2].partial >c1.txt || s=$?
 	[[ $s == 0 ]]
 	cat piece.0[3-6].partial | shuf --random-source=<(yes 2) | "$FANOUT" --merge --partial >c2.txt
-	# Three headers and three trailers, as read; one line per key whose
-	# last field counts the key lines it stands for.
-	[[ $(grep -c $'^#fanout-partial\t2\tsum,max,mean\t2$' c1.txt) == 3 ]]
+	# Three headers and three trailers, as read, and one fold line; one
+	# line per key whose eighth field counts the key lines it stands for.
+	grep $'^#fanout-partial\t' piece.0[0-2].partial | cut -d: -f2 | sort >want-headers
+	grep $'^#fanout-partial\t' c1.txt | sort >got-headers
+	expect_same_file want-headers got-headers
+	[[ $(wc -l <got-headers) == 3 ]]
 	grep $'^#end\t' piece.0[0-2].partial | cut -d: -f2 | sort >want-trailers
 	grep $'^#end\t' c1.txt | sort >got-trailers
 	expect_same_file want-trailers got-trailers
+	[[ $(grep -c $'^#fold\t' c1.txt) == 1 ]]
 	local keys lines
 	keys=$("$FANOUT" --merge c1.txt | wc -l)
 	[[ $(grep -vc '^#' c1.txt) == "$keys" ]]
@@ -702,11 +727,12 @@ keys_of() {
 @test "a partial cut in the middle of a line: truncated partial line (no newline)" {
 	printf 'a:1\nb:2\nc:3\n' >in.txt
 	"$FANOUT" --partial in.txt >p.txt
-	head -c 30 p.txt >cut.txt
+	head -c $(($(head -n 1 p.txt | wc -c) + 5)) p.txt >cut.txt
 	[[ $(wc -l <cut.txt) == 1 ]]
 	run_fanout --merge cut.txt
 	assert_result 2 "" "fanout: cut.txt:2: truncated partial line (no newline)"
-	run_fanout --merge p.txt - <cut.txt
+	printf 'a:1\n' | "$FANOUT" --partial >q.txt
+	run_fanout --merge q.txt - <cut.txt
 	assert_result 2 "" "fanout: -:2: truncated partial line (no newline)"
 	# Cut inside the trailer.
 	head -c -1 p.txt >cut.txt
@@ -714,26 +740,34 @@ keys_of() {
 	assert_result 2 "" "fanout: cut.txt:5: truncated partial line (no newline)"
 }
 
-@test "a partial cut at a line boundary before its trailer: N headers but M trailers" {
+@test "a partial cut at a line boundary before its trailer: the partial has no trailer" {
 	printf 'a:1\nb:2\nc:3\n' >in.txt
 	"$FANOUT" --partial in.txt >p.txt
+	"$FANOUT" --partial in.txt >q.txt
 	head -n 3 p.txt >cut.txt
 	run_fanout --merge cut.txt
-	assert_result 2 "" "fanout: incomplete partial input: 1 headers but 0 trailers"
-	run_fanout --merge p.txt cut.txt p.txt
-	assert_result 2 "" "fanout: incomplete partial input: 3 headers but 2 trailers"
-	# Only the header left.
-	head -n 1 p.txt >cut.txt
+	assert_result 2 "" "fanout: incomplete partial input: the partial at cut.txt:1 has no trailer"
+	head -n 3 q.txt >cut.txt
 	run_fanout --merge p.txt cut.txt
-	assert_result 2 "" "fanout: incomplete partial input: 2 headers but 1 trailers"
+	assert_result 2 "" "fanout: incomplete partial input: the partial at cut.txt:1 has no trailer"
+	# Only the header left.
+	head -n 1 q.txt >cut.txt
+	run_fanout --merge p.txt cut.txt
+	assert_result 2 "" "fanout: incomplete partial input: the partial at cut.txt:1 has no trailer"
+	# Only the trailer left.
+	tail -n 1 q.txt >cut.txt
+	run_fanout --merge p.txt cut.txt
+	assert_result 2 "" "fanout: incomplete partial input: the trailer at cut.txt:1 has no header"
 }
 
 @test "key lines lost or added while the trailers remain: the trailers count N key lines, but M were read" {
 	printf 'a:1\nb:2\nc:3\n' >in.txt
 	"$FANOUT" --partial in.txt >p.txt
+	"$FANOUT" --partial in.txt >q.txt
 	sed 3d p.txt >lost.txt
 	run_fanout --merge lost.txt
 	assert_result 2 "" "fanout: incomplete partial input: the trailers count 3 key lines, but 2 were read"
+	sed 3d q.txt >lost.txt
 	run_fanout --merge p.txt lost.txt
 	assert_result 2 "" "fanout: incomplete partial input: the trailers count 6 key lines, but 5 were read"
 	sed 2p p.txt >added.txt
@@ -749,25 +783,35 @@ keys_of() {
 
 @test "an unknown partial format version" {
 	printf 'a:1\n' | "$FANOUT" --partial >p.txt
-	sed '1s/\t2\t/\t3\t/' p.txt >v3.txt
-	run_fanout --merge v3.txt
-	assert_result 2 "" "fanout: v3.txt:1: unknown partial format version '3'"
-	# Version 1 had no first positions; its partials are refused by name.
-	sed '1s/\t2\t/\t1\t/' p.txt >v1.txt
+	sed '1s/\t3\t/\t4\t/' p.txt >v4.txt
+	run_fanout --merge v4.txt
+	assert_result 2 "" "fanout: v4.txt:1: unknown partial format version '4'"
+	# Versions 1 and 2 had no identities or checks; they are refused by
+	# name.
+	printf '#fanout-partial\t1\tsum\t1\na\t1\t0\t1\t0\t-\t-\t1\n#end\t1\n' >v1.txt
 	run_fanout --merge v1.txt
 	assert_result 2 "" "fanout: v1.txt:1: partial format version 1 is no longer read; make the partials again with this fanout"
-	sed '1s/\t2\t/\tv1.0\t/' p.txt >v.txt
+	printf '#fanout-partial\t2\tsum\t1\na\t1\t0\t1\t0\t-\t-\t1\t0\n#end\t1\n' >v2.txt
+	run_fanout --merge p.txt v2.txt
+	assert_result 2 "" "fanout: v2.txt:1: partial format version 2 is no longer read; make the partials again with this fanout"
+	sed '1s/\t3\t/\tv1.0\t/' p.txt >v.txt
 	run_fanout --merge p.txt v.txt
 	assert_result 2 "" "fanout: v.txt:1: unknown partial format version 'v1.0'"
 }
 
 @test "corrupted key lines: malformed partial line with what is wrong" {
 	printf 'a:1\nb:-2.5\n' | "$FANOUT" --partial -a min,max >p.txt
-	expect_file p.txt '#fanout-partial\t2\tmin,max\t1\na\t1\t0\t1\t0\t1\t1\t1\t0\nb\t1\t1\t0\t25\t-25\t-25\t1\t1\n#end\t2\n'
-	# corrupt LINE MESSAGE: bad.txt is p.txt with line 2 replaced by LINE;
-	# merging it prints "malformed partial line: MESSAGE".
+	run_exact python3 "$PARTIALS_PY" open p.txt
+	assert_stdout "$(text \
+		$'#fanout-partial\t3\tID\taggregate=min,max\t'"$KV_SETTINGS" \
+		$'a\t1\t0\t1\t0\t1\t1\t1\t0' \
+		$'b\t1\t1\t0\t25\t-25\t-25\t1\t1' \
+		$'#end\tID\t2\tSUM')"
+	# corrupt LINE MESSAGE: bad.txt is a partial whose only key line is
+	# LINE, written by partials.py with a right check; merging it prints
+	# "malformed partial line: MESSAGE".
 	corrupt() {
-		{ head -n 1 p.txt; printf '%s\n' "$1"; tail -n 2 p.txt; } >bad.txt
+		printf '%s\n' "$1" | python3 "$PARTIALS_PY" craft aggregate=min,max delimiter=: 'terminator=\n' max-record=67108864 >bad.txt
 		run_fanout --merge p.txt bad.txt
 		assert_result 2 "" "fanout: bad.txt:2: malformed partial line: $2"
 	}
@@ -787,38 +831,48 @@ keys_of() {
 	corrupt $'\t1\t0\t1\t0\t1\t1\t1\t0' "bad key"
 	corrupt $'a\t1\t0\t1\t0\t1\t1\t0\t0' "bad line count"
 	corrupt $'a\t1\t0\t1\t0\t1\t1\tx\t0' "bad line count"
-	corrupt $'a\t1\t0\t1\t0\t1\t1\t0' "expected 9 fields"
-	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t1\t0' "expected 9 fields"
-	corrupt $'a 1 0 1 0 1 1 1' "expected 9 fields"
+	corrupt $'a\t1\t0\t1\t0\t1\t1\t2\t0' "bad line count"
 	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\tx' "bad first position"
 	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t-1' "bad first position"
 	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t4294967295' "bad first position"
 	corrupt $'a\t1\t0\t1\t0\t1\t1\t1\t' "bad first position"
+	# The number of fields, and the check itself.
+	corrupt_sealed() {
+		{ head -n 1 p.txt; printf '%s\n' "$1"; tail -n 2 p.txt; } >bad.txt
+		run_fanout --merge bad.txt
+		assert_result 2 "" "fanout: bad.txt:2: $2"
+	}
+	corrupt_sealed $'a\t1\t0\t1\t0\t1\t1\t1\t0\t0000000000000000' "checksum mismatch"
+	corrupt_sealed $'a\t1\t0\t1\t0\t1\t1\t1\t0' "malformed partial line: no checksum"
+	corrupt_sealed $'a\t1\t0\t1\t0\t1\t1\t1\t0\t0123456789ABCDEF' "malformed partial line: no checksum"
+	corrupt_sealed "$(printf 'a\t1\t0\t1\t0\t1\t1\t1\n' | python3 "$PARTIALS_PY" seal)" "malformed partial line: expected 10 fields"
 	# A key line without extremes in a partial made with min or max.
-	{ head -n 1 p.txt; printf 'a\t1\t0\t1\t0\t-\t-\t1\t0\n'; tail -n 2 p.txt; } >bad.txt
+	printf 'a\t1\t0\t1\t0\t-\t-\t1\t0\n' | python3 "$PARTIALS_PY" craft aggregate=min,max delimiter=: 'terminator=\n' max-record=67108864 >bad.txt
 	run_fanout --merge bad.txt
 	assert_result 2 "" "fanout: malformed partial input: minimum and maximum do not match the operations"
 }
 
-@test "partials made with different operations or keys cannot be merged" {
+@test "partials made with different options cannot be merged" {
 	printf 'a b 1\n' >in.txt
 	"$FANOUT" --partial -k 1 -v 3 in.txt >sum.txt
+	"$FANOUT" --partial -k 1 -v 3 in.txt >sum2.txt
 	"$FANOUT" --partial -k 1 -v 3 -a count in.txt >count.txt
 	"$FANOUT" --partial -k 1 -v 3 -a sum,count in.txt >sumcount.txt
 	"$FANOUT" --partial -k 1 -v 3 -a count,sum in.txt >countsum.txt
 	"$FANOUT" --partial -k 1,2 -v 3 in.txt >twokeys.txt
 	run_fanout --merge sum.txt count.txt
-	assert_result 2 "" "fanout: count.txt:1: partials made with different operations or keys cannot be merged"
+	assert_result 2 "" "fanout: count.txt:1: partials made with different options cannot be merged (first partial at sum.txt:1)"
 	run_fanout --merge sumcount.txt countsum.txt
-	assert_result 2 "" "fanout: countsum.txt:1: partials made with different operations or keys cannot be merged"
+	assert_result 2 "" "fanout: countsum.txt:1: partials made with different options cannot be merged (first partial at sumcount.txt:1)"
 	run_fanout --merge sum.txt twokeys.txt
-	assert_result 2 "" "fanout: twokeys.txt:1: partials made with different operations or keys cannot be merged"
-	run_fanout --merge < <(cat sum.txt sum.txt count.txt)
-	assert_result 2 "" "fanout: -:7: partials made with different operations or keys cannot be merged"
-	# A key-value partial and a one-field field-mode partial are alike.
+	assert_result 2 "" "fanout: twokeys.txt:1: partials made with different options cannot be merged (first partial at sum.txt:1)"
+	run_fanout --merge < <(cat sum.txt sum2.txt count.txt)
+	assert_result 2 "" "fanout: -:7: partials made with different options cannot be merged (first partial at -:1)"
+	# A key-value partial and a one-field field-mode partial count
+	# different things.
 	printf 'a:2\n' | "$FANOUT" --partial >kv.txt
 	run_fanout --merge sum.txt kv.txt
-	assert_result 0 $'a\t3' ""
+	assert_result 2 "" "fanout: kv.txt:1: partials made with different options cannot be merged (first partial at sum.txt:1)"
 }
 
 @test "input without any partial header: no partial aggregates in the input" {
@@ -833,7 +887,7 @@ keys_of() {
 	# Plain results are not partials.
 	printf 'a:1\n' | "$FANOUT" >result.txt
 	run_fanout --merge result.txt
-	assert_result 2 "" "fanout: result.txt:1: malformed partial line: expected 9 fields"
+	assert_result 2 "" "fanout: result.txt:1: malformed partial line: no checksum"
 }
 
 @test "--merge reports a missing partial file and prints nothing" {

@@ -107,8 +107,11 @@ check "JSON Lines by value, top 5, 3 jobs, 512-byte blocks" 1 out.txt \
 check "CSV with a header, composite key, in order of first appearance" 1 out.txt \
 	--format=csv --header --sort=first -k 1,3 -v 2 -j2 -b 1K fields.txt
 "$FANOUT" --partial -a sum,max kv.txt >kv.partial 2>/dev/null
+"$FANOUT" --partial -a sum,max kv.txt >kv2.partial 2>/dev/null
 check "merge of partials in order of first appearance, as JSON" 0 out.txt \
-	--merge --sort=first --format=json kv.partial kv.partial
+	--merge --sort=first --format=json kv.partial kv2.partial
+check "combiner over partials" 0 out.txt --merge --partial kv.partial kv2.partial
+check "the same partial twice" 2 out.txt --merge kv.partial kv.partial
 check "usage error" 2 out.txt --jobs=0 kv.txt
 check "--help" 0 out.txt --help
 
