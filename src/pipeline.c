@@ -34,7 +34,9 @@
  * (reader.h), so that copying the input is shared by the workers like the
  * rest of the work.  Not with --unordered, whose blocks are written as
  * they finish: a block that failed to read must stop the run before any
- * later block is written.
+ * later block is written.  The producer also opens each named pipe when
+ * its turn comes (opening one waits for its writer), so it may be blocked
+ * in an open as well as in a read.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is
