@@ -17,9 +17,17 @@ setup() {
 }
 
 teardown() {
-	local pid
+	local pid fifo fd
 	for pid in "${bg_pids[@]}"; do
 		kill -KILL "$pid" 2>/dev/null || true
+	done
+	# A writer still waiting to open a named pipe gets a reader that goes
+	# away at once, and ends.
+	for fifo in "$BATS_TEST_TMPDIR"/*; do
+		if [[ -p $fifo ]]; then
+			exec {fd}<>"$fifo"
+			exec {fd}>&-
+		fi
 	done
 	return 0
 }
@@ -30,7 +38,7 @@ teardown() {
 start_bg() {
 	local in=$1
 	shift
-	"$@" <"$in" >out 2>err &
+	"$@" <"$in" >out 2>err 3>&- &
 	bg_pid=$!
 	bg_pids+=("$bg_pid")
 }
@@ -216,7 +224,7 @@ opening_fifo() {
 		LC_ALL=C sort >expected.txt
 	mkfifo a b
 	# More than a pipe holds: the writer of a ends only once it is read.
-	(cat a.txt >a && cat b.txt >b) &
+	(cat a.txt >a && cat b.txt >b) 3>&- &
 	bg_pids+=($!)
 	status=0
 	timeout 30 "$FANOUT" a b >out 2>err || status=$?
