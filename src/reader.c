@@ -20,8 +20,8 @@
  * up front and opened when its turn comes, by the thread that reads it.
  *
  * Inputs that change.  A regular file's size is taken when it is opened:
- * an input that ends before it shrank after it was opened, which is an
- * error rather than the end of its records.  A file rewritten in place
+ * one that ends short of it shrank after it was opened, which is an error
+ * rather than the end of its records.  A file rewritten in place
  * may move the terminator a cut found, which would tear a record in two:
  * the worker that reads a cut span checks that it still ends with one. */
 #include "config.h"
@@ -61,7 +61,8 @@ struct reader {
     char terminator;
     char *carry;            /* start of a record cut off by the last block */
     size_t carry_len, carry_cap;
-    int error;              /* errno of a read failure, READER_SHRANK */
+    int error;              /* errno of a failed read or open in turn,
+                               or READER_SHRANK */
     uint64_t bytes_read;    /* from all inputs so far */
     bool size_known;        /* the size of every input is known */
     uint64_t size;          /* their bytes to read, when known */

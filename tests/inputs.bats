@@ -233,7 +233,7 @@ opening_fifo() {
 	expect_file err ''
 }
 
-@test "a missing or unreadable input after a named pipe is reported at once" {
+@test "a missing input or a directory after a named pipe is reported at once" {
 	mkfifo f
 	mkdir dir
 	run_exact timeout 30 "$FANOUT" f missing.txt dir
