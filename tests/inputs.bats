@@ -106,7 +106,7 @@ opening_fifo() {
 	"$GAWK" 'BEGIN { for (i = 0; i < 100000; i++) printf "k:%d\n", i }' >log
 	cp log log.orig
 	# Were it read, its own output would feed it for ever: the size limit
-	# stops such a run at 2 MB rather than fill the disk.
+	# stops such a run at 4 MB rather than fill the disk.
 	limited() { (ulimit -f 4096 && exec timeout 20 "$FANOUT" "$@") 2>err; }
 	status=0
 	limited -o log >>log || status=$?
