@@ -58,8 +58,10 @@ struct block {
                                    worker to read (reader_load) */
     int fd;
     uint64_t offset;
-    int read_error;             /* reader_load failed: errno, or
-                                   READER_SHRANK (reader.h) */
+    char terminator;            /* the byte the span was cut after */
+    int read_error;             /* reader_load failed: errno,
+                                   READER_SHRANK or READER_CHANGED
+                                   (reader.h) */
 
     /* Set by the worker. */
     uint64_t records;           /* records in data */

@@ -107,7 +107,7 @@ static void report(struct collector *c, const struct block *b,
          * printf, and the start of the line is kept from one to the
          * next. */
         if (!c->report_line)
-            c->report_line = report_line(c->cfg->inputs[b->input],
+            c->report_line = report_line(c->cfg->input_names[b->input],
                                          &c->report_prefix_len);
         char *line = c->report_line;
         size_t len = c->report_prefix_len;

@@ -217,14 +217,15 @@ static size_t printable_utf8(const unsigned char *s, size_t len)
     return n;
 }
 
-size_t diag_excerpt(char *out, const char *text, size_t len)
+/* Writes the LEN bytes at S escaped as diag_excerpt says, uncut, into
+ * OUT, which has room for 4 * LEN bytes; returns the end of what it
+ * wrote. */
+static char *escape(char *out, const unsigned char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = (const unsigned char *)text;
-    size_t shown = len > DIAG_EXCERPT_MAX ? DIAG_EXCERPT_MAX : len;
     char *p = out;
 
-    for (size_t i = 0; i < shown;) {
+    for (size_t i = 0; i < len;) {
         unsigned char c = s[i];
         size_t n;
         if (c >= 0x20 && c < 0x7f && c != '\\') {
@@ -234,7 +235,7 @@ size_t diag_excerpt(char *out, const char *text, size_t len)
             *p++ = '\\';
             *p++ = '\\';
             i++;
-        } else if (c >= 0x80 && (n = printable_utf8(s + i, shown - i)) > 0) {
+        } else if (c >= 0x80 && (n = printable_utf8(s + i, len - i)) > 0) {
             memcpy(p, s + i, n);
             p += n;
             i += n;
@@ -248,6 +249,13 @@ size_t diag_excerpt(char *out, const char *text, size_t len)
             i++;
         }
     }
+    return p;
+}
+
+size_t diag_excerpt(char *out, const char *text, size_t len)
+{
+    size_t shown = len > DIAG_EXCERPT_MAX ? DIAG_EXCERPT_MAX : len;
+    char *p = escape(out, (const unsigned char *)text, shown);
     if (shown < len) {
         *p++ = '.';
         *p++ = '.';
@@ -255,6 +263,14 @@ size_t diag_excerpt(char *out, const char *text, size_t len)
     }
     *p = '\0';
     return (size_t)(p - out);
+}
+
+char *diag_name(const char *name)
+{
+    size_t len = strlen(name);
+    char *out = xmalloc(len * 4 + 1);
+    *escape(out, (const unsigned char *)name, len) = '\0';
+    return out;
 }
 
 #ifdef FANOUT_FAULT_INJECTION

@@ -80,6 +80,11 @@ enum { DIAG_EXCERPT_SIZE = DIAG_EXCERPT_MAX * 4 + 4 };
  * Returns the length written, without the NUL. */
 size_t diag_excerpt(char *out, const char *text, size_t len);
 
+/* A file name as messages show it: escaped as excerpts are, but whole,
+ * so that a name cannot start a line of its own or reprogram a terminal.
+ * Returns a string the caller frees. */
+char *diag_name(const char *name);
+
 #ifdef FANOUT_FAULT_INJECTION
 #include <stdatomic.h>
 #include <stdbool.h>

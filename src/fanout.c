@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { EXIT_ALL_ACCEPTED = 0, EXIT_SOME_REJECTED = 1, EXIT_TROUBLE = 2 };
@@ -84,19 +85,68 @@ static int run_merge(struct config *cfg, bool stdout_closed)
     return ok ? EXIT_ALL_ACCEPTED : EXIT_TROUBLE;
 }
 
+/* Reports "NAME: WHAT" of the file NAME, shown as messages show names. */
+static void report_file(const char *name, const char *what)
+{
+    char *shown = diag_name(name);
+    diag_error("%s: %s", shown, what);
+    free(shown);
+}
+
 static struct writer *open_rejects(const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (fd < 0) {
-        diag_error("%s: %s", path, strerror(errno));
+        report_file(path, strerror(errno));
         return NULL;
     }
     return writer_new(fd, OUTPUT_BUFFER);
 }
 
+/* Whether A and B are the same regular file. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return S_ISREG(a->st_mode) && S_ISREG(b->st_mode)
+        && a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Refuses, before anything is opened for writing, outputs that are
+ * inputs, however named: truncating the rejects file would empty an input
+ * before it is read, and an input that is standard output is read as it
+ * is written, for ever when appended to.  Reports each and returns false
+ * if there is any. */
+static bool check_outputs(const struct config *cfg,
+                          const struct reader *reader, bool stdout_closed)
+{
+    struct stat out, rejects, in;
+    bool have_out = !stdout_closed && fstat(STDOUT_FILENO, &out) == 0;
+    bool have_rejects = cfg->rejects_path
+                     && stat(cfg->rejects_path, &rejects) == 0;
+    bool ok = true;
+    if (have_out && have_rejects && same_file(&rejects, &out)) {
+        report_file(cfg->rejects_path, "rejects file is standard output");
+        ok = false;
+    }
+    for (size_t i = 0; i < cfg->input_count; i++) {
+        if (!reader_input_stat(reader, i, &in))
+            continue;
+        const char *what = have_rejects && same_file(&in, &rejects)
+                         ? "input file is the rejects file"
+                         : have_out && same_file(&in, &out)
+                         ? "input file is standard output" : NULL;
+        if (what) {
+            diag_error("%s: %s", cfg->input_names[i], what);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 /* Makes sure descriptors 0, 1 and 2 are open, so that no input file is
  * opened on one of them.  Returns whether standard output was closed: then
- * output must fail as it would have, rather than vanish into /dev/null. */
+ * output must fail as it would have, rather than vanish into /dev/null.
+ * A closed standard input gets a stand-in that cannot be read, so that
+ * reading it fails as it would have rather than find it empty. */
 static bool fill_standard_descriptors(void)
 {
     bool stdout_closed = false;
@@ -105,7 +155,7 @@ static bool fill_standard_descriptors(void)
             continue;
         if (fd == STDOUT_FILENO)
             stdout_closed = true;
-        int null = open("/dev/null", O_RDWR);
+        int null = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDWR);
         if (null >= 0 && null != fd) {
             dup2(null, fd);
             close(null);
@@ -266,6 +316,10 @@ int main(int argc, char **argv)
                                         cfg.mode != OUTPUT_UNORDERED);
     if (!reader)
         return fail_early(&cfg, stats);
+    if (!check_outputs(&cfg, reader, stdout_closed)) {
+        reader_close(reader);
+        return fail_early(&cfg, stats);
+    }
     struct writer *rejects = NULL;
     if (cfg.rejects_path && !(rejects = open_rejects(cfg.rejects_path))) {
         reader_close(reader);
@@ -306,7 +360,7 @@ int main(int argc, char **argv)
     bool trouble = false;
     if (outcome.read_error) {
         diag_error("%s: read error: %s",
-                   cfg.inputs[outcome.read_error_input],
+                   cfg.input_names[outcome.read_error_input],
                    reader_error_text(outcome.read_error));
         trouble = true;
     }
@@ -325,7 +379,7 @@ int main(int argc, char **argv)
         if (signals_caught())
             die_stopped(signals_caught(), &cfg, stats, tally, out);
         if (error) {
-            diag_error("%s: %s", cfg.rejects_path, strerror(error));
+            report_file(cfg.rejects_path, strerror(error));
             trouble = true;
         }
     }

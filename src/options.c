@@ -637,6 +637,19 @@ static bool check_result_options(struct config *cfg, const bool *seen)
     return true;
 }
 
+/* "-" means standard input or output elsewhere, but standard output has
+ * a use of its own and the rejects would run into it: no meaning at all
+ * is safer than a file named "-" no one expects. */
+static bool check_rejects(const char *path)
+{
+    if (strcmp(path, "-") == 0) {
+        diag_usage_error("invalid --rejects value '-': use ./- for a file "
+                         "named -");
+        return false;
+    }
+    return true;
+}
+
 static bool parse_format(const char *arg, struct config *cfg)
 {
     const struct format_def *def = format_find(arg);
@@ -784,6 +797,7 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             cfg->rules.key_pattern = optarg;
             break;
         case OPT_REJECTS:
+            ok = check_rejects(optarg);
             cfg->rejects_path = optarg;
             break;
         case OPT_MAX_ERRORS:
@@ -861,5 +875,8 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         cfg->inputs = standard_input;
         cfg->input_count = 1;
     }
+    cfg->input_names = xmalloc(cfg->input_count * sizeof *cfg->input_names);
+    for (size_t i = 0; i < cfg->input_count; i++)
+        cfg->input_names[i] = diag_name(cfg->inputs[i]);
     return OPTIONS_RUN;
 }

@@ -22,6 +22,8 @@ enum { OPTIONS_MAX_OPS = 64, OPTIONS_MAX_KEY_FIELDS = 64 };
 struct config {
     /* Input. */
     char **inputs;                  /* names as given; "-" is stdin */
+    char **input_names;             /* the same, as messages show them
+                                       (diag_name) */
     size_t input_count;
     char terminator;                /* '\n', or '\0' with --null-data */
     size_t max_record;              /* longest record kept, in bytes */

@@ -919,7 +919,7 @@ struct partial_input *partial_merge(struct config *cfg)
     m->table = table_new();
     for (size_t i = 0; i < cfg->input_count; i++) {
         if (ok) {
-            m->at.name = cfg->inputs[i];
+            m->at.name = cfg->input_names[i];
             ok = merge_input(m, fds[i]);
         } else if (fds[i] > STDIN_FILENO) {
             close(fds[i]);

@@ -39,7 +39,9 @@
  * accounted for, and nothing after it may be written.)  A pipe or
  * terminal that has stayed empty for a moment ends a block early, with
  * the records read so far (reader.c), so that a live input is not held
- * back until a block is full.
+ * back until a block is full.  The producer also opens each named pipe
+ * when its turn comes (opening one waits for its writer), so it may be
+ * blocked in an open as well as in a read.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is

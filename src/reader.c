@@ -13,8 +13,17 @@
  * of a file, where it may still grow, and a file whose records are longer
  * than the part looked at, are read in order from where cutting stopped.
  *
- * An input that ends before the size it had when opened shrank while it
- * was read, which is an error rather than the end of its records. */
+ * Opening.  Every input is opened before any is read, so that one that
+ * cannot be read stops the run before anything is written, except a
+ * named pipe: opening one waits for its writer, and the programs writing
+ * several pipes may write them one after another.  A pipe is only checked
+ * up front and opened when its turn comes, by the thread that reads it.
+ *
+ * Inputs that change.  A regular file's size is taken when it is opened:
+ * one that ends short of it shrank after it was opened, which is an error
+ * rather than the end of its records.  A file rewritten in place
+ * may move the terminator a cut found, which would tear a record in two:
+ * the worker that reads a cut span checks that it still ends with one. */
 #include "config.h"
 
 #include "reader.h"
@@ -29,9 +38,23 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
+
+/* The descriptor of a named pipe not opened yet. */
+enum { NOT_OPENED = -2 };
+
+/* What an input held when it was opened. */
+struct input_seen {
+    bool sized;             /* a regular file whose size says what it holds */
+    uint64_t size;          /* its size then */
+};
 
 struct reader {
-    int *fds;               /* one per input, -1 once closed */
+    int *fds;               /* one per input, -1 once closed, NOT_OPENED */
+    char *const *names;     /* to open named pipes in turn */
+    struct input_seen *seen;
     size_t count;
     size_t current;         /* input being read */
     bool at_eof;            /* current input has no more bytes */
@@ -40,9 +63,10 @@ struct reader {
     char terminator;
     char *carry;            /* start of a record cut off by the last block */
     size_t carry_len, carry_cap;
-    int error;              /* errno of a read failure */
+    int error;              /* errno of a failed read or open in turn,
+                               or READER_SHRANK */
     uint64_t bytes_read;    /* from all inputs so far */
-    bool size_known;        /* every input is a regular file */
+    bool size_known;        /* the size of every input is known */
     uint64_t size;          /* their bytes to read, when known */
     bool workers_read;      /* regular files may be cut for reader_load */
 
@@ -76,20 +100,35 @@ static void enlarge_pipe(int fd)
 #endif
 }
 
+/* Reports that the file NAME cannot be read, for the reason ERROR. */
+static void report_open_error(const char *name, int error)
+{
+    char *shown = diag_name(name);
+    diag_error("%s: %s", shown, strerror(error));
+    free(shown);
+}
+
 int reader_open_input(const char *name)
 {
     if (strcmp(name, "-") == 0) {
+        /* A closed standard input has a stand-in that cannot be read
+         * (fanout.c): it is the error a closed one would be. */
+        int flags = fcntl(STDIN_FILENO, F_GETFL);
+        if (flags < 0 || (flags & O_ACCMODE) == O_WRONLY) {
+            report_open_error(name, EBADF);
+            return -1;
+        }
         enlarge_pipe(STDIN_FILENO);
         return STDIN_FILENO;
     }
     int fd = open(name, O_RDONLY);
     if (fd < 0) {
-        diag_error("%s: %s", name, strerror(errno));
+        report_open_error(name, errno);
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        diag_error("%s: %s", name, strerror(EISDIR));
+        report_open_error(name, EISDIR);
         close(fd);
         return -1;
     }
@@ -97,20 +136,80 @@ int reader_open_input(const char *name)
     return fd;
 }
 
-/* Adds what is left to read of the input open on FD to the total size,
- * which is unknown as soon as one input is not a regular file. */
-static void add_input_size(struct reader *r, int fd)
+/* Whether the empty file open on FD may be a kernel's (/proc, /sys),
+ * which holds what it is asked for whatever its size says. */
+static bool maybe_kernel_file(int fd)
 {
+#ifdef __linux__
+    static const unsigned long kernel_file_systems[] = {
+        0x9fa0,         /* proc */
+        0x62656572,     /* sysfs */
+        0x64626720,     /* debugfs */
+        0x74726163,     /* tracefs */
+    };
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0)
+        return true;
+    for (size_t i = 0; i < sizeof kernel_file_systems
+                              / sizeof *kernel_file_systems; i++)
+        if ((unsigned long)fs.f_type == kernel_file_systems[i])
+            return true;
+#else
+    (void)fd;
+#endif
+    return false;
+}
+
+/* Notes what input I, just opened, holds, and adds what it has left to
+ * read to the total size, which is unknown as soon as one input's is.
+ * STDIN_READ: standard input was an earlier input, which reads it to its
+ * end. */
+static void note_size(struct reader *r, size_t i, bool stdin_read)
+{
+    int fd = r->fds[i];
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         r->size_known = false;
         return;
     }
+    /* A file of no blocks may be a kernel's, whose size says nothing of
+     * what it holds, or a file of holes; only an empty one is known to
+     * hold nothing. */
+    struct input_seen *seen = &r->seen[i];
+    seen->sized = st.st_blocks > 0;
+    seen->size = (uint64_t)st.st_size;
+    if (!seen->sized && (st.st_size > 0 || maybe_kernel_file(fd))) {
+        r->size_known = false;
+        return;
+    }
+    if (fd == STDIN_FILENO && stdin_read)
+        return;
     /* Standard input may be a file already partly read. */
     off_t at = lseek(fd, 0, SEEK_CUR);
     if (at > 0 && at <= st.st_size)
         st.st_size -= at;
     r->size += (uint64_t)st.st_size;
+}
+
+/* Opens input I, or only checks that a named pipe can be read, leaving
+ * it to be opened in turn; returns false after reporting why it cannot be
+ * read. */
+static bool open_early(struct reader *r, size_t i)
+{
+    const char *name = r->names[i];
+    struct stat st;
+    if (strcmp(name, "-") != 0 && stat(name, &st) == 0
+        && S_ISFIFO(st.st_mode)) {
+        if (faccessat(AT_FDCWD, name, R_OK, AT_EACCESS) != 0) {
+            report_open_error(name, errno);
+            return false;
+        }
+        r->fds[i] = NOT_OPENED;
+        r->size_known = false;
+        return true;
+    }
+    r->fds[i] = reader_open_input(name);
+    return r->fds[i] >= 0;
 }
 
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
@@ -120,23 +219,31 @@ struct reader *reader_open(char *const *names, size_t n, size_t batch,
     struct reader *r = xcalloc(1, sizeof *r);
     r->workers_read = workers_read;
     r->fds = xmalloc(n * sizeof *r->fds);
+    r->names = names;
+    r->seen = xcalloc(n, sizeof *r->seen);
     r->count = n;
     r->batch = batch;
     r->max_record = max_record;
     r->terminator = terminator;
-    bool ok = true;
+    bool ok = true, stdin_read = false;
     r->size_known = true;
     for (size_t i = 0; i < n; i++) {
-        r->fds[i] = reader_open_input(names[i]);
-        ok = ok && r->fds[i] >= 0;
-        if (ok)
-            add_input_size(r, r->fds[i]);
+        ok = open_early(r, i) && ok;
+        if (ok && r->fds[i] >= 0) {
+            note_size(r, i, stdin_read);
+            stdin_read = stdin_read || r->fds[i] == STDIN_FILENO;
+        }
     }
     if (!ok) {
         reader_close(r);
         return NULL;
     }
     return r;
+}
+
+bool reader_input_stat(const struct reader *r, size_t i, struct stat *st)
+{
+    return r->fds[i] >= 0 && fstat(r->fds[i], st) == 0;
 }
 
 static void close_input(struct reader *r, size_t i)
@@ -154,6 +261,7 @@ void reader_close(struct reader *r)
         if (r->fds[i] >= 0)
             close_input(r, i);
     free(r->fds);
+    free(r->seen);
     free(r->carry);
     free(r);
 }
@@ -242,12 +350,33 @@ static bool read_fails(uint64_t offset, size_t *len)
         *len = end > offset ? (size_t)(end - offset) : 0;
     return false;
 }
+
+/* FANOUT_CHANGE_AT=N (N > 0) makes the workers read every input as if a
+ * byte had been inserted at byte N after it was cut: a read of *LEN bytes
+ * at *OFFSET takes the bytes from N on from one byte earlier, and stops
+ * at N to do so. */
+static void rewritten_at(uint64_t *offset, size_t *len)
+{
+    uint64_t at = fault_offset("FANOUT_CHANGE_AT");
+    if (at == 0 || at == UINT64_MAX)
+        return;
+    if (*offset >= at)
+        (*offset)--;
+    else if (at - *offset < *len)
+        *len = (size_t)(at - *offset);
+}
 #else
 static bool read_fails(uint64_t offset, size_t *len)
 {
     (void)offset;
     (void)len;
     return false;
+}
+
+static void rewritten_at(uint64_t *offset, size_t *len)
+{
+    (void)offset;
+    (void)len;
 }
 #endif
 
@@ -317,21 +446,39 @@ static bool skip_long_record(struct reader *r, struct block *b, int fd)
     return true;
 }
 
-/* Notes where the current input starts and ends, and whether it can be
- * cut without reading. */
-static void start_input(struct reader *r)
+/* Opens the named pipe that is the current input, now that its turn has
+ * come, which waits for its writer.  Returns false with r->error set if
+ * it cannot. */
+static bool open_in_turn(struct reader *r)
 {
-    int fd = r->fds[r->current];
-    struct stat st;
-    off_t at = lseek(fd, 0, SEEK_CUR);
-    /* A file of no blocks may be a kernel's (/proc, /sys), whose size
-     * says nothing of what it holds. */
-    r->sized = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_blocks > 0
-            && at >= 0;
+    int fd;
+    do
+        fd = open(r->names[r->current], O_RDONLY);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        r->error = errno;
+        return false;
+    }
+    enlarge_pipe(fd);
+    r->fds[r->current] = fd;
+    return true;
+}
+
+/* Notes where the current input starts and ends, and whether it can be
+ * cut without reading; opens it first if its turn was awaited.  Returns
+ * false with r->error set if it cannot be opened. */
+static bool start_input(struct reader *r)
+{
+    if (r->fds[r->current] == NOT_OPENED && !open_in_turn(r))
+        return false;
+    const struct input_seen *seen = &r->seen[r->current];
+    off_t at = lseek(r->fds[r->current], 0, SEEK_CUR);
+    r->sized = seen->sized && at >= 0;
     r->offset = r->sized ? (uint64_t)at : 0;
-    r->end = r->sized && st.st_size > at ? (uint64_t)st.st_size : r->offset;
+    r->end = r->sized && seen->size > r->offset ? seen->size : r->offset;
     r->cutting = r->sized && r->workers_read;
     r->started = true;
+    return true;
 }
 
 /* Stops cutting the current input: it is read in order from the next
@@ -372,6 +519,7 @@ static bool cut_block(struct reader *r, struct block *b)
     block_reserve(b, len);
     b->len = len;
     b->unread = true;
+    b->terminator = r->terminator;
     b->fd = r->fds[r->current];
     b->offset = r->offset;
     r->offset += len;
@@ -415,8 +563,8 @@ static bool drained(int fd, size_t got, size_t wanted, int64_t *since)
 bool reader_fill(struct reader *r, struct block *b)
 {
     while (r->current < r->count) {
-        if (!r->started)
-            start_input(r);
+        if (!r->started && !start_input(r))
+            return false;
         start_block(r, b);
         if (r->cutting && cut_block(r, b))
             return true;
@@ -466,13 +614,22 @@ bool reader_load(struct block *b)
 {
     size_t done = 0;
     while (done < b->len) {
-        ssize_t got = read_at(b->fd, b->data + done, b->len - done,
-                              b->offset + done);
+        uint64_t at = b->offset + done;
+        size_t len = b->len - done;
+        rewritten_at(&at, &len);
+        ssize_t got = read_at(b->fd, b->data + done, len, at);
         if (got <= 0) {
             b->read_error = got < 0 ? errno : READER_SHRANK;
             return false;
         }
         done += (size_t)got;
+    }
+    /* The cut ended the span at a terminator; if it is gone, the file
+     * was rewritten, and its records here and in the next span are no
+     * longer whole. */
+    if (b->data[b->len - 1] != b->terminator) {
+        b->read_error = READER_CHANGED;
+        return false;
     }
     b->unread = false;
     return true;
@@ -480,6 +637,12 @@ bool reader_load(struct block *b)
 
 const char *reader_error_text(int error)
 {
-    return error == READER_SHRANK ? "the file shrank while it was read"
-                                  : strerror(error);
+    switch (error) {
+    case READER_SHRANK:
+        return "the file shrank while it was read";
+    case READER_CHANGED:
+        return "the file changed while it was read";
+    default:
+        return strerror(error);
+    }
 }

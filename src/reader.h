@@ -1,19 +1,22 @@
-/* reader: the producer's side of input.  It opens every input up front,
- * then cuts the bytes of each, in order, into blocks of whole records,
- * which it reads itself or, for regular files, may leave to the workers
- * (reader_load). */
+/* reader: the producer's side of input.  It opens the inputs up front
+ * (named pipes only when their turn comes), then cuts the bytes of each,
+ * in order, into blocks of whole records, which it reads itself or, for
+ * regular files, may leave to the workers (reader_load). */
 #ifndef FANOUT_READER_H
 #define FANOUT_READER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 struct block;
 struct reader;
 
-/* Opens the N inputs NAMES ("-" is standard input).  Reports every input
- * that cannot be opened and returns NULL if there was any.  Records longer
+/* Opens the N inputs NAMES ("-" is standard input), which must outlive
+ * the reader; a named pipe is only checked for being readable, and opened
+ * by reader_fill when its turn comes.  Reports every input that cannot
+ * be read and returns NULL if there was any.  Records longer
  * than MAX_RECORD bytes are not held: each becomes an oversized block.
  * If WORKERS_READ, blocks of regular files may be left unread, for the
  * thread that takes them to read with reader_load; their inputs stay open
@@ -26,6 +29,10 @@ struct reader *reader_open(char *const *names, size_t n, size_t batch,
  * descriptor, or -1 after reporting why it cannot be read. */
 int reader_open_input(const char *name);
 
+/* Sets *ST to what fstat(2) says of input I and returns true, or returns
+ * false for a named pipe not opened yet. */
+bool reader_input_stat(const struct reader *r, size_t i, struct stat *st);
+
 /* Closes what is still open and frees R. */
 void reader_close(struct reader *r);
 
@@ -35,27 +42,31 @@ void reader_close(struct reader *r);
  * of all input or on a read error, which reader_error then describes. */
 bool reader_fill(struct reader *r, struct block *b);
 
-/* Reads the records of B, which reader_fill left unread.  Safe in any
- * thread, for any number of blocks at once.  On failure sets
- * b->read_error and returns false. */
+/* Reads the records of B, which reader_fill left unread, and checks that
+ * they still end where they were cut.  Safe in any thread, for any number
+ * of blocks at once.  On failure sets b->read_error and returns false. */
 bool reader_load(struct block *b);
 
-/* The error of a read that found its file shorter than when it was
- * opened, which no errno describes. */
-enum { READER_SHRANK = -1 };
+/* The errors of a read that found its file shorter than when it was
+ * opened, or no longer ending a span where it was cut, which no errno
+ * describes. */
+enum { READER_SHRANK = -1, READER_CHANGED = -2 };
 
-/* errno of a read failure, READER_SHRANK, or 0; *INPUT is set to the
- * input's index. */
+/* errno of a failure to read, or to open a named pipe in turn,
+ * READER_SHRANK, or 0; *INPUT is set to the input's index. */
 int reader_error(const struct reader *r, size_t *input);
 
-/* What a read error ERROR (errno or READER_SHRANK) means, as a phrase. */
+/* What a read error ERROR (errno, READER_SHRANK or READER_CHANGED)
+ * means, as a phrase. */
 const char *reader_error_text(int error);
 
 /* Bytes read so far from all inputs; for the thread that fills blocks. */
 uint64_t reader_bytes_read(const struct reader *r);
 
-/* Whether every input is a regular file; if so, sets *SIZE to the bytes
- * they held from where reading starts, as when they were opened. */
+/* Whether the size of every input is known: a regular file's, unless it
+ * may be a kernel's (/proc, /sys); if so, sets *SIZE to the bytes they
+ * held from where reading starts, when they were opened, standard input
+ * counted once. */
 bool reader_input_size(const struct reader *r, uint64_t *size);
 
 #endif
