@@ -29,6 +29,7 @@
 #include "reader.h"
 #include "block.h"
 #include "diag.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,9 +43,6 @@
 #include <sys/vfs.h>
 #endif
 
-/* The descriptor of a named pipe not opened yet. */
-enum { NOT_OPENED = -2 };
-
 /* What an input held when it was opened. */
 struct input_seen {
     bool sized;             /* a regular file whose size says what it holds */
@@ -52,7 +50,7 @@ struct input_seen {
 };
 
 struct reader {
-    int *fds;               /* one per input, -1 once closed, NOT_OPENED */
+    int *fds;               /* one per input, -1 once closed, READER_NOT_OPENED */
     char *const *names;     /* to open named pipes in turn */
     struct input_seen *seen;
     size_t count;
@@ -191,25 +189,29 @@ static void note_size(struct reader *r, size_t i, bool stdin_read)
     r->size += (uint64_t)st.st_size;
 }
 
-/* Opens input I, or only checks that a named pipe can be read, leaving
- * it to be opened in turn; returns false after reporting why it cannot be
- * read. */
-static bool open_early(struct reader *r, size_t i)
+int reader_open_early(const char *name)
 {
-    const char *name = r->names[i];
     struct stat st;
     if (strcmp(name, "-") != 0 && stat(name, &st) == 0
         && S_ISFIFO(st.st_mode)) {
         if (faccessat(AT_FDCWD, name, R_OK, AT_EACCESS) != 0) {
             report_open_error(name, errno);
-            return false;
+            return -1;
         }
-        r->fds[i] = NOT_OPENED;
-        r->size_known = false;
-        return true;
+        return READER_NOT_OPENED;
     }
-    r->fds[i] = reader_open_input(name);
-    return r->fds[i] >= 0;
+    return reader_open_input(name);
+}
+
+/* Opens input I, or only checks that a named pipe can be read, leaving
+ * it to be opened in turn; returns false after reporting why it cannot be
+ * read. */
+static bool open_early(struct reader *r, size_t i)
+{
+    r->fds[i] = reader_open_early(r->names[i]);
+    if (r->fds[i] == READER_NOT_OPENED)
+        r->size_known = false;
+    return r->fds[i] != -1;
 }
 
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
@@ -449,17 +451,24 @@ static bool skip_long_record(struct reader *r, struct block *b, int fd)
 /* Opens the named pipe that is the current input, now that its turn has
  * come, which waits for its writer.  Returns false with r->error set if
  * it cannot. */
-static bool open_in_turn(struct reader *r)
+int reader_open_in_turn(const char *name)
 {
     int fd;
     do
-        fd = open(r->names[r->current], O_RDONLY);
-    while (fd < 0 && errno == EINTR);
+        fd = open(name, O_RDONLY);
+    while (fd < 0 && errno == EINTR && !signals_caught());
+    if (fd >= 0)
+        enlarge_pipe(fd);
+    return fd;
+}
+
+static bool open_in_turn(struct reader *r)
+{
+    int fd = reader_open_in_turn(r->names[r->current]);
     if (fd < 0) {
         r->error = errno;
         return false;
     }
-    enlarge_pipe(fd);
     r->fds[r->current] = fd;
     return true;
 }
@@ -469,7 +478,7 @@ static bool open_in_turn(struct reader *r)
  * false with r->error set if it cannot be opened. */
 static bool start_input(struct reader *r)
 {
-    if (r->fds[r->current] == NOT_OPENED && !open_in_turn(r))
+    if (r->fds[r->current] == READER_NOT_OPENED && !open_in_turn(r))
         return false;
     const struct input_seen *seen = &r->seen[r->current];
     off_t at = lseek(r->fds[r->current], 0, SEEK_CUR);

@@ -29,6 +29,22 @@ struct reader *reader_open(char *const *names, size_t n, size_t batch,
  * descriptor, or -1 after reporting why it cannot be read. */
 int reader_open_input(const char *name);
 
+/* The descriptor reader_open_early gives a named pipe, which is opened
+ * with reader_open_in_turn when its turn comes. */
+enum { READER_NOT_OPENED = -2 };
+
+/* Opens the input NAME as reader_open_input does, except a named pipe,
+ * which is only checked for being readable (opening it waits for its
+ * writer): returns READER_NOT_OPENED for it, or -1 after reporting why
+ * NAME cannot be read. */
+int reader_open_early(const char *name);
+
+/* Opens the named pipe NAME, whose turn has come, waiting for a writer;
+ * returns the descriptor, or -1 with errno set.  A signal that the
+ * calling thread takes ends the wait with EINTR once signals_caught()
+ * tells of it. */
+int reader_open_in_turn(const char *name);
+
 /* Sets *ST to what fstat(2) says of input I and returns true, or returns
  * false for a named pipe not opened yet. */
 bool reader_input_stat(const struct reader *r, size_t i, struct stat *st);

@@ -266,6 +266,36 @@ signalled_while_opening() {
 	signalled_while_opening INT 130
 }
 
+@test "--merge reads named pipes written one after another, one after another" {
+	"$GAWK" 'BEGIN { for (i = 0; i < 40000; i++) printf "a%d:%d\n", i, i % 10 }' >a.txt
+	printf 'b:2\nb:5\n' >b.txt
+	"$FANOUT" --partial a.txt >a.partial
+	"$FANOUT" --partial b.txt >b.partial
+	[[ $(wc -c <a.partial) -gt 1048576 ]] || fail "a.partial is smaller than a pipe holds"
+	"$GAWK" -F: '{ s[$1] += $2 } END { for (k in s) printf "%s\t%d\n", k, s[k] }' a.txt b.txt |
+		LC_ALL=C sort >expected.txt
+	mkfifo a b
+	(cat a.partial >a && cat b.partial >b) 3>&- &
+	bg_pids+=($!)
+	status=0
+	timeout 30 "$FANOUT" --merge a b >out 2>err || status=$?
+	[[ $status == 0 ]] || fail "exit status $status: $(cat err)"
+	expect_same_file expected.txt out
+	expect_file err ''
+}
+
+@test "SIGTERM while --merge waits to open a named pipe: stopped by SIGTERM, status 143" {
+	printf 'a:1\n' | "$FANOUT" --partial >p.partial
+	mkfifo f
+	start_bg /dev/null env --default-signal=TERM "$FANOUT" --merge p.partial f
+	wait_for "fanout to open f" opening_fifo "$bg_pid"
+	kill -s TERM "$bg_pid"
+	wait_bg
+	[[ $status == 143 ]] || fail "exit status: expected 143, got $status: $(cat err)"
+	expect_file out ''
+	expect_file err '%s\n' "fanout: stopped by SIGTERM"
+}
+
 # --- standard input
 
 @test "a closed standard input is a bad descriptor, not an empty input" {
