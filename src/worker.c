@@ -323,7 +323,7 @@ struct pending {
     uint64_t head, head2, hash;
     uint64_t value;         /* digits alone: never negative */
 };
-enum { PENDING_MAX = 16, BATCH_FROM_SLOTS = 1 << 16 };
+enum { PENDING_MAX = 16 };
 
 struct pending_batch {
     struct pending items[PENDING_MAX];
@@ -335,12 +335,8 @@ struct pending_batch {
 static void flush_pending(struct worker *w, struct pending_batch *batch)
 {
     struct table *t = w->table;
-    for (size_t i = 0; i < batch->count; i++) {
-        const struct table_slot *s =
-            &t->slots[batch->items[i].hash & t->slot_mask];
-        if (s->index)
-            __builtin_prefetch(&t->entries[s->index - 1]);
-    }
+    for (size_t i = 0; i < batch->count; i++)
+        table_prefetch_entry(t, batch->items[i].hash);
     for (size_t i = 0; i < batch->count; i++) {
         const struct pending *r = &batch->items[i];
         struct accum *a = table_find_or_add_hashed(t, r->key, r->len,
@@ -537,7 +533,7 @@ take_plain_run(struct worker *w, const char *p,
                 batch->items[batch->count] = (struct pending){
                     .key = p, .len = len, .head = head, .head2 = head2,
                     .hash = hash, .value = v };
-                __builtin_prefetch(&t->slots[hash & t->slot_mask]);
+                table_prefetch(t, hash);
                 if (++batch->count == PENDING_MAX)
                     flush_pending(w, batch);
             }
@@ -635,7 +631,7 @@ void worker_process(struct worker *w, struct block *b)
     struct pending_batch batch = { .count = 0 };
     size_t keys_before = w->table ? table_size(w->table) : 0;
     /* Deferring pays only once the table has outgrown the caches. */
-    bool defer = w->table && w->table->slot_mask >= BATCH_FROM_SLOTS;
+    bool defer = w->table && table_is_large(w->table);
     while (p < end) {
         if (plain) {
             if (!w->table)
