@@ -1,8 +1,11 @@
 /* fuzz_record: a worker over one block of arbitrary records.
  *
  * The first input byte chooses a command line (see modes below; '0' to
- * '4' choose modes 0 to 4), the rest is the block's data.  Invariants,
- * beyond not crashing or leaking:
+ * '6' choose modes 0 to 6), the rest is the block's data.  Modes 5 and 6
+ * run the command lines of modes 0 and 2 with a worker whose table
+ * already holds 32,768 filler keys, so that it is large
+ * (table_is_large) and the block's plain records take the deferred,
+ * prefetching updates.  Invariants, beyond not crashing or leaking:
  * - the block's record count is the number of terminators, plus one for a
  *   last record without one;
  * - every rejection has a one-line reason, covers exactly one whole record
@@ -14,7 +17,7 @@
  * - where the one-pass path for KEY:DIGITS records applies (key-value
  *   mode without --key-match), a second worker given --key-match=^, which
  *   matches every key but turns that path off, produces the same
- *   rejections and the same table. */
+ *   rejections and the same table, also when the table is large. */
 #include "config.h"
 
 #include "fuzz.h"
@@ -30,22 +33,30 @@
 struct mode {
     char *argv[12];         /* a command line, NULL-terminated */
     bool twin;              /* also compare with --key-match=^ */
+    bool large;             /* the table starts with FILLER_KEYS keys */
 };
 
 static struct mode modes[] = {
     /* 0: key-value, the README's bounds, every operation */
     { { "fanout", "--above=0", "--below=1000000",
-        "-a", "sum,count,min,max,mean", NULL }, true },
+        "-a", "sum,count,min,max,mean", NULL }, true, false },
     /* 1: field mode, composite key, blank-separated fields */
     { { "fanout", "-k", "1,3", "-v", "2", "--min=-50.5",
-        "-a", "sum,count,min,max", NULL }, false },
+        "-a", "sum,count,min,max", NULL }, false, false },
     /* 2: NUL-terminated key-value records, bounds with fractions */
     { { "fanout", "-z", "--min=-2.5", "--max=750.125", "-a", "sum,count",
-        NULL }, true },
+        NULL }, true, false },
     /* 3: field mode, comma-separated, count only (no value parsed) */
-    { { "fanout", "-t", ",", "-k", "2,1", "-a", "count", NULL }, false },
+    { { "fanout", "-t", ",", "-k", "2,1", "-a", "count", NULL },
+      false, false },
     /* 4: ordered output (no table), TAB as the delimiter */
-    { { "fanout", "-o", "-d", "\\t", "--max=0", NULL }, true },
+    { { "fanout", "-o", "-d", "\\t", "--max=0", NULL }, true, false },
+    /* 5: mode 0 with a large table */
+    { { "fanout", "--above=0", "--below=1000000",
+        "-a", "sum,count,min,max,mean", NULL }, true, true },
+    /* 6: mode 2 with a large table */
+    { { "fanout", "-z", "--min=-2.5", "--max=750.125", "-a", "sum,count",
+        NULL }, true, true },
 };
 enum { MODES = sizeof modes / sizeof modes[0] };
 
@@ -144,29 +155,59 @@ static void check_block(const struct config *cfg, const struct block *b,
     }
 }
 
-/* Checks the aggregate table of a worker that processed B. */
-static void check_table(const struct config *cfg, const struct block *b,
-                        const struct table *t)
+/* Keys a large mode's table starts with.  Each begins with ':', the
+ * delimiter of the large modes, which the key of a record never holds,
+ * so they never meet the block's keys. */
+enum { FILLER_KEYS = 32768 };
+
+static bool is_filler(const struct mode *m, const struct table_entry *e)
+{
+    return m->large && e->key_len > 0 && e->key[0] == ':';
+}
+
+/* Fills T, a new table, with FILLER_KEYS keys counted once each. */
+static void add_fillers(struct table *t)
+{
+    char key[16];
+    for (unsigned i = 0; i < FILLER_KEYS; i++) {
+        int len = snprintf(key, sizeof key, ":%05u", i);
+        accum_count(table_find_or_add(t, key, (size_t)len));
+    }
+    FUZZ_CHECK(table_size(t) == FILLER_KEYS, "the filler keys are distinct");
+    FUZZ_CHECK(table_is_large(t),
+               "a table of 32,768 keys is large, so plain records' updates "
+               "are deferred");
+}
+
+/* Checks the aggregate table of a worker of mode M that processed B. */
+static void check_table(const struct mode *m, const struct config *cfg,
+                        const struct block *b, const struct table *t)
 {
     const struct table_entry **sorted = table_sorted(t);
     size_t n = table_size(t);
-    uint64_t counted = 0;
+    uint64_t counted = 0, fillers = 0;
     for (size_t i = 0; i < n; i++) {
         const struct table_entry *e = sorted[i];
         const struct accum *a = &e->accum;
-        FUZZ_CHECK(e->key_len > 0, "keys are nonempty");
-        if (!cfg->format.field_mode) {
-            FUZZ_CHECK(memchr(e->key, cfg->format.delimiter, e->key_len) == NULL,
-                       "a key holds no delimiter");
-            FUZZ_CHECK(memchr(e->key, cfg->terminator, e->key_len) == NULL,
-                       "a key holds no terminator");
-        }
         if (i > 0) {
             const struct table_entry *p = sorted[i - 1];
             size_t common = p->key_len < e->key_len ? p->key_len : e->key_len;
             int c = memcmp(p->key, e->key, common);
             FUZZ_CHECK(c < 0 || (c == 0 && p->key_len < e->key_len),
                        "keys are distinct and sorted");
+        }
+        if (is_filler(m, e)) {
+            FUZZ_CHECK(a->count == 1 && a->positive == 0 && a->negative == 0,
+                       "no record changes a filler key");
+            fillers++;
+            continue;
+        }
+        FUZZ_CHECK(e->key_len > 0, "keys are nonempty");
+        if (!cfg->format.field_mode) {
+            FUZZ_CHECK(memchr(e->key, cfg->format.delimiter, e->key_len) == NULL,
+                       "a key holds no delimiter");
+            FUZZ_CHECK(memchr(e->key, cfg->terminator, e->key_len) == NULL,
+                       "a key holds no terminator");
         }
         FUZZ_CHECK(a->count > 0, "a key in the table was counted");
         FUZZ_CHECK(!a->overflow, "small inputs do not overflow");
@@ -190,6 +231,8 @@ static void check_table(const struct config *cfg, const struct block *b,
         }
     }
     free(sorted);
+    FUZZ_CHECK(fillers == (m->large ? FILLER_KEYS : 0),
+               "every filler key is kept");
     FUZZ_CHECK(counted == b->records - b->rejection_count,
                "the table counts exactly the accepted records");
 }
@@ -233,9 +276,10 @@ static void check_twins(const struct config *cfg,
 }
 
 /* A block holding a copy of the SIZE bytes at DATA, processed by a new
- * worker for CFG, which is returned in *W. */
-static struct block *process(const struct config *cfg, const uint8_t *data,
-                             size_t size, struct worker **w)
+ * worker for CFG, which is returned in *W; with a large table if LARGE. */
+static struct block *process(const struct config *cfg, bool large,
+                             const uint8_t *data, size_t size,
+                             struct worker **w)
 {
     struct block *b = block_new();
     block_reserve(b, size ? size : 1);
@@ -245,6 +289,8 @@ static struct block *process(const struct config *cfg, const uint8_t *data,
     b->input = 0;
     *w = worker_new(cfg);
     FUZZ_CHECK(*w != NULL, "the worker starts");
+    if (large)
+        add_fillers(worker_table(*w));
     worker_process(*w, b);
     return b;
 }
@@ -259,14 +305,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size--;
 
     struct worker *w;
-    struct block *b = process(&p->cfg, data, size, &w);
+    struct block *b = process(&p->cfg, modes[mode].large, data, size, &w);
     check_block(&p->cfg, b, data, size);
     if (worker_table(w))
-        check_table(&p->cfg, b, worker_table(w));
+        check_table(&modes[mode], &p->cfg, b, worker_table(w));
 
     if (modes[mode].twin) {
         struct worker *tw;
-        struct block *tb = process(&p->twin, data, size, &tw);
+        struct block *tb = process(&p->twin, modes[mode].large, data, size,
+                                   &tw);
         check_block(&p->twin, tb, data, size);
         check_twins(&p->cfg, b, worker_table(w), tb, worker_table(tw));
         block_free(tb);
