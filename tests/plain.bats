@@ -1,10 +1,10 @@
 #!/usr/bin/env bats
-# The one-pass path for plain KEY:DIGITS records in each of its forms,
-# against an awk model of the general rules: a record it takes must have
-# exactly the effect the general path would give it.  Once a worker's
-# table holds 32,768 keys, the table updates of plain records are deferred
-# and prefetched in batches; the inputs here are big enough for one worker
-# to get there.
+# The fast path for plain KEY:DIGITS records (src/plain.c) in each of its
+# forms, against an awk model of the general rules: a record it takes must
+# have exactly the effect the general path would give it.  Once a worker's
+# table holds 32,768 keys (table_is_large), the table updates of plain
+# records are deferred and prefetched in batches; the inputs here are big
+# enough for one worker to get there.
 
 load test_helper
 
