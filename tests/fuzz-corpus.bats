@@ -38,16 +38,6 @@ replay() {
 	replay record
 }
 
-@test "record corpus: inputs for every mode, the two with a large table (deferred updates) included" {
-	# The first byte of an input chooses the mode: '0' to '6' (fuzz_record.c).
-	local f first mode
-	local -A count
-	for f in "$CORPUS_DIR"/record/*; do
-		first=$(head -c 1 "$f" | tr -c '0-9' '?')
-		count[$first]=$((${count[$first]:-0} + 1))
-	done
-	for mode in 0 1 2 3 4 5 6; do
-		[[ ${count[$mode]:-0} -ge 2 ]] ||
-			fail "only ${count[$mode]:-0} inputs for mode $mode in fuzz/corpus/record"
-	done
+@test "deferred corpus: the same checks with a large table, whose plain records' updates are deferred" {
+	replay deferred
 }
