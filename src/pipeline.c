@@ -217,7 +217,7 @@ static bool collect(struct pipeline *p, struct collector *c)
     struct stats *s = p->stats;
     uint64_t mark = stats_now();
 
-    for (;;) {
+    while (!signals_caught()) {
         struct block *b = reorder_take(p->done, early, &in_order, &idle);
         stats_lap(&s->collector_waiting_ns, &mark);
         if (!b && !idle)
@@ -293,12 +293,17 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     }
     struct collector *c = collector_new(cfg, out, reports, rejects);
 
+    /* The threads inherit a mask that keeps termination signals for this
+     * one, whose blocking calls they must interrupt. */
+    sigset_t old_mask;
+    signals_block_here(&old_mask);
     struct thread *producer = thread_start(run_producer, p);
     for (size_t i = 0; i < jobs; i++) {
         workers[i].pipeline = p;
         workers[i].stats = &stats->workers[i];
         workers[i].thread = thread_start(run_worker, &workers[i]);
     }
+    signals_restore(&old_mask);
     bool finished = collect(p, c);
     outcome->tally = *collector_tally(c);
     outcome->read_error = p->load_error;

@@ -3,7 +3,6 @@
 
 #include "stats.h"
 #include "block.h"
-#include "collector.h"
 #include "diag.h"
 #include "format.h"
 #include "writer.h"
