@@ -6,18 +6,30 @@
  * input order.
  *
  * Blocks and their bound.  Exactly P = queue-depth + jobs blocks exist for
- * the whole run.  They start in the pool (a queue of free blocks).  The
- * producer takes a free block, fills it, numbers it with the next sequence
- * number and pushes it on the work queue (capacity queue-depth).  A worker
- * pops it, processes it and deposits it in the reorder window.  The
- * collector takes blocks from the window strictly by sequence number,
- * accounts for them and returns them to the pool.  Since a block re-enters
- * the pool only after the collector is done with it, the P blocks bound the
+ * the whole run, and they go round one loop:
+ *
+ *     pool --> producer --> work queue --> workers --> reorder --> collector
+ *      ^      (fills and    (queue-depth)  (N, each     window     (takes in
+ *      |       numbers)                    own table)  (P slots)   order)
+ *      +------------------------------------------------------------+
+ *
+ * They start in the pool (a queue of free blocks).  The producer takes a
+ * free block, fills it, numbers it with the next sequence number and
+ * pushes it on the work queue.  A worker pops it, processes it and
+ * deposits it in the reorder window.  The collector accounts for blocks in
+ * sequence order and then returns them to the pool; with --unordered it
+ * also takes each block once as soon as it arrives, to write its records,
+ * and accounts for it in order afterwards.  Since a block re-enters the
+ * pool only after the collector is done with it, the P blocks bound the
  * work queue, the blocks being processed and those waiting to be reordered
- * all at once: memory is about P x batch (plus any single record longer
- * than a block) whatever the input size or the speed of the reader of our
- * output.  It also means every sequence number in flight lies within P of
- * the one the collector waits for, which is the size of the window.
+ * all at once, whatever the input size or the speed of the reader of our
+ * output.  A block's buffer is about a batch; it grows to hold a record
+ * longer than that (up to --max-record), and one grown past 4 x batch is
+ * given up when the block is filled again, so memory for blocks is at
+ * most P x 4 x batch, or a record's length for a block that holds one
+ * longer record.  The bound also means every sequence number in flight
+ * lies within P of the one the collector waits for, which is the size of
+ * the window.
  *
  * Ownership.  A block belongs to one stage at a time and is never shared,
  * so block contents need no locks; only the queue and window are
@@ -69,14 +81,16 @@
  * prints the statistics so far if SIGUSR1 asked for them and redraws the
  * --progress line.
  *
- * Stopping early.  When the collector must stop (--max-errors, a failed
- * write, or a termination signal, which only the main thread receives and
- * notices within a tenth of a second) it raises the stop flag and closes the
- * pool, so the producer and workers wind down, but it waits at most a
- * second for the producer, which may be blocked in a read that never
- * returns.  Nothing that stops early prints totals, so if the producer
- * does not end, the threads and their memory are left to the end of the
- * process. */
+ * Stopping early.  When the collector must stop for --max-errors or a
+ * failed write, it raises the stop flag and closes the pool, so the
+ * producer and workers wind down, but it waits at most a second for the
+ * producer, which may be blocked in a read or an open that never returns.
+ * A termination signal reaches only the main thread (the others start
+ * with those signals blocked); the collector, whose waits last a tenth of
+ * a second at most, looks for one between them and stops at once, since
+ * the process is about to die by it.  Nothing that stops early prints
+ * totals, so if the producer does not end, the threads and their memory
+ * are left to the end of the process. */
 #include "config.h"
 
 #include "pipeline.h"
