@@ -126,7 +126,7 @@ static void *run_producer(void *arg)
 {
     struct pipeline *p = arg;
     struct stats *s = p->stats;
-    uint64_t seq = 0, bytes = 0;
+    uint64_t seq = 0, bytes = 0, compressed = 0, decoded = 0;
     uint64_t mark = stats_now();
     struct block *b;
 
@@ -137,6 +137,12 @@ static void *run_producer(void *arg)
         uint64_t now_bytes = reader_bytes_read(p->reader);
         stats_add(&s->bytes_read, now_bytes - bytes);
         bytes = now_bytes;
+        uint64_t now_compressed, now_decoded;
+        reader_decoding(p->reader, &now_compressed, &now_decoded);
+        stats_add(&s->compressed_read, now_compressed - compressed);
+        stats_add(&s->decoded, now_decoded - decoded);
+        compressed = now_compressed;
+        decoded = now_decoded;
         if (!filled) {
             queue_push(p->pool, b);
             break;
