@@ -41,7 +41,12 @@
  * the records read so far (reader.c), so that a live input is not held
  * back until a block is full.  The producer also opens each named pipe
  * when its turn comes (opening one waits for its writer), so it may be
- * blocked in an open as well as in a read.
+ * blocked in an open as well as in a read.  A compressed input is
+ * decoded on a thread of its own (prefetch.h), one per compressed input
+ * being read or about to be, up to --jobs at once; the producer cuts the
+ * decoded bytes as it cuts a pipe's, so that decoding, cutting and
+ * parsing run side by side.  Each decoding holds at most a few chunks
+ * of decoded bytes, which adds --jobs times that to the memory bound.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is

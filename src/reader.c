@@ -223,14 +223,17 @@ static void note_size(struct reader *r, size_t i, bool stdin_read)
     r->size += (uint64_t)st.st_size;
 }
 
-/* Finds the format of input I, a regular file other than standard input
- * just opened, from its first bytes, read without moving its offset.
- * Returns false after reporting a format that cannot be read. */
-static bool detect_at_open(struct reader *r, size_t i)
+/* Finds the format of input I, if it is a regular file, from its first
+ * bytes, read without moving its offset; standard input only in its
+ * turn (IN_TURN), when it has not been read by an earlier input.
+ * Returns false after a format that cannot be read: reported, or in
+ * turn left in r->error. */
+static bool detect_at_open(struct reader *r, size_t i, bool in_turn)
 {
     int fd = r->fds[i];
     struct stat st;
-    if (fd == STDIN_FILENO || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    if ((fd == STDIN_FILENO && !in_turn) || fstat(fd, &st) != 0
+        || !S_ISREG(st.st_mode))
         return true;
     off_t at = lseek(fd, 0, SEEK_CUR);
     unsigned char head[DECODE_MAGIC_MAX];
@@ -245,6 +248,11 @@ static bool detect_at_open(struct reader *r, size_t i)
     struct input_seen *seen = &r->seen[i];
     seen->detected = decode_detect(head, (size_t)got, true, &seen->format);
     const char *refusal = decode_refusal(seen->format);
+    if (refusal && in_turn) {
+        r->error = READER_DECODE;
+        snprintf(r->message, sizeof r->message, "%s", refusal);
+        return false;
+    }
     if (refusal) {
         char *shown = diag_name(r->names[i]);
         diag_error("%s: %s", shown, refusal);
@@ -272,7 +280,7 @@ static bool open_early(struct reader *r, size_t i)
         return true;
     }
     r->fds[i] = reader_open_input(name);
-    return r->fds[i] >= 0 && detect_at_open(r, i);
+    return r->fds[i] >= 0 && detect_at_open(r, i, false);
 }
 
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
@@ -626,6 +634,12 @@ static bool detect_in_turn(struct reader *r)
 {
     struct input_seen *seen = &r->seen[r->current];
     int fd = r->fds[r->current];
+    /* Standard input may be a regular file, already partly read: its
+     * bytes are looked at where it was left, without taking them. */
+    if (!detect_at_open(r, r->current, true))
+        return false;
+    if (seen->detected)
+        return true;
     bool at_end = false;
     while (!decode_detect(r->head, r->head_len, at_end, &seen->format)) {
         ssize_t got = read(fd, r->head + r->head_len,
