@@ -53,7 +53,12 @@
  * the records read so far (reader.c), so that a live input is not held
  * back until a block is full.  The producer also opens each named pipe
  * when its turn comes (opening one waits for its writer), so it may be
- * blocked in an open as well as in a read.
+ * blocked in an open as well as in a read.  A compressed input is
+ * decoded on a thread of its own (prefetch.h), one per compressed input
+ * being read or about to be, up to --jobs at once; the producer cuts the
+ * decoded bytes as it cuts a pipe's, so that decoding, cutting and
+ * parsing run side by side.  Each decoding holds at most a few chunks
+ * of decoded bytes, which adds --jobs times that to the memory bound.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is
@@ -140,7 +145,7 @@ static void *run_producer(void *arg)
 {
     struct pipeline *p = arg;
     struct stats *s = p->stats;
-    uint64_t seq = 0, bytes = 0;
+    uint64_t seq = 0, bytes = 0, compressed = 0, decoded = 0;
     uint64_t mark = stats_now();
     struct block *b;
 
@@ -151,6 +156,12 @@ static void *run_producer(void *arg)
         uint64_t now_bytes = reader_bytes_read(p->reader);
         stats_add(&s->bytes_read, now_bytes - bytes);
         bytes = now_bytes;
+        uint64_t now_compressed, now_decoded;
+        reader_decoding(p->reader, &now_compressed, &now_decoded);
+        stats_add(&s->compressed_read, now_compressed - compressed);
+        stats_add(&s->decoded, now_decoded - decoded);
+        compressed = now_compressed;
+        decoded = now_decoded;
         if (!filled) {
             queue_push(p->pool, b);
             break;

@@ -65,6 +65,8 @@ struct stats {
 
     /* Written by the producer. */
     stats_counter bytes_read;
+    stats_counter compressed_read;  /* of bytes_read, from compressed inputs */
+    stats_counter decoded;      /* what they decoded into */
     stats_counter blocks_read;
     stats_counter reading_ns;   /* in read(2) and cutting blocks */
     stats_counter blocked_ns;   /* waiting for a free block or for room
