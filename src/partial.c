@@ -371,14 +371,23 @@ static bool parse_u128(const char *s, u128 *out)
     return true;
 }
 
+/* 10^(NUMBER_MAX_DIGITS + SCALE): no value of a real partial reaches
+ * it in units of SCALE; 0 when that is beyond 128 bits. */
+static u128 value_limit(int scale)
+{
+    return scale == 0 ? number_pow10(NUMBER_MAX_DIGITS) : 0;
+}
+
 /* A signed mantissa at SCALE that a value of a real partial can have:
- * at most 18 digits before the point, so below 10^(18 + SCALE). */
+ * at most NUMBER_MAX_DIGITS digits before the point, and within i128. */
 static bool parse_extreme(const char *s, int scale, i128 *out)
 {
     bool negative = *s == '-';
     u128 magnitude;
+    u128 limit = value_limit(scale);
     if (!parse_u128(s + negative, &magnitude)
-        || magnitude >= number_pow10(NUMBER_MAX_DIGITS + scale))
+        || magnitude > (u128)-1 >> 1
+        || (limit != 0 && magnitude >= limit))
         return false;
     *out = negative ? -(i128)magnitude : (i128)magnitude;
     return true;
@@ -619,11 +628,12 @@ static bool parse_key_line(struct partial_input *m, char *line)
         return bad_line(m, "malformed partial line: bad count");
     if (!parse_u128(f[2], &scale) || scale > NUMBER_MAX_SCALE)
         return bad_line(m, "malformed partial line: bad scale");
-    /* No value reaches 10^(18 + SCALE) units, so neither do COUNT of
-     * them, unless that bound is beyond 128 bits. */
+    /* No value reaches value_limit units, so neither do COUNT of them,
+     * unless that bound is beyond 128 bits. */
     u128 most;
-    bool bounded = !__builtin_mul_overflow(
-        count, number_pow10(NUMBER_MAX_DIGITS + (int)scale) - 1, &most);
+    u128 limit = value_limit((int)scale);
+    bool bounded = limit != 0
+                   && !__builtin_mul_overflow(count, limit - 1, &most);
     if (!parse_u128(f[3], &a.positive) || !parse_u128(f[4], &a.negative)
         || (bounded && (a.positive > most || a.negative > most)))
         return bad_line(m, "malformed partial line: bad total");

@@ -9,7 +9,7 @@
  * --key-match, in blocks without a NUL byte (plain_begin's caller checks),
  * where the general path splits a record at its first delimiter and needs
  * a nonempty key.  A plain record has exactly that key, then one to
- * NUMBER_MAX_DIGITS digits and its terminator and nothing else (so no CR
+ * PLAIN_MAX_DIGITS digits and its terminator and nothing else (so no CR
  * either, which the general path would strip), which number_parse reads
  * as that integer at scale 0; it passes every bound exactly when it lies
  * in the range of integers rules_accept passes (plain_rules), and its
@@ -47,6 +47,11 @@
 /* A window's records are shorter than this, so any max_record from here
  * on passes them unchecked. */
 enum { PLAIN_WINDOW = 16 };
+
+/* Most digits of a plain value: any such value fits an int64 and an
+ * addition to the low half of a total carries rarely.  Longer values,
+ * up to NUMBER_MAX_DIGITS, take the general path. */
+enum { PLAIN_MAX_DIGITS = 18 };
 
 struct plain_rules {
     char delimiter, terminator;
@@ -127,7 +132,7 @@ struct plain_record {
     const char *next;
 };
 
-/* Whether the record at P is plain, with at most NUMBER_MAX_DIGITS digits
+/* Whether the record at P is plain, with at most PLAIN_MAX_DIGITS digits
  * in the range of RULES; if so fills *OUT.  Eight bytes at a time, for a
  * record of any length.  The block ends with a sentinel terminator. */
 static inline __attribute__((always_inline)) bool
@@ -140,7 +145,7 @@ scan_plain_words(const char *p, const struct plain_rules *rules,
     const char *q = d + 1;
     size_t digits;
     uint64_t v = swar_read_digits(&q, &digits);
-    if (*q != rules->terminator || digits - 1 >= NUMBER_MAX_DIGITS
+    if (*q != rules->terminator || digits - 1 >= PLAIN_MAX_DIGITS
         || !plain_accepts(rules, v, (size_t)(q - p)))
         return false;
     *out = (struct plain_record){ .key_len = (size_t)(d - p), .value = v,
@@ -325,7 +330,7 @@ take_plain_defer(struct table *t, const char *p,
  * The record length limit is set per block (plain_begin). */
 static bool plain_rules(const struct config *cfg, struct plain_rules *out)
 {
-    const i128 limit = (i128)number_pow10(NUMBER_MAX_DIGITS);
+    const i128 limit = (i128)number_pow10(PLAIN_MAX_DIGITS);
     const struct rules *rules = &cfg->rules;
     int64_t low = (int64_t)(rules->low[0] < -limit ? -limit : rules->low[0]);
     int64_t high = (int64_t)(rules->high[0] > limit ? limit
