@@ -363,9 +363,44 @@ static bool print_version(void)
     return fflush(stdout) == 0 && !ferror(stdout);
 }
 
-static bool invalid(const char *option, const char *arg)
+/* Reports ARG, escaped as messages show bytes, as a bad value of
+ * --OPTION; WHY says what is wrong with it.  Returns false. */
+static bool invalid(const char *option, const char *arg, const char *why)
 {
-    diag_usage_error("invalid --%s value '%s'", option, arg);
+    char *shown = diag_name(arg);
+    diag_usage_error("invalid --%s value '%s': %s", option, shown, why);
+    free(shown);
+    return false;
+}
+
+/* The words of SET, joined by ", ", in OUT of SIZE bytes. */
+static void list_words(enum value_set set, char *out, size_t size)
+{
+    const char *word, *summary;
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; (word = value_word(set, i, &summary)) && used < size;
+         i++)
+        used += (size_t)snprintf(out + used, size - used, "%s%s",
+                                 i ? ", " : "", word);
+}
+
+/* Reports WORD, which --OPTION (option ID) does not know, with the words
+ * it does; WHAT names a value ("value", or "operation" in a list).
+ * Returns false. */
+static bool unknown_word(int id, const char *what, const char *word,
+                         size_t len)
+{
+    char known[256];
+    list_words(option_defs[id].values, known, sizeof known);
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, word, len);
+    copy[len] = '\0';
+    char *shown = diag_name(copy);
+    diag_usage_error("invalid --%s %s '%s' (known: %s)",
+                     option_defs[id].name, what, shown, known);
+    free(shown);
+    free(copy);
     return false;
 }
 
@@ -374,11 +409,18 @@ static bool parse_count(const char *option, const char *arg,
                         uint64_t low, uint64_t high, uint64_t *out)
 {
     if (!*arg || strspn(arg, "0123456789") != strlen(arg))
-        return invalid(option, arg);
+        return invalid(option, arg, "not a whole number");
     errno = 0;
     unsigned long long v = strtoull(arg, NULL, 10);
-    if (errno == ERANGE || v < low || v > high)
-        return invalid(option, arg);
+    char why[64];
+    if (v < low) {
+        snprintf(why, sizeof why, "less than %llu", (unsigned long long)low);
+        return invalid(option, arg, why);
+    }
+    if (errno == ERANGE || v > high) {
+        snprintf(why, sizeof why, "more than %llu", (unsigned long long)high);
+        return invalid(option, arg, why);
+    }
     *out = v;
     return true;
 }
@@ -386,9 +428,13 @@ static bool parse_count(const char *option, const char *arg,
 /* A size with an optional K, M or G (powers of 1024). */
 static bool parse_size(const char *option, const char *arg, size_t *out)
 {
+    static const char not_size[] = "not a size (a whole number, then "
+                                   "K, M or G if wanted)";
     size_t digits = strspn(arg, "0123456789");
-    if (digits == 0 || digits > 10)
-        return invalid(option, arg);
+    if (digits == 0)
+        return invalid(option, arg, not_size);
+    if (digits > 10)
+        return invalid(option, arg, "more than 1G");
     unsigned long long v = strtoull(arg, NULL, 10);
     const char *suffix = arg + digits;
     unsigned shift = 0;
@@ -396,11 +442,13 @@ static bool parse_size(const char *option, const char *arg, size_t *out)
         const char *units = "KkMmGg";
         const char *u = strchr(units, *suffix);
         if (!u || suffix[1])
-            return invalid(option, arg);
+            return invalid(option, arg, not_size);
         shift = 10 * (unsigned)(1 + (u - units) / 2);
     }
-    if (v == 0 || v > (MAX_BATCH >> shift))
-        return invalid(option, arg);
+    if (v == 0)
+        return invalid(option, arg, "less than 1");
+    if (v > (MAX_BATCH >> shift))
+        return invalid(option, arg, "more than 1G");
     *out = (size_t)(v << shift);
     return true;
 }
@@ -421,7 +469,7 @@ static bool parse_word(int id, const char *arg, size_t default_word,
             *out = i;
             return true;
         }
-    return invalid(option_defs[id].name, arg);
+    return unknown_word(id, "value", arg, strlen(arg));
 }
 
 /* --stats[=text|json]. */
@@ -452,7 +500,7 @@ static bool parse_byte(const char *option, const char *arg, char *out)
     else if (arg[0] && !arg[1])
         *out = arg[0];
     else
-        return invalid(option, arg);
+        return invalid(option, arg, "not one byte (or \\t for TAB)");
     return true;
 }
 
@@ -470,7 +518,8 @@ static bool parse_max_errors(const char *arg, struct config *cfg)
         || number_parse(arg, len - 1, rate) != NUMBER_OK
         || rate->scale > MAX_RATE_SCALE
         || number_compare(*rate, (struct number){ 100, 0 }) > 0)
-        return invalid("max-errors", arg);
+        return invalid("max-errors", arg,
+                       "not a count, nor a percentage from 0 to 100");
     cfg->limit_error_rate = true;
     cfg->max_error_text = strndup(arg, len - 1);
     if (!cfg->max_error_text)
@@ -480,22 +529,24 @@ static bool parse_max_errors(const char *arg, struct config *cfg)
 
 static bool parse_key_list(const char *arg, struct config *cfg)
 {
+    static const char not_list[] = "not a list of field numbers from 1 to "
+                                   "100000, such as 1 or 1,7";
     const char *p = arg;
     cfg->format.key_field_count = 0;
     for (;;) {
         size_t digits = strspn(p, "0123456789");
-        if (digits == 0 || digits > 6
-            || cfg->format.key_field_count == OPTIONS_MAX_KEY_FIELDS)
-            return invalid("key", arg);
-        unsigned long field = strtoul(p, NULL, 10);
+        if (cfg->format.key_field_count == OPTIONS_MAX_KEY_FIELDS)
+            return invalid("key", arg, "more than 64 fields");
+        unsigned long field = digits == 0 || digits > 6
+                            ? 0 : strtoul(p, NULL, 10);
         if (field < 1 || field > MAX_FIELD)
-            return invalid("key", arg);
+            return invalid("key", arg, not_list);
         cfg->key_fields[cfg->format.key_field_count++] = field;
         p += digits;
         if (*p == '\0')
             break;
         if (*p++ != ',')
-            return invalid("key", arg);
+            return invalid("key", arg, not_list);
     }
     cfg->format.key_fields = cfg->key_fields;
     return true;
@@ -508,8 +559,10 @@ static bool parse_ops(const char *arg, struct config *cfg)
     for (;;) {
         size_t len = strcspn(p, ",");
         const struct aggregate_def *def = aggregate_find(p, len);
-        if (!def || cfg->op_count == OPTIONS_MAX_OPS)
-            return invalid("aggregate", arg);
+        if (!def)
+            return unknown_word(OPT_AGGREGATE, "operation", p, len);
+        if (cfg->op_count == OPTIONS_MAX_OPS)
+            return invalid("aggregate", arg, "more than 64 operations");
         cfg->ops[cfg->op_count++] = def->op;
         if (p[len] == '\0')
             break;
@@ -522,8 +575,10 @@ static bool parse_bound(enum bound_kind kind, const char *arg,
                         struct config *cfg)
 {
     struct bound *b = &cfg->rules.bounds[kind];
-    if (number_parse(arg, strlen(arg), &b->limit) != NUMBER_OK)
-        return invalid(bound_defs[kind].option, arg);
+    enum number_status status = number_parse(arg, strlen(arg), &b->limit);
+    if (status != NUMBER_OK)
+        return invalid(bound_defs[kind].option, arg,
+                       number_status_reason(status));
     b->set = true;
     b->text = arg;
     return true;
@@ -656,19 +711,19 @@ static bool check_rejects(const char *path)
 
 static bool parse_format(const char *arg, struct config *cfg)
 {
-    const struct format_def *def = format_find(arg);
-    if (!def)
-        return invalid("format", arg);
-    cfg->result_format = def->format;
+    size_t i;
+    if (!parse_word(OPT_FORMAT, arg, 0, &i))
+        return false;
+    cfg->result_format = format_defs[i].format;
     return true;
 }
 
 static bool parse_order(const char *arg, struct config *cfg)
 {
-    const struct order_def *def = order_find(arg);
-    if (!def)
-        return invalid("sort", arg);
-    cfg->order = def->order;
+    size_t i;
+    if (!parse_word(OPT_SORT, arg, 0, &i))
+        return false;
+    cfg->order = order_defs[i].order;
     return true;
 }
 

@@ -292,8 +292,8 @@ assert r["exit_status"] == 2, r["exit_status"]' || fail "$stderr"
 }
 
 @test "--stats with a bad format or with --merge is a usage error" {
-	expect_usage_error "invalid --stats value 'xml'" --stats=xml
-	expect_usage_error "invalid --stats value ''" --stats=
+	expect_usage_error "invalid --stats value 'xml' (known: text, json)" --stats=xml
+	expect_usage_error "invalid --stats value '' (known: text, json)" --stats=
 	expect_usage_error "--stats cannot be used with --merge" --merge --stats
 }
 
