@@ -33,6 +33,10 @@ int reader_open_input(const char *name);
  * false for a named pipe not opened yet. */
 bool reader_input_stat(const struct reader *r, size_t i, struct stat *st);
 
+/* Makes R cut blocks at the ends of CSV records, whose fields are
+ * separated by SEPARATOR (csv.h); all input is then read in order. */
+void reader_read_csv(struct reader *r, char separator);
+
 /* Closes what is still open and frees R. */
 void reader_close(struct reader *r);
 
@@ -52,13 +56,21 @@ bool reader_load(struct block *b);
  * describes. */
 enum { READER_SHRANK = -1, READER_CHANGED = -2 };
 
-/* errno of a failure to read, or to open a named pipe in turn,
- * READER_SHRANK, or 0; *INPUT is set to the input's index. */
+/* The errors of an input that starts with a UTF-16 or UTF-32 byte-order
+ * mark: not of reading but of what was read. */
+enum { READER_UTF16 = -3, READER_UTF32 = -4 };
+
+/* errno of a failure to read, or to open a named pipe in turn, one of
+ * READER_*, or 0; *INPUT is set to the input's index. */
 int reader_error(const struct reader *r, size_t *input);
 
-/* What a read error ERROR (errno, READER_SHRANK or READER_CHANGED)
- * means, as a phrase. */
+/* What a read error ERROR (errno or one of READER_*) means, as a
+ * phrase. */
 const char *reader_error_text(int error);
+
+/* Whether ERROR is one of reading, which the phrase alone does not say,
+ * rather than of the bytes read. */
+bool reader_error_is_read(int error);
 
 /* Bytes read so far from all inputs; for the thread that fills blocks. */
 uint64_t reader_bytes_read(const struct reader *r);

@@ -3,6 +3,7 @@
 
 #include "worker.h"
 #include "block.h"
+#include "csv.h"
 #include "diag.h"
 #include "options.h"
 #include "table.h"
@@ -17,6 +18,7 @@
 struct worker {
     const struct config *cfg;
     struct splitter *splitter;
+    struct csv_splitter *csv;       /* with --csv, instead of splitter */
     struct key_matcher *matcher;    /* NULL without --key-match */
     struct table *table;            /* NULL unless aggregating */
     bool extrema;                   /* min or max is wanted */
@@ -29,7 +31,10 @@ struct worker *worker_new(const struct config *cfg)
 {
     struct worker *w = xcalloc(1, sizeof *w);
     w->cfg = cfg;
-    w->splitter = splitter_new(&cfg->format);
+    if (cfg->format.csv)
+        w->csv = csv_splitter_new(&cfg->format);
+    else
+        w->splitter = splitter_new(&cfg->format);
     if (cfg->rules.key_pattern) {
         char error[256];
         w->matcher = key_matcher_new(cfg->rules.key_pattern, error,
@@ -52,6 +57,7 @@ void worker_free(struct worker *w)
     if (!w)
         return;
     splitter_free(w->splitter);
+    csv_splitter_free(w->csv);
     key_matcher_free(w->matcher);
     table_free(w->table);
     free(w->shown_key);
@@ -120,6 +126,19 @@ static void reject_split(const struct worker *w, const struct place *at,
     case RECORD_EMPTY_KEY:
         REJECT(at, REJECT_EMPTY_KEY, "empty key");
         break;
+    case RECORD_UNTERMINATED_QUOTE:
+        REJECT(at, REJECT_BAD_QUOTE, "unterminated quoted field %zu",
+               parts->quote_field);
+        break;
+    case RECORD_STRAY_QUOTE:
+        REJECT(at, REJECT_BAD_QUOTE, "quote inside unquoted field %zu",
+               parts->quote_field);
+        break;
+    case RECORD_TEXT_AFTER_QUOTE:
+        REJECT(at, REJECT_BAD_QUOTE,
+               "text after the closing quote of field %zu",
+               parts->quote_field);
+        break;
     case RECORD_OK:
         break;
     }
@@ -182,8 +201,9 @@ static void check_record(struct worker *w, const struct place *at,
         return;
     }
     struct record_parts parts;
-    enum record_status status = splitter_split(w->splitter, record, len,
-                                               &parts);
+    enum record_status status =
+        w->csv ? csv_split(w->csv, record, len, &parts)
+               : splitter_split(w->splitter, record, len, &parts);
     if (status != RECORD_OK) {
         reject_split(w, at, status, &parts);
         return;
@@ -609,6 +629,54 @@ static bool plain_rules(const struct config *cfg, const struct block *b,
     return low <= high && cfg->max_record >= PLAIN_WINDOW;
 }
 
+/* The records of B in CSV, from where a scan finds them to end, which
+ * may be lines later; a block starts with a record.  BOM is the length of
+ * the byte-order mark before the first record's fields. */
+static void process_csv(struct worker *w, struct block *b,
+                        struct place *at, bool nul_possible, size_t bom)
+{
+    const char separator = w->cfg->format.field_separator;
+    const char terminator = w->cfg->terminator;
+    const char *p = b->data, *end = b->data + b->len;
+    uint64_t line = 0;
+
+    while (p < end) {
+        const char *record = p + bom;
+        struct csv_scan scan;
+        csv_scan_start(&scan);
+        size_t len = csv_scan(&scan, record, (size_t)(end - record),
+                              separator, terminator);
+        /* A quoted field still open at the end of the input: the input's
+         * last line end is still the record's own. */
+        if (scan.place == CSV_QUOTED && len > 0
+            && record[len - 1] == terminator) {
+            len--;
+            scan.lines--;
+        }
+        struct record_parts parts;
+        parts.quote_field = csv_scan_finish(&scan, record, separator);
+        at->start = (size_t)(p - b->data);
+        at->len = bom + len;
+        size_t rejected = b->rejection_count;
+        if (scan.fault != RECORD_OK && at->len <= w->cfg->max_record) {
+            reject_split(w, at, scan.fault, &parts);
+        } else {
+            /* A CR ending a line belongs to the line ending. */
+            size_t fields_len = len;
+            if (terminator == '\n' && len > 0 && record[len - 1] == '\r')
+                fields_len--;
+            check_record(w, at, record, fields_len, nul_possible);
+        }
+        if (b->rejection_count > rejected)
+            b->rejections[rejected].line = line;
+        line += 1 + scan.lines;
+        at->record++;
+        p = record + len < end ? record + len + 1 : end;
+        bom = 0;
+    }
+    b->lines = line;
+}
+
 void worker_process(struct worker *w, struct block *b)
 {
     const char terminator = w->cfg->terminator;
@@ -622,6 +690,7 @@ void worker_process(struct worker *w, struct block *b)
         at.start = at.len = 0;
         reject_long(w, &at);
         b->records = 1;
+        b->lines = 1 + b->oversized_lines;
         return;
     }
     /* One pass over the block finds whether any record can hold a NUL;
@@ -631,13 +700,18 @@ void worker_process(struct worker *w, struct block *b)
                      && memchr(b->data, '\0', b->len) != NULL;
     plain = plain && !w->cfg->format.field_mode && !w->matcher
             && !nul_possible;
+    size_t bom = block_bom_len(b);
     b->data[b->len] = b->data[b->len + 1] = terminator;
     struct pending_batch batch = { .count = 0 };
     size_t keys_before = w->table ? table_size(w->table) : 0;
     /* Deferring pays only once the table has outgrown the caches. */
     bool defer = w->table && w->table->slot_mask >= BATCH_FROM_SLOTS;
+    if (w->csv) {
+        process_csv(w, b, &at, nul_possible, bom);
+        p = end;
+    }
     while (p < end) {
-        if (plain) {
+        if (plain && !bom) {
             if (!w->table)
                 p = take_plain_check(w, p, &rules, &at.record);
             else if (defer)
@@ -656,11 +730,14 @@ void worker_process(struct worker *w, struct block *b)
         /* A CR ending a line belongs to the line ending, not the value. */
         if (terminator == '\n' && len > 0 && p[len - 1] == '\r')
             len--;
-        check_record(w, &at, p, len, nul_possible);
+        check_record(w, &at, p + bom, len - bom, nul_possible);
         at.record++;
         p = stop ? stop + 1 : end;
+        bom = 0;
     }
     if (w->table)
         table_set_positions(w->table, keys_before, b->seq);
     b->records = at.record;
+    if (!w->csv)
+        b->lines = at.record;
 }
