@@ -50,6 +50,21 @@ size_t csv_scan(struct csv_scan *s, const char *p, size_t len,
 size_t csv_last_end(const char *data, size_t len, size_t from,
                     char separator, char terminator);
 
+/* One record, as csv_record finds it. */
+struct csv_record {
+    size_t len;                 /* its bytes, up to its terminator */
+    uint64_t lines;             /* terminators inside its quoted fields */
+    enum record_status fault;   /* as in struct csv_scan */
+    size_t fault_field;         /* 1-based field of the fault, or 0 */
+};
+
+/* Scans the record that starts at P, among the AVAIL bytes there, which
+ * end where a record or the input does.  A quoted field still open at the
+ * end is unterminated, and a terminator ending the bytes is not part of
+ * it. */
+void csv_record(const char *p, size_t avail, char separator,
+                char terminator, struct csv_record *out);
+
 /* Finishes the scan of a record that ends after the bytes scanned,
  * noting an unterminated quoted field; returns the 1-based field of
  * s->fault in the RECORD bytes scanned, or 0 if there is none. */
@@ -64,9 +79,11 @@ struct csv_splitter *csv_splitter_new(const struct record_format *format);
 void csv_splitter_free(struct csv_splitter *s);
 
 /* Splits the LEN bytes at RECORD, a record whose scan found no fault (no
- * terminator, no trailing CR), into its key and value, unquoted.  What
- * OUT points to lasts until the next split. */
+ * terminator, no trailing CR), into its key and value, unquoted; the
+ * READABLE bytes there (at least LEN) may be read.  What OUT points to
+ * lasts until the next split. */
 enum record_status csv_split(struct csv_splitter *s, const char *record,
-                             size_t len, struct record_parts *out);
+                             size_t len, size_t readable,
+                             struct record_parts *out);
 
 #endif

@@ -202,7 +202,9 @@ static void check_record(struct worker *w, const struct place *at,
     }
     struct record_parts parts;
     enum record_status status =
-        w->csv ? csv_split(w->csv, record, len, &parts)
+        w->csv ? csv_split(w->csv, record, len,
+                           (size_t)(at->block->data + at->block->len
+                                    + BLOCK_SLACK - record), &parts)
                : splitter_split(w->splitter, record, len, &parts);
     if (status != RECORD_OK) {
         reject_split(w, at, status, &parts);
@@ -642,19 +644,12 @@ static void process_csv(struct worker *w, struct block *b,
 
     while (p < end) {
         const char *record = p + bom;
-        struct csv_scan scan;
-        csv_scan_start(&scan);
-        size_t len = csv_scan(&scan, record, (size_t)(end - record),
-                              separator, terminator);
-        /* A quoted field still open at the end of the input: the input's
-         * last line end is still the record's own. */
-        if (scan.place == CSV_QUOTED && len > 0
-            && record[len - 1] == terminator) {
-            len--;
-            scan.lines--;
-        }
+        struct csv_record scan;
+        csv_record(record, (size_t)(end - record), separator, terminator,
+                   &scan);
+        size_t len = scan.len;
         struct record_parts parts;
-        parts.quote_field = csv_scan_finish(&scan, record, separator);
+        parts.quote_field = scan.fault_field;
         at->start = (size_t)(p - b->data);
         at->len = bom + len;
         size_t rejected = b->rejection_count;
