@@ -313,7 +313,8 @@ int main(int argc, char **argv)
     struct reader *reader = reader_open(cfg.inputs, cfg.input_count,
                                         cfg.batch, cfg.terminator,
                                         cfg.max_record,
-                                        cfg.mode != OUTPUT_UNORDERED);
+                                        cfg.mode != OUTPUT_UNORDERED,
+                                        cfg.jobs);
     if (!reader)
         return fail_early(&cfg, stats);
     if (cfg.format.csv)
@@ -341,12 +342,11 @@ int main(int argc, char **argv)
     struct pipeline_outcome outcome;
     bool started = pipeline_run(&cfg, reader, out, reports, rejects,
                                 stats, progress, &outcome);
-    if (!outcome.abandoned)
-        reader_close(reader);
     writer_flush(reports);
     progress_free(progress);
     writer_free(reports);
     if (!started) {
+        reader_close(reader);
         writer_free(out);
         if (rejects)
             writer_close(rejects);
@@ -360,13 +360,20 @@ int main(int argc, char **argv)
         die_of_broken_pipe(&cfg, stats, tally, out);
 
     bool trouble = false;
-    if (outcome.read_error) {
+    if (outcome.read_error == READER_DECODE) {
+        diag_error("%s: %s", cfg.input_names[outcome.read_error_input],
+                   reader_error_message(reader));
+        trouble = true;
+    } else if (outcome.read_error) {
         diag_error("%s: %s%s", cfg.input_names[outcome.read_error_input],
                    reader_error_is_read(outcome.read_error)
                    ? "read error: " : "",
                    reader_error_text(outcome.read_error));
         trouble = true;
     }
+    /* Not before: the reader holds what a decoding error was. */
+    if (!outcome.abandoned)
+        reader_close(reader);
     if (tally->too_many_errors) {
         diag_error("more than %" PRIu64 " rejected records; stopping",
                    cfg.max_errors);

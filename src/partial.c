@@ -905,13 +905,28 @@ static bool check_complete(struct partial_input *m)
     return true;
 }
 
+/* Opens the named pipe NAME when *FD says its turn has come, so that
+ * partials written one after another into named pipes are read one after
+ * another.  A signal meanwhile ends the wait, for the caller to stop;
+ * any other failure is reported. */
+static bool open_named_pipe(struct partial_input *m, const char *name,
+                            int *fd)
+{
+    if (*fd != READER_NOT_OPENED)
+        return true;
+    *fd = reader_open_in_turn(name);
+    if (*fd < 0 && !signals_caught())
+        diag_error("%s: %s", m->at.name, strerror(errno));
+    return *fd >= 0;
+}
+
 struct partial_input *partial_merge(struct config *cfg)
 {
     int *fds = xmalloc(cfg->input_count * sizeof *fds);
     bool ok = true;
     for (size_t i = 0; i < cfg->input_count; i++) {
-        fds[i] = reader_open_input(cfg->inputs[i]);
-        ok = ok && fds[i] >= 0;
+        fds[i] = reader_open_early(cfg->inputs[i]);
+        ok = fds[i] != -1 && ok;
     }
 
     struct partial_input *m = xcalloc(1, sizeof *m);
@@ -920,7 +935,8 @@ struct partial_input *partial_merge(struct config *cfg)
     for (size_t i = 0; i < cfg->input_count; i++) {
         if (ok) {
             m->at.name = cfg->input_names[i];
-            ok = merge_input(m, fds[i]);
+            ok = open_named_pipe(m, cfg->inputs[i], &fds[i])
+                 && merge_input(m, fds[i]);
         } else if (fds[i] > STDIN_FILENO) {
             close(fds[i]);
         }
