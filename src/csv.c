@@ -290,12 +290,18 @@ static bool record_by_parity(const char *p, size_t avail, char separator,
             lines++;
         if (ends) {
             out->len = i + (size_t)__builtin_ctzll(ends);
+            out->masks = i == 0;
+            out->separators = c.separators & ~inside & mine;
+            out->quotes = c.quotes & mine;
             break;
         }
         if (n < 64) {
             if (at.inside)
                 return false;
             out->len = avail;
+            out->masks = i == 0;
+            out->separators = c.separators & ~inside;
+            out->quotes = c.quotes;
             break;
         }
     }
@@ -320,6 +326,7 @@ void csv_record(const char *p, size_t avail, char separator,
         scan.lines--;
     }
     out->fault_field = csv_scan_finish(&scan, p, separator);
+    out->masks = false;
     out->len = len;
     out->lines = scan.lines;
     out->fault = scan.fault;
@@ -372,6 +379,7 @@ struct csv_splitter {
     const struct record_format *format;
     size_t field_count;         /* fields worth finding: highest wanted */
     struct field *fields;       /* found fields, 1-based index - 1 */
+    bool *wanted;               /* which are the key's or the value */
     char *text;                 /* unquoted fields that held "" */
     size_t text_cap;
     char *key;                  /* composite key */
@@ -388,6 +396,11 @@ struct csv_splitter *csv_splitter_new(const struct record_format *format)
             highest = format->key_fields[i];
     s->field_count = highest;
     s->fields = xcalloc(highest ? highest : 1, sizeof *s->fields);
+    s->wanted = xcalloc(highest ? highest : 1, sizeof *s->wanted);
+    for (size_t i = 0; i < format->key_field_count; i++)
+        s->wanted[format->key_fields[i] - 1] = true;
+    if (format->value_field)
+        s->wanted[format->value_field - 1] = true;
     return s;
 }
 
@@ -396,6 +409,7 @@ void csv_splitter_free(struct csv_splitter *s)
     if (!s)
         return;
     free(s->fields);
+    free(s->wanted);
     free(s->text);
     free(s->key);
     free(s);
@@ -452,13 +466,57 @@ static void take_field(struct csv_splitter *s, const char *p, size_t len,
 /* find_fields by the parity of quotes (see the top); the number of
  * fields, or 0 if the parity cannot tell, which a record without faults
  * never makes it. */
-static size_t fields_by_parity(struct csv_splitter *s, const char *p,
-                               size_t len, size_t readable)
+/* Where fields_by_parity is in a record. */
+struct field_walk {
+    size_t n;                   /* fields found */
+    size_t start;               /* of the next field */
+    size_t used;                /* of the splitter's text */
+};
+
+/* Takes the fields of P that end at the bits of ENDS, a mask of the 64
+ * bytes from offset I whose quotes are QUOTES. */
+static void take_fields(struct csv_splitter *s, const char *p, size_t i,
+                        uint64_t ends, uint64_t quotes, struct field_walk *w)
 {
+    for (; ends && w->n < s->field_count; ends &= ends - 1) {
+        size_t stop = i + (size_t)__builtin_ctzll(ends);
+        if (!s->wanted[w->n]) {
+            w->n++;
+            w->start = stop + 1;
+            continue;
+        }
+        /* Quotes are looked at when the field starts in this chunk:
+         * clearing the lowest two leaves none if there were two. */
+        bool just_two = false;
+        if (w->start >= i) {
+            uint64_t span = (stop - i < 64 ? ((uint64_t)1 << (stop - i)) - 1
+                                           : ~(uint64_t)0)
+                          & ~(((uint64_t)1 << (w->start - i)) - 1);
+            uint64_t q = quotes & span;
+            q &= q - 1;
+            just_two = (q & (q - 1)) == 0;
+        }
+        take_field(s, p + w->start, stop - w->start, just_two, &w->used,
+                   &s->fields[w->n++]);
+        w->start = stop + 1;
+    }
+}
+
+static size_t fields_by_parity(struct csv_splitter *s, const char *p,
+                               size_t len, size_t readable,
+                               const struct csv_record *scan)
+{
+    struct field_walk w = { 0, 0, 0 };
+    /* The scan has the masks of a record shorter than 64 bytes. */
+    if (scan && scan->masks && len < 64) {
+        uint64_t ends = (scan->separators & (((uint64_t)1 << len) - 1))
+                      | (uint64_t)1 << len;
+        take_fields(s, p, 0, ends, scan->quotes, &w);
+        return w.n;
+    }
     char separator = s->format->field_separator;
     struct parity at = { .inside = 0, .after_boundary = 1 };
-    size_t n = 0, used = 0, start = 0;
-    for (size_t i = 0; n < s->field_count; i += 64) {
+    for (size_t i = 0; w.n < s->field_count; i += 64) {
         size_t bytes = len - i < 64 ? len - i : 64;
         struct chunk c;
         uint64_t inside;
@@ -470,32 +528,16 @@ static size_t fields_by_parity(struct csv_splitter *s, const char *p,
         /* The last field ends with the record. */
         if (bytes < 64)
             ends |= (uint64_t)1 << bytes;
-        for (; ends && n < s->field_count; ends &= ends - 1) {
-            size_t stop = i + (size_t)__builtin_ctzll(ends);
-            /* Quotes are looked at when the field starts in this chunk:
-             * clearing the lowest two leaves none if there were two. */
-            bool just_two = false;
-            if (start >= i) {
-                uint64_t span = (stop - i < 64 ? ((uint64_t)1 << (stop - i)) - 1
-                                               : ~(uint64_t)0)
-                              & ~(((uint64_t)1 << (start - i)) - 1);
-                uint64_t q = c.quotes & span;
-                q &= q - 1;
-                just_two = (q & (q - 1)) == 0;
-            }
-            take_field(s, p + start, stop - start, just_two, &used,
-                       &s->fields[n++]);
-            start = stop + 1;
-        }
+        take_fields(s, p, i, ends, c.quotes, &w);
         if (bytes < 64)
             break;
     }
-    return n;
+    return w.n;
 }
 
 /* Fills s->fields with up to field_count fields; returns how many exist. */
 static size_t find_fields(struct csv_splitter *s, const char *p, size_t len,
-                          size_t readable)
+                          size_t readable, const struct csv_record *scan)
 {
     const char *end = p + len;
     char sep = s->format->field_separator;
@@ -505,7 +547,7 @@ static size_t find_fields(struct csv_splitter *s, const char *p, size_t len,
         s->text_cap = len * 2;
         s->text = xrealloc(s->text, s->text_cap);
     }
-    size_t found = fields_by_parity(s, p, len, readable);
+    size_t found = fields_by_parity(s, p, len, readable, scan);
     if (found > 0)
         return found;
     while (n < s->field_count) {
@@ -568,12 +610,13 @@ static void join_key(struct csv_splitter *s, struct record_parts *out)
 
 enum record_status csv_split(struct csv_splitter *s, const char *record,
                              size_t len, size_t readable,
+                             const struct csv_record *scan,
                              struct record_parts *out)
 {
     const struct record_format *f = s->format;
     out->value = NULL;
     out->value_len = 0;
-    size_t found = find_fields(s, record, len, readable);
+    size_t found = find_fields(s, record, len, readable, scan);
     if (found < s->field_count) {
         size_t missing = f->value_field > found ? f->value_field : 0;
         for (size_t i = 0; i < f->key_field_count; i++)

@@ -56,6 +56,10 @@ struct csv_record {
     uint64_t lines;             /* terminators inside its quoted fields */
     enum record_status fault;   /* as in struct csv_scan */
     size_t fault_field;         /* 1-based field of the fault, or 0 */
+    bool masks;                 /* it ends within its first 64 bytes, and
+                                   these are their masks, for csv_split: */
+    uint64_t separators;        /* separators outside quoted fields */
+    uint64_t quotes;
 };
 
 /* Scans the record that starts at P, among the AVAIL bytes there, which
@@ -78,12 +82,13 @@ struct csv_splitter;
 struct csv_splitter *csv_splitter_new(const struct record_format *format);
 void csv_splitter_free(struct csv_splitter *s);
 
-/* Splits the LEN bytes at RECORD, a record whose scan found no fault (no
- * terminator, no trailing CR), into its key and value, unquoted; the
- * READABLE bytes there (at least LEN) may be read.  What OUT points to
- * lasts until the next split. */
+/* Splits the LEN bytes at RECORD, a record whose scan SCAN (or NULL)
+ * found no fault (no terminator, no trailing CR), into its key and value,
+ * unquoted; the READABLE bytes there (at least LEN) may be read.  What OUT
+ * points to lasts until the next split. */
 enum record_status csv_split(struct csv_splitter *s, const char *record,
                              size_t len, size_t readable,
+                             const struct csv_record *scan,
                              struct record_parts *out);
 
 #endif

@@ -19,6 +19,7 @@ struct worker {
     const struct config *cfg;
     struct splitter *splitter;
     struct csv_splitter *csv;       /* with --csv, instead of splitter */
+    struct csv_record csv_scan;     /* the scan of the record being checked */
     struct key_matcher *matcher;    /* NULL without --key-match */
     struct table *table;            /* NULL unless aggregating */
     struct plain *plain;            /* the fast path for plain records */
@@ -205,7 +206,8 @@ static void check_record(struct worker *w, const struct place *at,
     enum record_status status =
         w->csv ? csv_split(w->csv, record, len,
                            (size_t)(at->block->data + at->block->len
-                                    + BLOCK_SLACK - record), &parts)
+                                    + BLOCK_SLACK - record),
+                           &w->csv_scan, &parts)
                : splitter_split(w->splitter, record, len, &parts);
     if (status != RECORD_OK) {
         reject_split(w, at, status, &parts);
@@ -250,6 +252,7 @@ static void process_csv(struct worker *w, struct block *b,
         struct csv_record scan;
         csv_record(record, (size_t)(end - record), separator, terminator,
                    &scan);
+        w->csv_scan = scan;
         size_t len = scan.len;
         struct record_parts parts;
         parts.quote_field = scan.fault_field;
