@@ -32,6 +32,7 @@ enum option_id {
     OPT_KEY,
     OPT_VALUE,
     OPT_FIELD_SEPARATOR,
+    OPT_CSV,
     OPT_NULL_DATA,
     OPT_MAX_RECORD,
     OPT_MIN,
@@ -147,6 +148,9 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_FIELD_SEPARATOR] = { "field-separator", 't', required_argument, "C",
         GROUP_INPUT, 0, VALUES_NONE,
         "field mode: split fields at each C\n(default: runs of blanks)" },
+    [OPT_CSV] = { "csv", 0, no_argument, NULL, GROUP_INPUT,
+        0, VALUES_NONE,
+        "field mode: fields are CSV (RFC 4180), split\nat ',' or -t C; quoted fields may hold\nseparators, \"\" and line breaks" },
     [OPT_NULL_DATA] = { "null-data", 'z', no_argument, NULL, GROUP_INPUT,
         0, VALUES_NONE,
         "records end with NUL, not newline" },
@@ -596,6 +600,23 @@ static bool check_pattern(const char *pattern)
     return true;
 }
 
+/* --csv splits fields at ',' unless -t says otherwise, at a byte that
+ * cannot also quote or end a record.  SEEN tells which options were
+ * given. */
+static bool check_csv(struct config *cfg, const bool *seen)
+{
+    cfg->format.blank_separated = false;
+    if (!seen[OPT_FIELD_SEPARATOR])
+        cfg->format.field_separator = ',';
+    char c = cfg->format.field_separator;
+    if (c == '"' || c == cfg->terminator) {
+        diag_usage_error("--field-separator cannot be %s with --csv",
+                         c == '"' ? "'\"'" : "the record terminator");
+        return false;
+    }
+    return true;
+}
+
 /* Checks that the options given make sense together and derives what
  * follows from them.  SEEN tells which options were given. */
 static bool settle(struct config *cfg, const bool *seen)
@@ -624,6 +645,10 @@ static bool settle(struct config *cfg, const bool *seen)
             diag_usage_error("--field-separator requires --key");
             return false;
         }
+        if (cfg->format.csv) {
+            diag_usage_error("--csv requires --key");
+            return false;
+        }
         cfg->needs_value = true;
     } else {
         if (seen[OPT_DELIMITER]) {
@@ -647,6 +672,8 @@ static bool settle(struct config *cfg, const bool *seen)
                 }
         }
     }
+    if (cfg->format.csv && !check_csv(cfg, seen))
+        return false;
     if (cfg->queue_depth == 0)
         cfg->queue_depth = cfg->jobs * 2 > MAX_QUEUE_DEPTH
                          ? MAX_QUEUE_DEPTH : cfg->jobs * 2;
@@ -832,6 +859,9 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         case OPT_FIELD_SEPARATOR:
             ok = parse_byte(name, optarg, &cfg->format.field_separator);
             cfg->format.blank_separated = false;
+            break;
+        case OPT_CSV:
+            cfg->format.csv = true;
             break;
         case OPT_NULL_DATA:
             cfg->terminator = '\0';

@@ -15,6 +15,7 @@ struct record_format {
     size_t value_field;         /* field mode: 1-based, 0 for none */
     bool blank_separated;       /* field mode: runs of blanks separate */
     char field_separator;       /* field mode, unless blank_separated */
+    bool csv;                   /* field mode: RFC 4180 quoting (csv.h) */
 };
 
 enum record_status {
@@ -22,6 +23,9 @@ enum record_status {
     RECORD_NO_DELIMITER,
     RECORD_MISSING_FIELD,
     RECORD_EMPTY_KEY,
+    RECORD_UNTERMINATED_QUOTE,  /* --csv: a bad quote (csv.h) */
+    RECORD_STRAY_QUOTE,
+    RECORD_TEXT_AFTER_QUOTE,
 };
 
 /* Separates the fields of a composite key in the stored key; printed as
@@ -34,6 +38,7 @@ struct record_parts {
     const char *value;      /* blanks trimmed; NULL when not wanted */
     size_t value_len;
     size_t missing_field;   /* for RECORD_MISSING_FIELD */
+    size_t quote_field;     /* for a bad quote: the field it is in */
 };
 
 struct splitter;
