@@ -142,6 +142,11 @@ bool collector_take(struct collector *c, const struct block *b)
         if (ordered)
             write_span(c, b, from, r->start);
         from = after(b, r);
+        if (r->skipped) {
+            c->tally.skipped++;
+            c->tally.blank++;
+            continue;
+        }
         report(c, b, r);
         c->tally.rejected++;
         c->tally.rejected_by[r->kind]++;
@@ -154,6 +159,7 @@ bool collector_take(struct collector *c, const struct block *b)
     if (ordered)
         write_span(c, b, from, b->len);
     c->tally.read += b->records;
+    c->tally.missing += b->missing;
     c->lines_before += b->lines;
     return writer_error(c->out) == 0
         && !(c->rejects && writer_error(c->rejects));

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "aggregate.h"
+#include "missing.h"
 #include "format.h"
 #include "order.h"
 #include "progress.h"
@@ -33,6 +34,8 @@ struct config {
     /* Validation. */
     struct rules rules;
     bool needs_value;               /* parse a value for every record */
+    struct missing_tokens *na;      /* --na: values that mean none, or
+                                       NULL */
 
     /* Rejections. */
     const char *rejects_path;       /* NULL for none */
