@@ -334,6 +334,9 @@ static ssize_t step(struct decode_stream *s, unsigned char *buf, size_t len,
         return step_zstd(s, buf, len, produced);
 #endif
     default:
+        /* Unused in a build without decoders. */
+        (void)buf;
+        (void)len;
         return fail(s, "is in a format this build cannot read");
     }
 }
