@@ -1,10 +1,10 @@
 #!/usr/bin/env bats
-# What a build decodes: gzip when it was built with zlib, zstd
+# What a build decodes: gzip when it was built with ISA-L or zlib, zstd
 # when built with libzstd (config.h says which).  A build made without
 # them still recognises those formats by their first bytes and refuses
 # them clearly, status 2, never reading them as text.  make check's
 # build decodes both; .ci/run also runs this file in a build configured
-# --without-zlib --without-zstd.
+# --without-zlib --without-isal --without-zstd.
 
 load test_helper
 
@@ -30,7 +30,7 @@ built() {
 	return 1
 }
 
-@test "gzip files are decoded by a build with zlib, and refused before anything is read by one without, status 2" {
+@test "gzip files are decoded by a build with ISA-L or zlib, and refused before anything is read by one without, status 2" {
 	run_fanout one.txt one.gz
 	if built ISAL ZLIB; then
 		assert_result 0 'a	2' ''

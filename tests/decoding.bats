@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# Decoding compressed input, beyond recognising it: gzip is decoded by
+# ISA-L's igzip or by zlib, whichever the build has, and both describe a
+# damaged member in the same words.  Inputs are written by Python's gzip
+# module, and every expectation is worked out by hand.
+
+load test_helper
+
+setup() {
+	common_setup
+	local tool
+	for tool in python3; do
+		command -v "$tool" >/dev/null \
+			|| fail "decoding.bats needs the program $tool (Debian: see the README's quick start)"
+	done
+}
+
+# damaged WHAT FILE: writes to FILE a gzip member of the three records
+# a:1 b:2 c:3 whose trailer's CRC (WHAT crc) or length (WHAT length) is
+# off by one bit.
+damaged() {
+	python3 - "$1" "$2" <<-'EOF'
+		import gzip, sys
+		member = bytearray(gzip.compress(b"a:1\nb:2\nc:3\n", mtime=0))
+		member[-8 if sys.argv[1] == "crc" else -4] ^= 1
+		open(sys.argv[2], "wb").write(member)
+	EOF
+}
+
+@test "a gzip member whose CRC or length is wrong is corrupt in zlib's words, whichever decoder the build has" {
+	damaged crc crc.gz
+	run_fanout crc.gz
+	assert_result 2 '' "fanout: crc.gz: gzip input is corrupt (CRC mismatch) at line 4
+fanout: 0 records read, 0 accepted, 0 rejected; 0 bytes of output written"
+	damaged length len.gz
+	run_fanout len.gz
+	assert_result 2 '' "fanout: len.gz: gzip input is corrupt (length mismatch) at line 4
+fanout: 0 records read, 0 accepted, 0 rejected; 0 bytes of output written"
+}
+
+@test "a CRC or length mismatch is found whichever read of 128 KiB the member's trailer straddles" {
+	# Stored (level 0) members whose eight trailer bytes start at each
+	# offset from 131056 to 131080 of the file, across the end of the
+	# decoder's first read.
+	python3 - <<-'EOF'
+		import gzip
+		def member(size):
+		    lines = 0
+		    for n in range(size - 200, size):
+		        text = b"k:1\n" * (n // 4) + b"k:" + b"1" * (n % 4 + 1) + b"\n"
+		        data = gzip.compress(text, 0, mtime=0)
+		        if len(data) == size:
+		            return bytearray(data), text.count(b"\n")
+		    raise SystemExit("no member of %d bytes" % size)
+		with open("expected", "w") as expected:
+		    for start in range(131056, 131081):
+		        data, lines = member(start + 8)
+		        for what, at in (("CRC", -8), ("length", -4)):
+		            damaged = bytearray(data)
+		            damaged[at] ^= 1
+		            name = "%s-%d.gz" % (what, start)
+		            open(name, "wb").write(damaged)
+		            expected.write("fanout: %s: gzip input is corrupt (%s mismatch) at line %d\n"
+		                           % (name, what, lines + 1))
+	EOF
+	local f
+	: >got
+	for f in CRC-*.gz length-*.gz; do
+		run_fanout "$f"
+		assert_status 2
+		[[ -z $output && ${#stderr_lines[@]} == 2 ]] || fail "$f: not one message and the summary:" "$output$stderr"
+		printf '%s\n' "${stderr_lines[0]}" >>got
+	done
+	sort expected >want
+	sort got >got.sorted
+	expect_same_file want got.sorted
+}
