@@ -19,6 +19,7 @@
 #include "diag.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,6 +470,21 @@ ssize_t decode_stream_read(struct decode_stream *s, void *buf, size_t len)
             return (ssize_t)produced;
     }
     return 0;
+}
+
+bool decode_stream_starved(const struct decode_stream *s)
+{
+    size_t want = s->between ? DECODE_MAGIC_MAX : 1;
+    return !s->error[0] && !s->ended && !s->eof && s->hungry
+        && s->avail < want;
+}
+
+bool decode_stream_quiet(const struct decode_stream *s, int milliseconds)
+{
+    if (!decode_stream_starved(s))
+        return false;
+    struct pollfd ready = { .fd = s->fd, .events = POLLIN };
+    return poll(&ready, 1, milliseconds) == 0;
 }
 
 const char *decode_stream_error(const struct decode_stream *s)

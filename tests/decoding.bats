@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # Decoding compressed input, beyond recognising it: gzip is decoded by
 # ISA-L's igzip or by zlib, whichever the build has, and both describe a
-# damaged member in the same words.  Inputs are written by Python's gzip
-# module, and every expectation is worked out by hand.
+# damaged member in the same words; a compressed stream on a pipe that
+# goes quiet hands on the records decoded so far, as a plain pipe does.
+# Inputs are written by Python's gzip and zlib modules, and every
+# expectation is worked out by hand.
 
 load test_helper
 
@@ -74,4 +76,56 @@ fanout: 0 records read, 0 accepted, 0 rejected; 0 bytes of output written"
 	sort expected >want
 	sort got >got.sorted
 	expect_same_file want got.sorted
+}
+
+# live_gzip ARGS: fanout ARGS reads a pipe into which live.py writes a
+# gzip stream, one record at a time, each flushed with Z_SYNC_FLUSH so
+# that every byte of it can be decoded at once.  After each record, it
+# waits (up to 30 s) until out holds the records written so far, then
+# writes the next; after the last it ends the stream and the pipe and
+# prints fanout's status.  Fails if a record does not come out while the
+# stream is still open.
+live_gzip() {
+	cat >live.py <<-'EOF'
+		import os, subprocess, sys, time, zlib
+		records = [b"a:1\n", b"b:2\n", b"c:3\n"]
+		p = subprocess.Popen([os.environ["FANOUT"]] + sys.argv[1:], stdin=subprocess.PIPE,
+		                     stdout=open("out", "wb"), stderr=open("err", "wb"))
+		try:
+		    z = zlib.compressobj(6, zlib.DEFLATED, 31)
+		    for n in range(1, len(records) + 1):
+		        p.stdin.write(z.compress(records[n - 1]) + z.flush(zlib.Z_SYNC_FLUSH))
+		        p.stdin.flush()
+		        want = b"".join(records[:n])
+		        deadline = time.monotonic() + 30
+		        while open("out", "rb").read() != want:
+		            if time.monotonic() > deadline or p.poll() is not None:
+		                sys.exit("record %d not out while the stream was open: %r"
+		                         % (n, open("out", "rb").read()))
+		            time.sleep(0.02)
+		    p.stdin.write(z.flush(zlib.Z_FINISH))
+		    p.stdin.close()
+		    print(p.wait(timeout=30))
+		finally:
+		    if p.poll() is None:
+		        p.kill()
+		        p.wait()
+	EOF
+	run_exact python3 live.py "$@"
+}
+
+@test "--ordered: records of a gzip stream on a pipe that went quiet come out at once" {
+	live_gzip --ordered
+	[[ $status == 0 ]] || fail "live.py: $stderr"
+	[[ ${output%$'\n'} == 0 ]] || fail "fanout's status: expected 0, got '$output'" "$(cat err)"
+	expect_file out 'a:1\nb:2\nc:3\n'
+	expect_file err ''
+}
+
+@test "--unordered --jobs=2: records of a gzip stream on a pipe that went quiet come out at once" {
+	live_gzip --unordered --jobs=2 --batch=64K
+	[[ $status == 0 ]] || fail "live.py: $stderr"
+	[[ ${output%$'\n'} == 0 ]] || fail "fanout's status: expected 0, got '$output'" "$(cat err)"
+	expect_file out 'a:1\nb:2\nc:3\n'
+	expect_file err ''
 }
