@@ -2,16 +2,17 @@
 # Decoding compressed input, beyond recognising it: gzip is decoded by
 # ISA-L's igzip or by zlib, whichever the build has, and both describe a
 # damaged member in the same words; a compressed stream on a pipe that
-# goes quiet hands on the records decoded so far, as a plain pipe does.
+# goes quiet hands on the records decoded so far, as a plain pipe does;
+# --progress counts a compressed file's share in its compressed bytes.
 # Inputs are written by Python's gzip and zlib modules, and every
-# expectation is worked out by hand.
+# expectation is worked out by hand or from the input's own bytes.
 
 load test_helper
 
 setup() {
 	common_setup
 	local tool
-	for tool in python3; do
+	for tool in python3 strace; do
 		command -v "$tool" >/dev/null \
 			|| fail "decoding.bats needs the program $tool (Debian: see the README's quick start)"
 	done
@@ -128,4 +129,54 @@ live_gzip() {
 	[[ ${output%$'\n'} == 0 ]] || fail "fanout's status: expected 0, got '$output'" "$(cat err)"
 	expect_file out 'a:1\nb:2\nc:3\n'
 	expect_file err ''
+}
+
+# mib BYTES: BYTES as --progress shows a size of a MiB or more.
+mib() {
+	"$GAWK" -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'
+}
+
+@test "--progress=always on a .gz file: the share done is of its compressed bytes, in newline-terminated lines" {
+	# Records that compress poorly, so that the file has many reads'
+	# worth of compressed bytes: 1.25 MiB or more.
+	python3 -c '
+import gzip, random
+random.seed(7)
+text = "".join("k%d:%d\n" % (random.randrange(1000), random.randrange(10**9)) for _ in range(200000))
+open("in.txt", "w").write(text)
+open("in.gz", "wb").write(gzip.compress(text.encode(), 1, mtime=0))'
+	local size
+	size=$(wc -c <in.gz)
+	((size > 1310720)) || fail "in.gz has only $size bytes"
+	# Every read slowed down by 100 ms: a dozen reads of 128 KiB make the
+	# run last a second or more, and the line is drawn every 250 ms.
+	status=0
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -o /dev/null -e trace=read -e inject=read:delay_exit=100000 \
+		"$FANOUT" -o --progress=always in.gz >out 2>err || status=$?
+	assert_status 0
+	grep -q $'\r' err && fail "a carriage return in a file:" "$(cat -v err | head -5)"
+	[[ $(tail -c 1 err | od -An -c | tr -d ' ') == '\n' ]] || fail "err does not end with a newline"
+	# Every line is a status line whose whole is the compressed size.
+	local total
+	total=$(mib "$size")
+	"$GAWK" -v total="$total" '
+		!/^fanout: [0-9]+ records, [0-9.]+ (B|KiB|MiB) of [0-9.]+ MiB \([0-9]+%\), [0-9.]+ (B|KiB|MiB)\/s, [0-9?:]+ left$/ {
+			print "not a status line: " $0; bad = 1; next }
+		{
+			match($0, / of [0-9.]+ MiB/)
+			if (substr($0, RSTART + 4, RLENGTH - 4) != total) { print "whole is not " total ": " $0; bad = 1 }
+			match($0, /\([0-9]+%\)/)
+			share = substr($0, RSTART + 1, RLENGTH - 3) + 0
+			if (share < last || share > 100) { print "share out of order: " $0; bad = 1 }
+			last = share; n++
+			if (share < 100) part = 1
+		}
+		END {
+			if (n < 1) { print "no status line"; bad = 1 }
+			if (!part) { print "no status line shows a share under 100%"; bad = 1 }
+			exit bad
+		}' err || fail "$(cat err)"
+	cp in.txt want
+	expect_same_file want out
 }
