@@ -59,8 +59,10 @@
  * decoded on a thread of its own (prefetch.h), one per compressed input
  * being read or about to be, up to --jobs at once; the producer cuts the
  * decoded bytes as it cuts a pipe's, so that decoding, cutting and
- * parsing run side by side.  Each decoding holds at most a few chunks
- * of decoded bytes, which adds --jobs times that to the memory bound.
+ * parsing run side by side; a compressed pipe that has stayed empty for
+ * a moment ends a block early too, once all it sent is decoded.  Each
+ * decoding holds at most a few chunks of decoded bytes, which adds
+ * --jobs times that to the memory bound.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block, and a blank one an entry of the same list marked
