@@ -31,6 +31,7 @@ enum reject_reason {
     REJECT_KEY_MISMATCH,
     REJECT_TOO_LONG,
     REJECT_NUL_BYTE,
+    REJECT_MALFORMED,
     REJECT_REASONS
 };
 

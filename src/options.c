@@ -7,6 +7,7 @@
 #include "options.h"
 #include "diag.h"
 #include "format.h"
+#include "logformat.h"
 #include "order.h"
 
 #include <errno.h>
@@ -29,6 +30,8 @@ enum option_id {
     OPT_KEY,
     OPT_VALUE,
     OPT_FIELD_SEPARATOR,
+    OPT_QUOTED_FIELDS,
+    OPT_LOG_FORMAT,
     OPT_NULL_DATA,
     OPT_MAX_RECORD,
     OPT_MIN,
@@ -93,6 +96,7 @@ enum value_set {
     VALUES_ORDERS,          /* order_defs */
     VALUES_STATS,           /* stats_words */
     VALUES_PROGRESS,        /* progress_words */
+    VALUES_LOG_FORMATS,     /* log_format_defs */
 };
 
 struct word_def {
@@ -137,13 +141,19 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "key-value delimiter, one byte (default ':');\n'\\t' means TAB" },
     [OPT_KEY] = { "key", 'k', required_argument, "LIST", GROUP_INPUT,
         0, VALUES_NONE,
-        "field mode: the key is fields LIST (1-based,\ncomma-separated, e.g. 1 or 1,7)" },
+        "field mode: the key is fields LIST (1-based,\ncomma-separated, e.g. 1 or 1,7; or names)" },
     [OPT_VALUE] = { "value", 'v', required_argument, "N", GROUP_INPUT,
         0, VALUES_NONE,
-        "field mode: the value is field N" },
+        "field mode: the value is field N (or a name)" },
     [OPT_FIELD_SEPARATOR] = { "field-separator", 't', required_argument, "C",
         GROUP_INPUT, 0, VALUES_NONE,
         "field mode: split fields at each C\n(default: runs of blanks)" },
+    [OPT_QUOTED_FIELDS] = { "quoted-fields", 0, no_argument, NULL,
+        GROUP_INPUT, 0, VALUES_NONE,
+        "field mode, blanks: a \"quoted\" or [bracketed]\ngroup is one field" },
+    [OPT_LOG_FORMAT] = { "log-format", 0, required_argument, "FORMAT",
+        GROUP_INPUT, 0, VALUES_LOG_FORMATS,
+        "field mode: lines are web server access log\nlines, with named fields (man fanout); a line\nnot in FORMAT is rejected; FORMAT is:" },
     [OPT_NULL_DATA] = { "null-data", 'z', no_argument, NULL, GROUP_INPUT,
         0, VALUES_NONE,
         "records end with NUL, not newline" },
@@ -248,6 +258,11 @@ static const char *value_word(enum value_set set, size_t i,
             return NULL;
         *summary = order_defs[i].summary;
         return order_defs[i].name;
+    case VALUES_LOG_FORMATS:
+        if (i >= log_format_def_count)
+            return NULL;
+        *summary = log_format_defs[i].summary;
+        return log_format_defs[i].name;
     case VALUES_STATS:
         words = stats_words;
         n = sizeof stats_words / sizeof *stats_words;
@@ -474,26 +489,71 @@ static bool parse_max_errors(const char *arg, struct config *cfg)
     return true;
 }
 
-static bool parse_key_list(const char *arg, struct config *cfg)
+/* The field number ITEM (LEN bytes) of --OPTION ARG names: a name of the
+ * --log-format, or a number.  False after reporting why not. */
+static bool field_number(const struct config *cfg, const char *option,
+                         const char *arg, const char *item, size_t len,
+                         size_t *out)
 {
-    const char *p = arg;
+    const struct log_format_def *log = cfg->format.log;
+    if (log && (*out = log_format_field(log, item, len)))
+        return true;
+    size_t digits = strspn(item, "0123456789");
+    if (digits == len && digits > 0 && digits <= 6) {
+        unsigned long field = strtoul(item, NULL, 10);
+        if (field >= 1 && field <= MAX_FIELD
+            && !(log && field > log->field_count)) {
+            *out = field;
+            return true;
+        }
+    }
+    if (!log || len == 0 || digits == len)
+        return invalid(option, arg);
+    /* A name the format lacks: say which it has. */
+    char names[512] = "";
+    for (size_t i = 0; i < log->field_count + LOG_DERIVED_COUNT; i++)
+        if (log->names[i])
+            snprintf(names + strlen(names), sizeof names - strlen(names),
+                     "%s%s", names[0] ? ", " : "", log->names[i]);
+    diag_usage_error("invalid --%s value '%s': the fields of the %s format "
+                     "are %s", option, arg, log->name, names);
+    return false;
+}
+
+/* Turns --key and --value, numbers or names, into field numbers. */
+static bool resolve_fields(struct config *cfg)
+{
+    const char *p = cfg->key_arg;
     cfg->format.key_field_count = 0;
     for (;;) {
-        size_t digits = strspn(p, "0123456789");
-        if (digits == 0 || digits > 6
-            || cfg->format.key_field_count == OPTIONS_MAX_KEY_FIELDS)
-            return invalid("key", arg);
-        unsigned long field = strtoul(p, NULL, 10);
-        if (field < 1 || field > MAX_FIELD)
-            return invalid("key", arg);
-        cfg->key_fields[cfg->format.key_field_count++] = field;
-        p += digits;
-        if (*p == '\0')
+        size_t len = strcspn(p, ",");
+        if (cfg->format.key_field_count == OPTIONS_MAX_KEY_FIELDS)
+            return invalid("key", cfg->key_arg);
+        if (!field_number(cfg, "key", cfg->key_arg, p, len,
+                          &cfg->key_fields[cfg->format.key_field_count]))
+            return false;
+        cfg->format.key_field_count++;
+        if (p[len] == '\0')
             break;
-        if (*p++ != ',')
-            return invalid("key", arg);
+        p += len + 1;
     }
     cfg->format.key_fields = cfg->key_fields;
+    if (cfg->value_arg
+        && !field_number(cfg, "value", cfg->value_arg, cfg->value_arg,
+                         strlen(cfg->value_arg), &cfg->format.value_field))
+        return false;
+    return true;
+}
+
+static bool parse_log_format(const char *arg, struct config *cfg)
+{
+    const struct log_format_def *def = log_format_find(arg);
+    if (!def)
+        return invalid("log-format", arg);
+    cfg->format.log = def;
+    cfg->format.quoted_groups = true;
+    cfg->format.field_names = def->names;
+    cfg->format.field_name_count = def->field_count + LOG_DERIVED_COUNT;
     return true;
 }
 
@@ -561,12 +621,21 @@ static bool settle(struct config *cfg, const bool *seen)
             diag_usage_error("--value requires --key");
             return false;
         }
-        if (seen[OPT_FIELD_SEPARATOR]) {
-            diag_usage_error("--field-separator requires --key");
-            return false;
-        }
+        for (int id = OPT_FIELD_SEPARATOR; id <= OPT_LOG_FORMAT; id++)
+            if (seen[id]) {
+                diag_usage_error("--%s requires --key", option_defs[id].name);
+                return false;
+            }
         cfg->needs_value = true;
     } else {
+        if (cfg->format.quoted_groups && seen[OPT_FIELD_SEPARATOR]) {
+            diag_usage_error("--%s cannot be used with --field-separator",
+                             seen[OPT_LOG_FORMAT] ? "log-format"
+                                                  : "quoted-fields");
+            return false;
+        }
+        if (!resolve_fields(cfg))
+            return false;
         if (seen[OPT_DELIMITER]) {
             diag_usage_error("--delimiter cannot be used with --key");
             return false;
@@ -763,16 +832,21 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             ok = parse_byte(name, optarg, &cfg->format.delimiter);
             break;
         case OPT_KEY:
-            ok = parse_key_list(optarg, cfg);
+            cfg->key_arg = optarg;
             cfg->format.field_mode = true;
             break;
         case OPT_VALUE:
-            ok = parse_count(name, optarg, 1, MAX_FIELD, &n);
-            cfg->format.value_field = (size_t)n;
+            cfg->value_arg = optarg;
             break;
         case OPT_FIELD_SEPARATOR:
             ok = parse_byte(name, optarg, &cfg->format.field_separator);
             cfg->format.blank_separated = false;
+            break;
+        case OPT_QUOTED_FIELDS:
+            cfg->format.quoted_groups = true;
+            break;
+        case OPT_LOG_FORMAT:
+            ok = parse_log_format(optarg, cfg);
             break;
         case OPT_NULL_DATA:
             cfg->terminator = '\0';

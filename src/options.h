@@ -29,6 +29,8 @@ struct config {
     size_t max_record;              /* longest record kept, in bytes */
     struct record_format format;
     size_t key_fields[OPTIONS_MAX_KEY_FIELDS];
+    const char *key_arg;            /* --key and --value as given: */
+    const char *value_arg;          /* numbers or names */
 
     /* Validation. */
     struct rules rules;

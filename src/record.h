@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct log_format_def;
+
 struct record_format {
     bool field_mode;
     char delimiter;             /* key-value mode */
@@ -15,6 +17,14 @@ struct record_format {
     size_t value_field;         /* field mode: 1-based, 0 for none */
     bool blank_separated;       /* field mode: runs of blanks separate */
     char field_separator;       /* field mode, unless blank_separated */
+    bool quoted_groups;         /* blank_separated: a "quoted" or
+                                   [bracketed] group is one field */
+    const struct log_format_def *log;   /* --log-format, or NULL; implies
+                                           quoted_groups */
+    const char *const *field_names;     /* for messages and --header:
+                                           names by field number - 1,
+                                           NULL entries for none */
+    size_t field_name_count;
 };
 
 enum record_status {
@@ -22,6 +32,8 @@ enum record_status {
     RECORD_NO_DELIMITER,
     RECORD_MISSING_FIELD,
     RECORD_EMPTY_KEY,
+    RECORD_MALFORMED,       /* a group that does not end, or a line not
+                               in the log format */
 };
 
 /* Separates the fields of a composite key in the stored key; printed as
@@ -34,6 +46,8 @@ struct record_parts {
     const char *value;      /* blanks trimmed; NULL when not wanted */
     size_t value_len;
     size_t missing_field;   /* for RECORD_MISSING_FIELD */
+    const char *why;        /* for RECORD_MALFORMED: a phrase, in the
+                               splitter's scratch */
 };
 
 struct splitter;

@@ -33,6 +33,7 @@ static const struct reason_name {
     [REJECT_KEY_MISMATCH]    = { "key_mismatch",      "key mismatch" },
     [REJECT_TOO_LONG]        = { "too_long",          "too long" },
     [REJECT_NUL_BYTE]        = { "nul_byte",          "NUL byte" },
+    [REJECT_MALFORMED]       = { "malformed",         "malformed" },
 };
 
 uint64_t stats_now(void)
