@@ -44,14 +44,6 @@ size_t log_format_field(const struct log_format_def *def, const char *name,
     return 0;
 }
 
-const char *log_format_field_name(const struct log_format_def *def,
-                                  size_t n)
-{
-    if (n < 1 || n > def->field_count + LOG_DERIVED_COUNT)
-        return NULL;
-    return def->names[n - 1];
-}
-
 static bool is_blank(char c)
 {
     return c == ' ' || c == '\t';

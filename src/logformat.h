@@ -45,10 +45,6 @@ const struct log_format_def *log_format_find(const char *name);
 size_t log_format_field(const struct log_format_def *def, const char *name,
                         size_t len);
 
-/* The name of field number N of DEF, or NULL. */
-const char *log_format_field_name(const struct log_format_def *def,
-                                  size_t n);
-
 /* A field of a line split at blanks with groups kept whole. */
 struct log_field {
     const char *start;      /* NULL: a derived field the line lacks */
