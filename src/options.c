@@ -7,6 +7,7 @@
 #include "options.h"
 #include "diag.h"
 #include "format.h"
+#include "header.h"
 #include "logformat.h"
 #include "order.h"
 
@@ -32,6 +33,7 @@ enum option_id {
     OPT_FIELD_SEPARATOR,
     OPT_QUOTED_FIELDS,
     OPT_LOG_FORMAT,
+    OPT_HEADER_IN,
     OPT_NULL_DATA,
     OPT_MAX_RECORD,
     OPT_MIN,
@@ -154,6 +156,9 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_LOG_FORMAT] = { "log-format", 0, required_argument, "FORMAT",
         GROUP_INPUT, 0, VALUES_LOG_FORMATS,
         "field mode: lines are web server access log\nlines, with named fields (man fanout); a line\nnot in FORMAT is rejected; FORMAT is:" },
+    [OPT_HEADER_IN] = { "header-in", 0, no_argument, NULL, GROUP_INPUT,
+        0, VALUES_NONE,
+        "the first line of each input names its fields\nand is not a record; --key and --value take\nthe names" },
     [OPT_NULL_DATA] = { "null-data", 'z', no_argument, NULL, GROUP_INPUT,
         0, VALUES_NONE,
         "records end with NUL, not newline" },
@@ -491,12 +496,14 @@ static bool parse_max_errors(const char *arg, struct config *cfg)
 
 /* The field number ITEM (LEN bytes) of --OPTION ARG names: a name of the
  * --log-format, or a number.  False after reporting why not. */
-static bool field_number(const struct config *cfg, const char *option,
-                         const char *arg, const char *item, size_t len,
-                         size_t *out)
+static bool field_number(const struct config *cfg, const struct header *h,
+                         const char *option, const char *arg,
+                         const char *item, size_t len, size_t *out)
 {
     const struct log_format_def *log = cfg->format.log;
     if (log && (*out = log_format_field(log, item, len)))
+        return true;
+    if (h && (*out = header_field(h, item, len)))
         return true;
     size_t digits = strspn(item, "0123456789");
     if (digits == len && digits > 0 && digits <= 6) {
@@ -506,6 +513,17 @@ static bool field_number(const struct config *cfg, const char *option,
             *out = field;
             return true;
         }
+    }
+    if (h && len > 0 && digits != len) {
+        char names[1024];
+        header_list(h, names, sizeof names);
+        if (names[0])
+            diag_usage_error("invalid --%s value '%s': the fields of %s are "
+                             "%s", option, arg, cfg->input_names[0], names);
+        else
+            diag_usage_error("invalid --%s value '%s': %s has no header",
+                             option, arg, cfg->input_names[0]);
+        return false;
     }
     if (!log || len == 0 || digits == len)
         return invalid(option, arg);
@@ -520,8 +538,9 @@ static bool field_number(const struct config *cfg, const char *option,
     return false;
 }
 
-/* Turns --key and --value, numbers or names, into field numbers. */
-static bool resolve_fields(struct config *cfg)
+/* Turns --key and --value, numbers or names (of the --log-format, or of
+ * the header H if not NULL), into field numbers. */
+static bool resolve_fields(struct config *cfg, const struct header *h)
 {
     const char *p = cfg->key_arg;
     cfg->format.key_field_count = 0;
@@ -529,7 +548,7 @@ static bool resolve_fields(struct config *cfg)
         size_t len = strcspn(p, ",");
         if (cfg->format.key_field_count == OPTIONS_MAX_KEY_FIELDS)
             return invalid("key", cfg->key_arg);
-        if (!field_number(cfg, "key", cfg->key_arg, p, len,
+        if (!field_number(cfg, h, "key", cfg->key_arg, p, len,
                           &cfg->key_fields[cfg->format.key_field_count]))
             return false;
         cfg->format.key_field_count++;
@@ -539,9 +558,40 @@ static bool resolve_fields(struct config *cfg)
     }
     cfg->format.key_fields = cfg->key_fields;
     if (cfg->value_arg
-        && !field_number(cfg, "value", cfg->value_arg, cfg->value_arg,
+        && !field_number(cfg, h, "value", cfg->value_arg, cfg->value_arg,
                          strlen(cfg->value_arg), &cfg->format.value_field))
         return false;
+    return true;
+}
+
+/* Whether item I of the comma-separated LIST is NAME. */
+static bool item_is(const char *list, size_t i, const char *name)
+{
+    for (; i > 0; i--)
+        list += strcspn(list, ",") + 1;
+    size_t len = strcspn(list, ",");
+    return strlen(name) == len && memcmp(list, name, len) == 0;
+}
+
+bool options_resolve_names(struct config *cfg, const struct header *h,
+                           bool *named)
+{
+    if (!cfg->format.field_mode)
+        return true;
+    if (!resolve_fields(cfg, h))
+        return false;
+    const struct record_format *f = &cfg->format;
+    size_t count;
+    const char *const *names = header_names(h, &count);
+    for (size_t i = 0; i <= f->key_field_count; i++) {
+        size_t n = i < f->key_field_count ? f->key_fields[i] : f->value_field;
+        named[i] = n >= 1 && n <= count
+                && (i < f->key_field_count
+                    ? item_is(cfg->key_arg, i, names[n - 1])
+                    : item_is(cfg->value_arg, 0, names[n - 1]));
+    }
+    cfg->format.field_names = names;
+    cfg->format.field_name_count = count;
     return true;
 }
 
@@ -634,13 +684,18 @@ static bool settle(struct config *cfg, const bool *seen)
                                                   : "quoted-fields");
             return false;
         }
-        if (!resolve_fields(cfg))
+        if (seen[OPT_HEADER_IN] && seen[OPT_LOG_FORMAT]) {
+            diag_usage_error("--header-in cannot be used with --log-format");
+            return false;
+        }
+        /* With --header-in the names wait for the first header. */
+        if (!cfg->header_in && !resolve_fields(cfg, NULL))
             return false;
         if (seen[OPT_DELIMITER]) {
             diag_usage_error("--delimiter cannot be used with --key");
             return false;
         }
-        cfg->needs_value = cfg->format.value_field != 0;
+        cfg->needs_value = cfg->value_arg != NULL;
         if (!cfg->needs_value) {
             for (size_t i = 0; cfg->mode == OUTPUT_AGGREGATE
                                && i < cfg->op_count; i++)
@@ -847,6 +902,9 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_LOG_FORMAT:
             ok = parse_log_format(optarg, cfg);
+            break;
+        case OPT_HEADER_IN:
+            cfg->header_in = true;
             break;
         case OPT_NULL_DATA:
             cfg->terminator = '\0';

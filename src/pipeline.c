@@ -126,7 +126,7 @@ static void *run_producer(void *arg)
 {
     struct pipeline *p = arg;
     struct stats *s = p->stats;
-    uint64_t seq = 0, bytes = 0;
+    uint64_t seq = 0, bytes = 0, headers = 0;
     uint64_t mark = stats_now();
     struct block *b;
 
@@ -137,6 +137,9 @@ static void *run_producer(void *arg)
         uint64_t now_bytes = reader_bytes_read(p->reader);
         stats_add(&s->bytes_read, now_bytes - bytes);
         bytes = now_bytes;
+        uint64_t now_headers = reader_headers_read(p->reader);
+        stats_add(&s->headers_read, now_headers - headers);
+        headers = now_headers;
         if (!filled) {
             queue_push(p->pool, b);
             break;

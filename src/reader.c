@@ -69,6 +69,13 @@ struct reader {
     bool size_known;        /* the size of every input is known */
     uint64_t size;          /* their bytes to read, when known */
     bool workers_read;      /* regular files may be cut for reader_load */
+    bool headers;           /* each input's first line is a header */
+    reader_header_check *check;     /* for the headers of later inputs */
+    void *check_ctx;
+    char *header;           /* the last header read */
+    size_t header_len, header_cap;
+    uint64_t headers_read;
+    char header_problem[DIAG_EXCERPT_SIZE + 128];   /* the check's why */
 
     /* The current input. */
     bool started;           /* the fields below describe it */
@@ -263,6 +270,7 @@ void reader_close(struct reader *r)
     free(r->fds);
     free(r->seen);
     free(r->carry);
+    free(r->header);
     free(r);
 }
 
@@ -464,12 +472,70 @@ static bool open_in_turn(struct reader *r)
     return true;
 }
 
+/* Reads the current input's first line into r->header, a byte at a time
+ * so that what follows stays unread, and counts it; a line longer than
+ * max_record is read past and kept only in part.  Sets r->at_eof if the
+ * input ends there.  Returns false with r->error set on a read error. */
+static bool read_header(struct reader *r)
+{
+    int fd = r->fds[r->current];
+    size_t len = 0;
+    for (;;) {
+        char c;
+        ssize_t got = read_input(r, fd, &c, 1);
+        if (got < 0)
+            return false;
+        if (got == 0) {
+            r->at_eof = true;
+            break;
+        }
+        if (c == r->terminator)
+            break;
+        if (len < r->max_record) {
+            if (len == r->header_cap) {
+                r->header_cap = r->header_cap ? r->header_cap * 2 : 256;
+                r->header = xrealloc(r->header, r->header_cap);
+            }
+            r->header[len++] = c;
+        }
+    }
+    r->header_len = len;
+    if (len > 0 || !r->at_eof)
+        r->headers_read++;
+    return true;
+}
+
+/* Reads the current input's header, and has the check look at it unless
+ * it is the first input's.  False with r->error set if it cannot be read
+ * or is refused. */
+static bool take_header(struct reader *r)
+{
+    uint64_t before = r->headers_read;
+    if (!read_header(r))
+        return false;
+    if (r->current == 0 || r->headers_read == before)
+        return true;
+    if (!r->check(r->check_ctx, r->current, r->header, r->header_len,
+                  r->header_problem, sizeof r->header_problem)) {
+        r->error = READER_HEADER;
+        return false;
+    }
+    return true;
+}
+
 /* Notes where the current input starts and ends, and whether it can be
- * cut without reading; opens it first if its turn was awaited.  Returns
- * false with r->error set if it cannot be opened. */
+ * cut without reading; opens it first if its turn was awaited, and takes
+ * its header.  Returns false with r->error set if it cannot be opened,
+ * or its header read. */
 static bool start_input(struct reader *r)
 {
     if (r->fds[r->current] == NOT_OPENED && !open_in_turn(r))
+        return false;
+    /* Read in order, whatever the file: where its records start is
+     * known only after the header. */
+    r->sized = false;
+    r->offset = 0;
+    if (r->headers && !take_header(r))
         return false;
     const struct input_seen *seen = &r->seen[r->current];
     off_t at = lseek(r->fds[r->current], 0, SEEK_CUR);
@@ -635,9 +701,33 @@ bool reader_load(struct block *b)
     return true;
 }
 
+bool reader_take_headers(struct reader *r, reader_header_check *check,
+                         void *ctx, const char **line, size_t *len)
+{
+    r->headers = true;
+    r->check = check;
+    r->check_ctx = ctx;
+    *line = NULL;
+    *len = 0;
+    if (r->count == 0 || !start_input(r))
+        return r->count == 0;
+    if (r->headers_read > 0) {
+        *line = r->header ? r->header : "";
+        *len = r->header_len;
+    }
+    return true;
+}
+
+uint64_t reader_headers_read(const struct reader *r)
+{
+    return r->headers_read;
+}
+
 const char *reader_error_text(int error)
 {
     switch (error) {
+    case READER_HEADER:
+        return "a header that does not fit";
     case READER_SHRANK:
         return "the file shrank while it was read";
     case READER_CHANGED:

@@ -33,6 +33,25 @@ int reader_open_input(const char *name);
  * false for a named pipe not opened yet. */
 bool reader_input_stat(const struct reader *r, size_t i, struct stat *st);
 
+/* Checks the header LINE (LEN bytes, no terminator) of input I, the
+ * second or a later one; false refuses it, after writing why into WHY
+ * (WHY_SIZE bytes). */
+typedef bool reader_header_check(void *ctx, size_t i, const char *line,
+                                 size_t len, char *why, size_t why_size);
+
+/* Makes the first line of each input a header, not a record: the reader
+ * reads it itself when the input's turn comes, and hands those of later
+ * inputs to CHECK(CTX, ...), which may refuse them: reader_error is then
+ * READER_HEADER.  The first input's
+ * is read at once: *LINE and *LEN are set to it (NULL if the input is
+ * empty), valid until the next call on R.  Returns false on a read
+ * error, which reader_error then describes.  Before any reader_fill. */
+bool reader_take_headers(struct reader *r, reader_header_check *check,
+                         void *ctx, const char **line, size_t *len);
+
+/* Header lines read so far; for the thread that fills blocks. */
+uint64_t reader_headers_read(const struct reader *r);
+
 /* Closes what is still open and frees R. */
 void reader_close(struct reader *r);
 
@@ -50,10 +69,11 @@ bool reader_load(struct block *b);
 /* The errors of a read that found its file shorter than when it was
  * opened, or no longer ending a span where it was cut, which no errno
  * describes. */
-enum { READER_SHRANK = -1, READER_CHANGED = -2 };
+enum { READER_SHRANK = -1, READER_CHANGED = -2, READER_HEADER = -3 };
 
 /* errno of a failure to read, or to open a named pipe in turn,
- * READER_SHRANK, or 0; *INPUT is set to the input's index. */
+ * READER_SHRANK, READER_HEADER, or 0; *INPUT is set to the input's
+ * index. */
 int reader_error(const struct reader *r, size_t *input);
 
 /* What a read error ERROR (errno, READER_SHRANK or READER_CHANGED)

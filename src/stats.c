@@ -55,6 +55,7 @@ struct stats *stats_new(size_t workers)
         atomic_init(&s->workers[i].waiting_ns, 0);
     }
     atomic_init(&s->bytes_read, 0);
+    atomic_init(&s->headers_read, 0);
     atomic_init(&s->blocks_read, 0);
     atomic_init(&s->reading_ns, 0);
     atomic_init(&s->blocked_ns, 0);
@@ -115,7 +116,7 @@ static uint64_t per_second(uint64_t count, uint64_t ns)
 /* A copy of the counters, read once so that a report agrees with
  * itself. */
 struct snapshot {
-    uint64_t wall_ns, bytes, blocks, reading_ns, blocked_ns;
+    uint64_t wall_ns, bytes, headers, blocks, reading_ns, blocked_ns;
     uint64_t writing_ns, waiting_ns, output_ns;
 };
 
@@ -123,6 +124,7 @@ static void take_snapshot(const struct stats *s, struct snapshot *n)
 {
     n->wall_ns = stats_now() - s->start_ns;
     n->bytes = stats_get(&s->bytes_read);
+    n->headers = stats_get(&s->headers_read);
     n->blocks = stats_get(&s->blocks_read);
     n->reading_ns = stats_get(&s->reading_ns);
     n->blocked_ns = stats_get(&s->blocked_ns);
@@ -138,6 +140,8 @@ static void report_text(const struct stats *s, const struct tally *t,
     snprintf(head, sizeof head, "%s: stats:", program_name);
     put(w, "%s %" PRIu64 " records read, %" PRIu64 " accepted, %" PRIu64
         " rejected\n", head, t->read, t->read - t->rejected, t->rejected);
+    if (n->headers > 0)
+        put(w, "%s %" PRIu64 " header lines read\n", head, n->headers);
     if (t->rejected > 0) {
         put(w, "%s rejected:", head);
         const char *sep = " ";
@@ -239,7 +243,8 @@ static void report_json(const struct stats *s, const struct tally *t,
     for (int k = 0; k < REJECT_REASONS; k++)
         put(w, "%s\"%s\":%" PRIu64, k ? "," : "", reason_names[k].key,
             t->rejected_by[k]);
-    put(w, "},\"bytes_read\":%" PRIu64 ",", n->bytes);
+    put(w, "},\"headers_read\":%" PRIu64 ",\"bytes_read\":%" PRIu64 ",",
+        n->headers, n->bytes);
     if (s->size_known)
         put(w, "\"input_size\":%" PRIu64 ",", s->input_size);
     else

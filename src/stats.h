@@ -56,6 +56,7 @@ struct stats {
     /* Written by the producer. */
     stats_counter bytes_read;
     stats_counter blocks_read;
+    stats_counter headers_read; /* --header-in: header lines */
     stats_counter reading_ns;   /* in read(2) and cutting blocks */
     stats_counter blocked_ns;   /* waiting for a free block or for room
                                    in the work queue */
