@@ -41,7 +41,11 @@
  * the records read so far (reader.c), so that a live input is not held
  * back until a block is full.  The producer also opens each named pipe
  * when its turn comes (opening one waits for its writer), so it may be
- * blocked in an open as well as in a read.
+ * blocked in an open as well as in a read.  With --header-in the first line
+ * of each input is read by the reader itself and never enters a block:
+ * the first input's by the main thread before the threads start, since
+ * the names in it decide the fields every worker splits out, the others
+ * by the producer when their turn comes.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is
