@@ -5,6 +5,7 @@
 #include "logformat.h"
 #include "diag.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,15 +50,32 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
+/* Whether the quote at Q, inside a group that opened at OPEN, is hidden
+ * by a backslash: an odd run of them before it, as each backslash hides
+ * the byte after it. */
+static bool escaped(const char *open, const char *q)
+{
+    size_t run = 0;
+    while (q - run - 1 > open && q[-(ptrdiff_t)run - 1] == '\\')
+        run++;
+    return run % 2 == 1;
+}
+
 /* The end of the group whose opening byte is at P: the byte after the
- * CLOSE that a blank or END follows, or NULL. */
+ * CLOSE that a blank or END follows, or NULL.  memchr finds the
+ * candidates, as a user agent is most of a log line. */
 static const char *group_end(const char *p, const char *end, char close)
 {
-    for (p++; p < end; p++) {
-        if (*p == '\\' && close == '"' && p + 1 < end)
-            p++;
-        else if (*p == close && (p + 1 == end || is_blank(p[1])))
-            return p + 1;
+    const char *open = p;
+    for (p++; p < end; ) {
+        const char *q = memchr(p, close, (size_t)(end - p));
+        if (!q)
+            return NULL;
+        p = q + 1;
+        if (close == '"' && escaped(open, q))
+            continue;
+        if (p == end || is_blank(*p))
+            return p;
     }
     return NULL;
 }
@@ -177,6 +195,10 @@ bool log_format_fits(const struct log_format_def *def, struct log_field *f,
                  "is not a count", def->name, text);
         return false;
     }
-    derive(&f[def->request - 1], f + def->field_count);
     return true;
+}
+
+void log_format_derive(const struct log_format_def *def, struct log_field *f)
+{
+    derive(&f[def->request - 1], f + def->field_count);
 }

@@ -62,9 +62,12 @@ bool log_split(const char *p, size_t len, struct log_field *f, size_t max,
                size_t *n);
 
 /* Whether the N fields F are a line in format DEF; if not, writes why,
- * as a phrase, into WHY (WHY_SIZE bytes).  F must have room for the
- * derived fields, which it fills after DEF's own if the line fits. */
+ * as a phrase, into WHY (WHY_SIZE bytes). */
 bool log_format_fits(const struct log_format_def *def, struct log_field *f,
                      size_t n, char *why, size_t why_size);
+
+/* Fills the derived fields of the line F in format DEF, after DEF's own
+ * (F must have room); a part the request lacks gets a NULL start. */
+void log_format_derive(const struct log_format_def *def, struct log_field *f);
 
 #endif

@@ -112,8 +112,12 @@ static enum record_status find_groups(struct splitter *s, const char *p,
         if (!log_format_fits(log, s->groups, n, s->why, sizeof s->why))
             return RECORD_MALFORMED;
         /* The derived fields a request lacks come last. */
-        while (n < log->field_count + LOG_DERIVED_COUNT && s->groups[n].start)
-            n++;
+        if (s->field_count > log->field_count) {
+            log_format_derive(log, s->groups);
+            while (n < log->field_count + LOG_DERIVED_COUNT
+                   && s->groups[n].start)
+                n++;
+        }
     }
     *found = n < s->field_count ? n : s->field_count;
     for (size_t i = 0; i < *found; i++)
