@@ -2,10 +2,12 @@
  *
  * Invariants, beyond not crashing:
  * - the status agrees with the documented grammar
- *   [+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+), checked by a hand-written matcher:
- *   text outside it is NUMBER_INVALID, text inside it is NUMBER_OK or, past
- *   the digit limits, NUMBER_TOO_LONG;
- * - an accepted number has the mantissa and scale its digits spell;
+ *   [+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?, checked by a
+ *   hand-written matcher: text outside it is NUMBER_INVALID, text inside
+ *   it is NUMBER_OK or NUMBER_TOO_LONG;
+ * - a number without an exponent within the digit limits is accepted with
+ *   the mantissa and scale its digits spell (past them, only trailing
+ *   zeros after the point may be dropped to accept it);
  * - printed with number_format_signed and parsed again, it gives the same
  *   mantissa and scale.  The printed text need not equal the input: "+5",
  *   "007", "5." and ".5" print canonically, and "-0" prints as "0". */
@@ -20,10 +22,11 @@
 /* What the grammar says about the LEN bytes at S. */
 struct spelled {
     bool matches;           /* S is in the grammar */
+    bool exponent;          /* it has one */
     bool negative;
     size_t significant;     /* digits from the first nonzero one */
     size_t fraction;        /* digits after the point */
-    uint64_t mantissa;      /* meaningful when significant <= 18 */
+    u128 mantissa;          /* meaningful when significant <= 38 */
 };
 
 static bool is_digit(uint8_t c)
@@ -41,7 +44,7 @@ static struct spelled spell(const uint8_t *s, size_t len)
         whole++;
         if (r.significant > 0 || s[i] != '0') {
             r.significant++;
-            r.mantissa = r.mantissa * 10 + (uint64_t)(s[i] - '0');
+            r.mantissa = r.mantissa * 10 + (u128)(s[i] - '0');
         }
     }
     if (i < len && s[i] == '.') {
@@ -49,9 +52,19 @@ static struct spelled spell(const uint8_t *s, size_t len)
             r.fraction++;
             if (r.significant > 0 || s[i] != '0') {
                 r.significant++;
-                r.mantissa = r.mantissa * 10 + (uint64_t)(s[i] - '0');
+                r.mantissa = r.mantissa * 10 + (u128)(s[i] - '0');
             }
         }
+    }
+    if (whole + r.fraction > 0 && i < len && (s[i] == 'e' || s[i] == 'E')) {
+        r.exponent = true;
+        if (++i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t first = i;
+        while (i < len && is_digit(s[i]))
+            i++;
+        if (i == first)
+            return r;
     }
     r.matches = i == len && whole + r.fraction > 0;
     return r;
@@ -68,19 +81,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "text outside the grammar is invalid");
         return 0;
     }
+    FUZZ_CHECK(status != NUMBER_INVALID, "a number in the grammar is valid");
     bool too_long = want.significant > NUMBER_MAX_DIGITS
                  || want.fraction > NUMBER_MAX_SCALE;
-    if (too_long) {
-        FUZZ_CHECK(status == NUMBER_TOO_LONG,
-                   "too many digits is NUMBER_TOO_LONG");
-        return 0;
+    if (!want.exponent && !too_long) {
+        FUZZ_CHECK(status == NUMBER_OK, "a number in the grammar is accepted");
+        FUZZ_CHECK(n.scale == (int)want.fraction,
+                   "the scale is the count of digits after the point");
+        i128 magnitude = (i128)want.mantissa;
+        FUZZ_CHECK(n.mantissa == (want.negative ? -magnitude : magnitude),
+                   "the mantissa is the digits, signed");
     }
-    FUZZ_CHECK(status == NUMBER_OK, "a number in the grammar is accepted");
-    FUZZ_CHECK(n.scale == (int)want.fraction,
-               "the scale is the count of digits after the point");
-    int64_t magnitude = (int64_t)want.mantissa;
-    FUZZ_CHECK(n.mantissa == (want.negative ? -magnitude : magnitude),
-               "the mantissa is the digits, signed");
+    if (status != NUMBER_OK)
+        return 0;
+    FUZZ_CHECK(n.scale >= 0 && n.scale <= NUMBER_MAX_SCALE
+               && n.mantissa < (i128)number_pow10(NUMBER_MAX_DIGITS)
+               && n.mantissa > -(i128)number_pow10(NUMBER_MAX_DIGITS),
+               "an accepted number is within the digit limits");
 
     char text[NUMBER_TEXT_SIZE];
     size_t len = number_format_signed(text, n.mantissa, n.scale);

@@ -1,8 +1,15 @@
 /* fuzz_record: a worker over one block of arbitrary records.
  *
  * The first input byte chooses a command line (see modes below; '0' to
- * '4' choose modes 0 to 4), the rest is the block's data.  Invariants,
- * beyond not crashing or leaking:
+ * '4' choose modes 0 to 4), the rest is the block's data.  Built with
+ * FUZZ_LARGE_TABLES, as the target fuzz_deferred, it runs only the modes
+ * whose plain records update a table (0 and 2; any other byte chooses
+ * mode 0), with a worker whose table already holds 32,768 filler keys, so
+ * that it is large (table_is_large) and the block's plain records take
+ * the deferred, prefetching updates.  Filling the table takes some
+ * milliseconds, far more than the rest of a run, hence a target of its
+ * own rather than a mode that would slow down the search of the others.
+ * Invariants, beyond not crashing or leaking:
  * - the block's record count is the number of terminators, plus one for a
  *   last record without one;
  * - every rejection has a one-line reason, covers exactly one whole record
@@ -14,7 +21,9 @@
  * - where the one-pass path for KEY:DIGITS records applies (key-value
  *   mode without --key-match), a second worker given --key-match=^, which
  *   matches every key but turns that path off, produces the same
- *   rejections and the same table. */
+ *   rejections and the same table, with its keys entered in the same
+ *   order; with a large table, the same as the keys that table gained,
+ *   whose filler keys stay as they were. */
 #include "config.h"
 
 #include "fuzz.h"
@@ -27,27 +36,43 @@
 #include <stdbool.h>
 #include <string.h>
 
+#ifdef FUZZ_LARGE_TABLES
+enum { LARGE = 1 };
+#else
+enum { LARGE = 0 };
+#endif
+
 struct mode {
     char *argv[12];         /* a command line, NULL-terminated */
     bool twin;              /* also compare with --key-match=^ */
+    bool deferrable;        /* plain records update a table, so the
+                               FUZZ_LARGE_TABLES build runs this mode */
 };
 
 static struct mode modes[] = {
     /* 0: key-value, the README's bounds, every operation */
     { { "fanout", "--above=0", "--below=1000000",
-        "-a", "sum,count,min,max,mean", NULL }, true },
+        "-a", "sum,count,min,max,mean", NULL }, true, true },
     /* 1: field mode, composite key, blank-separated fields */
     { { "fanout", "-k", "1,3", "-v", "2", "--min=-50.5",
-        "-a", "sum,count,min,max", NULL }, false },
+        "-a", "sum,count,min,max", NULL }, false, false },
     /* 2: NUL-terminated key-value records, bounds with fractions */
     { { "fanout", "-z", "--min=-2.5", "--max=750.125", "-a", "sum,count",
-        NULL }, true },
+        NULL }, true, true },
     /* 3: field mode, comma-separated, count only (no value parsed) */
-    { { "fanout", "-t", ",", "-k", "2,1", "-a", "count", NULL }, false },
+    { { "fanout", "-t", ",", "-k", "2,1", "-a", "count", NULL },
+      false, false },
     /* 4: ordered output (no table), TAB as the delimiter */
-    { { "fanout", "-o", "-d", "\\t", "--max=0", NULL }, true },
+    { { "fanout", "-o", "-d", "\\t", "--max=0", NULL }, true, false },
 };
 enum { MODES = sizeof modes / sizeof modes[0] };
+
+/* The mode the first byte C of an input chooses. */
+static size_t mode_of(uint8_t c)
+{
+    size_t mode = (uint8_t)(c - '0') % MODES;
+    return LARGE && !modes[mode].deferrable ? 0 : mode;
+}
 
 /* A mode's config, and its twin's, parsed once per process. */
 struct prepared {
@@ -144,59 +169,116 @@ static void check_block(const struct config *cfg, const struct block *b,
     }
 }
 
-/* Checks the aggregate table of a worker that processed B. */
-static void check_table(const struct config *cfg, const struct block *b,
-                        const struct table *t)
+/* Keys a large table starts with, ":00000" to ":32767".  Each begins
+ * with ':', the delimiter of the modes run with a large table, which the
+ * key of a record never holds, so they never meet the block's keys. */
+enum { FILLER_KEYS = 32768, FILLER_LEN = 6 };
+
+/* Fills T, a new table, with FILLER_KEYS keys counted once each. */
+static void add_fillers(struct table *t)
+{
+    char key[FILLER_LEN] = ":";
+    for (unsigned i = 0; i < FILLER_KEYS; i++) {
+        for (unsigned k = FILLER_LEN - 1, n = i; k > 0; k--, n /= 10)
+            key[k] = (char)('0' + n % 10);
+        accum_count(table_find_or_add(t, key, FILLER_LEN));
+    }
+    FUZZ_CHECK(table_size(t) == FILLER_KEYS, "the filler keys are distinct");
+    FUZZ_CHECK(table_is_large(t),
+               "a table of 32,768 keys is large, so plain records' updates "
+               "are deferred");
+}
+
+/* The filler keys are still the first entries of T, untouched. */
+static void check_fillers(const struct table *t)
+{
+    FUZZ_CHECK(table_size(t) >= FILLER_KEYS, "every filler key is kept");
+    for (size_t i = 0; i < FILLER_KEYS; i++) {
+        const struct table_entry *e = table_entry_at(t, i);
+        const struct accum *a = &e->accum;
+        FUZZ_CHECK(e->key_len == FILLER_LEN && e->key[0] == ':'
+                   && a->count == 1 && a->positive == 0 && a->negative == 0,
+                   "no record changes a filler key");
+    }
+}
+
+/* The keys of T, in the order table_sorted lists them, are distinct and
+ * sorted. */
+static void check_sorted(const struct table *t)
 {
     const struct table_entry **sorted = table_sorted(t);
     size_t n = table_size(t);
-    uint64_t counted = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct table_entry *e = sorted[i];
-        const struct accum *a = &e->accum;
-        FUZZ_CHECK(e->key_len > 0, "keys are nonempty");
-        if (!cfg->format.field_mode) {
-            FUZZ_CHECK(memchr(e->key, cfg->format.delimiter, e->key_len) == NULL,
-                       "a key holds no delimiter");
-            FUZZ_CHECK(memchr(e->key, cfg->terminator, e->key_len) == NULL,
-                       "a key holds no terminator");
-        }
-        if (i > 0) {
-            const struct table_entry *p = sorted[i - 1];
-            size_t common = p->key_len < e->key_len ? p->key_len : e->key_len;
-            int c = memcmp(p->key, e->key, common);
-            FUZZ_CHECK(c < 0 || (c == 0 && p->key_len < e->key_len),
-                       "keys are distinct and sorted");
-        }
-        FUZZ_CHECK(a->count > 0, "a key in the table was counted");
-        FUZZ_CHECK(!a->overflow, "small inputs do not overflow");
-        counted += a->count;
-        if (!cfg->needs_value
-            || !aggregate_wants_extrema(cfg->ops, cfg->op_count))
-            continue;
-        FUZZ_CHECK(a->min <= a->max, "min <= max");
-        FUZZ_CHECK(a->scale >= 0 && a->scale <= NUMBER_MAX_SCALE,
-                   "a key's scale is a valid scale");
-        for (int k = 0; k < BOUND_KINDS; k++) {
-            const struct bound *bound = &cfg->rules.bounds[k];
-            if (!bound->set)
-                continue;
-            /* Lower bounds fail below, so min is the value to test. */
-            int sign = bound_defs[k].failing_sign;
-            int c = compare_at(sign < 0 ? a->min : a->max, a->scale,
-                               bound->limit);
-            FUZZ_CHECK(c != sign && !(c == 0 && bound_defs[k].fails_on_equal),
-                       "accepted values pass every bound");
-        }
+    for (size_t i = 1; i < n; i++) {
+        const struct table_entry *p = sorted[i - 1], *e = sorted[i];
+        size_t common = p->key_len < e->key_len ? p->key_len : e->key_len;
+        int c = memcmp(p->key, e->key, common);
+        FUZZ_CHECK(c < 0 || (c == 0 && p->key_len < e->key_len),
+                   "keys are distinct and sorted");
     }
     free(sorted);
+}
+
+/* Checks a key of a table for CFG that records were added to; returns
+ * how many. */
+static uint64_t check_entry(const struct config *cfg,
+                            const struct table_entry *e)
+{
+    const struct accum *a = &e->accum;
+    FUZZ_CHECK(e->key_len > 0, "keys are nonempty");
+    if (!cfg->format.field_mode) {
+        FUZZ_CHECK(memchr(e->key, cfg->format.delimiter, e->key_len) == NULL,
+                   "a key holds no delimiter");
+        FUZZ_CHECK(memchr(e->key, cfg->terminator, e->key_len) == NULL,
+                   "a key holds no terminator");
+    }
+    FUZZ_CHECK(a->count > 0, "a key in the table was counted");
+    FUZZ_CHECK(!a->overflow, "small inputs do not overflow");
+    if (!cfg->needs_value
+        || !aggregate_wants_extrema(cfg->ops, cfg->op_count))
+        return a->count;
+    FUZZ_CHECK(a->min <= a->max, "min <= max");
+    FUZZ_CHECK(a->scale >= 0 && a->scale <= NUMBER_MAX_SCALE,
+               "a key's scale is a valid scale");
+    for (int k = 0; k < BOUND_KINDS; k++) {
+        const struct bound *bound = &cfg->rules.bounds[k];
+        if (!bound->set)
+            continue;
+        /* Lower bounds fail below, so min is the value to test. */
+        int sign = bound_defs[k].failing_sign;
+        int c = compare_at(sign < 0 ? a->min : a->max, a->scale,
+                           bound->limit);
+        FUZZ_CHECK(c != sign && !(c == 0 && bound_defs[k].fails_on_equal),
+                   "accepted values pass every bound");
+    }
+    return a->count;
+}
+
+/* Checks the aggregate table of a worker that processed B.  A large
+ * table's own keys are not sorted here, which would take most of the
+ * time: they are its twin's, whose are (check_twins). */
+static void check_table(const struct config *cfg, const struct block *b,
+                        const struct table *t)
+{
+    size_t first = 0;
+    if (LARGE) {
+        check_fillers(t);
+        first = FILLER_KEYS;
+    } else {
+        check_sorted(t);
+    }
+    uint64_t counted = 0;
+    for (size_t i = first; i < table_size(t); i++)
+        counted += check_entry(cfg, table_entry_at(t, i));
     FUZZ_CHECK(counted == b->records - b->rejection_count,
                "the table counts exactly the accepted records");
 }
 
-/* The two workers' outcomes are the same. */
+/* The two workers' outcomes are the same: the same rejections, and the
+ * same keys with the same totals, entered in the same order, after the
+ * first SKIP keys of TX (the fillers of a large table). */
 static void check_twins(const struct config *cfg,
                         const struct block *x, const struct table *tx,
+                        size_t skip,
                         const struct block *y, const struct table *ty)
 {
     FUZZ_CHECK(x->records == y->records, "twins count the same records");
@@ -212,14 +294,15 @@ static void check_twins(const struct config *cfg,
     }
     if (!tx)
         return;
-    size_t n = table_size(tx);
-    FUZZ_CHECK(table_size(ty) == n, "twins have as many keys");
-    const struct table_entry **sx = table_sorted(tx), **sy = table_sorted(ty);
+    size_t n = table_size(ty);
+    FUZZ_CHECK(table_size(tx) == skip + n, "twins have as many keys");
     for (size_t i = 0; i < n; i++) {
-        const struct accum *a = &sx[i]->accum, *c = &sy[i]->accum;
-        FUZZ_CHECK(sx[i]->key_len == sy[i]->key_len
-                   && memcmp(sx[i]->key, sy[i]->key, sx[i]->key_len) == 0,
-                   "twins have the same keys");
+        const struct table_entry *ex = table_entry_at(tx, skip + i);
+        const struct table_entry *ey = table_entry_at(ty, i);
+        const struct accum *a = &ex->accum, *c = &ey->accum;
+        FUZZ_CHECK(ex->key_len == ey->key_len
+                   && memcmp(ex->key, ey->key, ex->key_len) == 0,
+                   "twins have the same keys, entered in the same order");
         FUZZ_CHECK(a->positive == c->positive && a->negative == c->negative
                    && a->count == c->count && a->scale == c->scale
                    && a->overflow == c->overflow,
@@ -228,14 +311,13 @@ static void check_twins(const struct config *cfg,
                    || (a->min == c->min && a->max == c->max),
                    "twins have the same min and max");
     }
-    free(sx);
-    free(sy);
 }
 
 /* A block holding a copy of the SIZE bytes at DATA, processed by a new
- * worker for CFG, which is returned in *W. */
-static struct block *process(const struct config *cfg, const uint8_t *data,
-                             size_t size, struct worker **w)
+ * worker for CFG, which is returned in *W; with a large table if LARGE. */
+static struct block *process(const struct config *cfg, bool large,
+                             const uint8_t *data, size_t size,
+                             struct worker **w)
 {
     struct block *b = block_new();
     block_reserve(b, size ? size : 1);
@@ -245,6 +327,8 @@ static struct block *process(const struct config *cfg, const uint8_t *data,
     b->input = 0;
     *w = worker_new(cfg);
     FUZZ_CHECK(*w != NULL, "the worker starts");
+    if (large)
+        add_fillers(worker_table(*w));
     worker_process(*w, b);
     return b;
 }
@@ -253,22 +337,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
-    size_t mode = (uint8_t)(data[0] - '0') % MODES;
+    size_t mode = mode_of(data[0]);
     struct prepared *p = prepare(mode);
     data++;
     size--;
 
     struct worker *w;
-    struct block *b = process(&p->cfg, data, size, &w);
+    struct block *b = process(&p->cfg, LARGE, data, size, &w);
     check_block(&p->cfg, b, data, size);
     if (worker_table(w))
         check_table(&p->cfg, b, worker_table(w));
 
+    /* The twin takes the general path, whatever the size of its table:
+     * it starts empty. */
     if (modes[mode].twin) {
         struct worker *tw;
-        struct block *tb = process(&p->twin, data, size, &tw);
+        struct block *tb = process(&p->twin, false, data, size, &tw);
         check_block(&p->twin, tb, data, size);
-        check_twins(&p->cfg, b, worker_table(w), tb, worker_table(tw));
+        if (LARGE)
+            check_sorted(worker_table(tw));
+        check_twins(&p->cfg, b, worker_table(w), LARGE ? FILLER_KEYS : 0,
+                    tb, worker_table(tw));
         block_free(tb);
         worker_free(tw);
     }

@@ -55,15 +55,18 @@ static void scale_total(u128 *total, u128 factor, bool *overflow)
         *overflow = true;
 }
 
-/* Brings A to the finer scale TO.  Min and max stay below 10^36 because
- * values have at most 18 digits and scales at most 18. */
+/* Brings A to the finer scale TO.  A value of 38 digits at scale 0 is
+ * past i128 at scale 38, so min and max may overflow too; then a total,
+ * at least as large in magnitude, says so as well, or nearly, and the
+ * key is marked either way. */
 static void accum_rescale(struct accum *a, int to)
 {
     u128 factor = number_pow10(to - a->scale);
     scale_total(&a->positive, factor, &a->overflow);
     scale_total(&a->negative, factor, &a->overflow);
-    a->min *= (i128)factor;
-    a->max *= (i128)factor;
+    if (!number_rescale_checked(a->min, a->scale, to, &a->min)
+        || !number_rescale_checked(a->max, a->scale, to, &a->max))
+        a->overflow = true;
     a->scale = to;
 }
 
@@ -73,8 +76,8 @@ void accum_add(struct accum *a, struct number value)
     if (value.scale != a->scale) {
         if (value.scale > a->scale)
             accum_rescale(a, value.scale);
-        else
-            v = number_rescale(v, value.scale, a->scale);
+        else if (!number_rescale_checked(v, value.scale, a->scale, &v))
+            a->overflow = true;
     }
     if (v >= 0)
         add_total(&a->positive, (u128)v, &a->overflow);

@@ -80,7 +80,7 @@ static inline void accum_add_natural(struct accum *a, uint64_t v,
                                      bool extrema)
 {
     if (a->scale != 0) {
-        accum_add(a, (struct number){ .mantissa = (int64_t)v, .scale = 0 });
+        accum_add(a, (struct number){ .mantissa = (i128)v, .scale = 0 });
         return;
     }
     /* Only the low half changes, unless it carries (once in 2^64 / v

@@ -9,16 +9,11 @@
 #include <stdint.h>
 
 #include "block.h"
+#include "stats.h"
 
 struct config;
 struct writer;
 
-struct tally {
-    uint64_t read;          /* records taken in, accepted or rejected */
-    uint64_t rejected;
-    uint64_t rejected_by[REJECT_REASONS];   /* rejected, by kind */
-    bool too_many_errors;   /* --max-errors was exceeded */
-};
 
 struct collector;
 

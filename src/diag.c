@@ -121,7 +121,12 @@ const char *diag_error_message(size_t i)
 
 void diag_utc_time(char *out)
 {
-    time_t now = time(NULL);
+    /* Not time(2), which may read a coarse clock a tick behind the one
+     * date(1) and other programs read: a record must never appear to
+     * have been written before the run began. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    time_t now = ts.tv_sec;
     struct tm utc;
     if (!gmtime_r(&now, &utc)
         || strftime(out, DIAG_TIME_SIZE, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)

@@ -363,7 +363,8 @@ int main(int argc, char **argv)
     struct reader *reader = reader_open(cfg.inputs, cfg.input_count,
                                         cfg.batch, cfg.terminator,
                                         cfg.max_record,
-                                        cfg.mode != OUTPUT_UNORDERED);
+                                        cfg.mode != OUTPUT_UNORDERED,
+                                        cfg.jobs);
     if (!reader)
         return fail_early(&cfg, stats);
     if (!check_outputs(&cfg, reader, stdout_closed)) {
@@ -395,12 +396,11 @@ int main(int argc, char **argv)
     struct pipeline_outcome outcome;
     bool started = pipeline_run(&cfg, reader, out, reports, rejects,
                                 stats, progress, &outcome);
-    if (!outcome.abandoned)
-        reader_close(reader);
     writer_flush(reports);
     progress_free(progress);
     writer_free(reports);
     if (!started) {
+        reader_close(reader);
         writer_free(out);
         if (rejects)
             writer_close(rejects);
@@ -418,12 +418,19 @@ int main(int argc, char **argv)
         diag_error("%s: %s", cfg.input_names[outcome.read_error_input],
                    rule.problem);
         trouble = true;
+    } else if (outcome.read_error == READER_DECODE) {
+        diag_error("%s: %s", cfg.input_names[outcome.read_error_input],
+                   reader_error_message(reader));
+        trouble = true;
     } else if (outcome.read_error) {
         diag_error("%s: read error: %s",
                    cfg.input_names[outcome.read_error_input],
                    reader_error_text(outcome.read_error));
         trouble = true;
     }
+    /* Not before: the reader holds what a decoding error was. */
+    if (!outcome.abandoned)
+        reader_close(reader);
     if (tally->too_many_errors) {
         diag_error("more than %" PRIu64 " rejected records; stopping",
                    cfg.max_errors);

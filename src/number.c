@@ -13,6 +13,10 @@ u128 number_pow10(int n)
     return p;
 }
 
+/* Exponents are read up to this magnitude; any beyond it is as good as
+ * infinite, since no value's digits reach that far. */
+enum { EXPONENT_CAP = 1000000 };
+
 enum number_status number_parse(const char *text, size_t len,
                                 struct number *out)
 {
@@ -22,41 +26,87 @@ enum number_status number_parse(const char *text, size_t len,
     if (p < end && (*p == '+' || *p == '-'))
         negative = *p++ == '-';
 
-    uint64_t mantissa = 0;
-    int digits = 0;         /* significant digits taken into the mantissa */
-    int scale = 0;
+    /* The digits are MANTISSA then ZEROS zeros not yet taken in, since
+     * trailing zeros may yet be dropped: taking them only before a
+     * nonzero digit keeps MANTISSA below 10^NUMBER_MAX_DIGITS. */
+    u128 mantissa = 0;
+    int64_t digits = 0;     /* significant digits in MANTISSA */
+    int64_t zeros = 0;
+    int64_t fraction = 0;   /* digits after the point */
     bool any_digit = false;
     bool too_long = false;
+    bool point = false;
 
-    for (; p < end && *p >= '0' && *p <= '9'; p++) {
-        any_digit = true;
-        if (mantissa == 0 && *p == '0')
-            continue;       /* a leading zero is not significant */
-        if (++digits > NUMBER_MAX_DIGITS)
-            too_long = true;
-        else
-            mantissa = mantissa * 10 + (uint64_t)(*p - '0');
-    }
-    if (p < end && *p == '.') {
-        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
-            any_digit = true;
-            if (++scale > NUMBER_MAX_SCALE)
-                too_long = true;
-            if (mantissa == 0 && *p == '0')
-                continue;
-            if (++digits > NUMBER_MAX_DIGITS)
-                too_long = true;
-            else
-                mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+    for (; p < end; p++) {
+        if (*p == '.' && !point) {
+            point = true;
+            continue;
         }
+        if (*p < '0' || *p > '9')
+            break;
+        any_digit = true;
+        fraction += point;
+        if (*p == '0') {
+            zeros += mantissa != 0;     /* a leading zero is not significant */
+            continue;
+        }
+        if (digits + zeros + 1 > NUMBER_MAX_DIGITS) {
+            too_long = true;
+            zeros = 0;
+            continue;
+        }
+        mantissa = mantissa * number_pow10((int)zeros + 1)
+                 + (u128)(*p - '0');
+        digits += zeros + 1;
+        zeros = 0;
+    }
+
+    int64_t exponent = 0;
+    if (p < end && any_digit && (*p == 'e' || *p == 'E')) {
+        bool exponent_negative = false;
+        if (++p < end && (*p == '+' || *p == '-'))
+            exponent_negative = *p++ == '-';
+        const char *first = p;
+        for (; p < end && *p >= '0' && *p <= '9'; p++)
+            if (exponent < EXPONENT_CAP)
+                exponent = exponent * 10 + (*p - '0');
+        if (p == first)
+            return NUMBER_INVALID;
+        if (exponent_negative)
+            exponent = -exponent;
     }
     if (p != end || !any_digit)
         return NUMBER_INVALID;
     if (too_long)
         return NUMBER_TOO_LONG;
-    out->mantissa = negative ? -(int64_t)mantissa : (int64_t)mantissa;
-    out->scale = scale;
+
+    /* The value is MANTISSA * 10^ZEROS / 10^NATURAL.  Keep the scale
+     * NATURAL (at least 0) if the digits allow, else drop trailing zeros
+     * down to the least scale they allow. */
+    int64_t natural = fraction - exponent;
+    int64_t scale = natural < 0 ? 0 : natural;
+    if (mantissa == 0) {
+        out->mantissa = 0;
+        out->scale = scale > NUMBER_MAX_SCALE ? NUMBER_MAX_SCALE : (int)scale;
+        return NUMBER_OK;
+    }
+    int64_t room = NUMBER_MAX_DIGITS - digits - zeros + natural;
+    if (scale > room)
+        scale = room;
+    if (scale > NUMBER_MAX_SCALE)
+        scale = NUMBER_MAX_SCALE;
+    int64_t least = natural - zeros;
+    if (scale < least || scale < 0)
+        return NUMBER_TOO_LONG;
+    mantissa *= number_pow10((int)(zeros + scale - natural));
+    out->mantissa = negative ? -(i128)mantissa : (i128)mantissa;
+    out->scale = (int)scale;
     return NUMBER_OK;
+}
+
+const char *number_status_reason(enum number_status status)
+{
+    return status == NUMBER_TOO_LONG ? "too many digits" : "not a number";
 }
 
 i128 number_rescale(i128 mantissa, int scale, int to)
@@ -64,12 +114,29 @@ i128 number_rescale(i128 mantissa, int scale, int to)
     return mantissa * (i128)number_pow10(to - scale);
 }
 
+bool number_rescale_checked(i128 mantissa, int scale, int to, i128 *out)
+{
+    if (to - scale > NUMBER_MAX_DIGITS)
+        return mantissa == 0 ? (*out = 0, true) : false;
+    return !__builtin_mul_overflow(mantissa, (i128)number_pow10(to - scale),
+                                   out);
+}
+
 int number_compare(struct number a, struct number b)
 {
-    int scale = a.scale > b.scale ? a.scale : b.scale;
-    i128 x = number_rescale(a.mantissa, a.scale, scale);
-    i128 y = number_rescale(b.mantissa, b.scale, scale);
-    return (x > y) - (x < y);
+    /* The coarser one is brought to the finer scale; if that leaves
+     * i128, its magnitude is past any mantissa's, so its sign decides. */
+    int sign = 1;
+    if (a.scale > b.scale) {
+        struct number t = a;
+        a = b;
+        b = t;
+        sign = -1;
+    }
+    i128 x, y = b.mantissa;
+    if (!number_rescale_checked(a.mantissa, a.scale, b.scale, &x))
+        return a.mantissa > 0 ? sign : -sign;
+    return sign * ((x > y) - (x < y));
 }
 
 /* Writes the digits of V, most significant first, with at least MIN

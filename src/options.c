@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 enum { MAX_JOBS = 1024, MAX_QUEUE_DEPTH = 4096, MAX_FIELD = 100000 };
+/* Digits after the point of --max-errors=P%: the rate test multiplies
+ * counts by 10^scale in 128 bits. */
+enum { MAX_RATE_SCALE = 18 };
 static const size_t MAX_BATCH = (size_t)1 << 30;
 static const size_t DEFAULT_BATCH = (size_t)1 << 20;
 static const size_t DEFAULT_MAX_RECORD = (size_t)64 << 20;
@@ -485,6 +488,7 @@ static bool parse_max_errors(const char *arg, struct config *cfg)
     struct number *rate = &cfg->max_error_rate;
     if (len < 2 || arg[0] == '+' || arg[0] == '-'
         || number_parse(arg, len - 1, rate) != NUMBER_OK
+        || rate->scale > MAX_RATE_SCALE
         || number_compare(*rate, (struct number){ 100, 0 }) > 0)
         return invalid("max-errors", arg);
     cfg->limit_error_rate = true;

@@ -15,8 +15,9 @@
  * the messages is paid only when there are messages. */
 static bool any_overflow(const struct table *table)
 {
-    for (size_t i = 0; i < table->count; i++)
-        if (table->entries[i].accum.overflow)
+    size_t n = table_size(table);
+    for (size_t i = 0; i < n; i++)
+        if (table_entry_at(table, i)->accum.overflow)
             return true;
     return false;
 }

@@ -376,14 +376,23 @@ static bool parse_u128(const char *s, u128 *out)
     return true;
 }
 
+/* 10^(NUMBER_MAX_DIGITS + SCALE): no value of a real partial reaches
+ * it in units of SCALE; 0 when that is beyond 128 bits. */
+static u128 value_limit(int scale)
+{
+    return scale == 0 ? number_pow10(NUMBER_MAX_DIGITS) : 0;
+}
+
 /* A signed mantissa at SCALE that a value of a real partial can have:
- * at most 18 digits before the point, so below 10^(18 + SCALE). */
+ * at most NUMBER_MAX_DIGITS digits before the point, and within i128. */
 static bool parse_extreme(const char *s, int scale, i128 *out)
 {
     bool negative = *s == '-';
     u128 magnitude;
+    u128 limit = value_limit(scale);
     if (!parse_u128(s + negative, &magnitude)
-        || magnitude >= number_pow10(NUMBER_MAX_DIGITS + scale))
+        || magnitude > (u128)-1 >> 1
+        || (limit != 0 && magnitude >= limit))
         return false;
     *out = negative ? -(i128)magnitude : (i128)magnitude;
     return true;
@@ -624,11 +633,12 @@ static bool parse_key_line(struct partial_input *m, char *line)
         return bad_line(m, "malformed partial line: bad count");
     if (!parse_u128(f[2], &scale) || scale > NUMBER_MAX_SCALE)
         return bad_line(m, "malformed partial line: bad scale");
-    /* No value reaches 10^(18 + SCALE) units, so neither do COUNT of
-     * them, unless that bound is beyond 128 bits. */
+    /* No value reaches value_limit units, so neither do COUNT of them,
+     * unless that bound is beyond 128 bits. */
     u128 most;
-    bool bounded = !__builtin_mul_overflow(
-        count, number_pow10(NUMBER_MAX_DIGITS + (int)scale) - 1, &most);
+    u128 limit = value_limit((int)scale);
+    bool bounded = limit != 0
+                   && !__builtin_mul_overflow(count, limit - 1, &most);
     if (!parse_u128(f[3], &a.positive) || !parse_u128(f[4], &a.negative)
         || (bounded && (a.positive > most || a.negative > most)))
         return bad_line(m, "malformed partial line: bad total");
@@ -910,13 +920,28 @@ static bool check_complete(struct partial_input *m)
     return true;
 }
 
+/* Opens the named pipe NAME when *FD says its turn has come, so that
+ * partials written one after another into named pipes are read one after
+ * another.  A signal meanwhile ends the wait, for the caller to stop;
+ * any other failure is reported. */
+static bool open_named_pipe(struct partial_input *m, const char *name,
+                            int *fd)
+{
+    if (*fd != READER_NOT_OPENED)
+        return true;
+    *fd = reader_open_in_turn(name);
+    if (*fd < 0 && !signals_caught())
+        diag_error("%s: %s", m->at.name, strerror(errno));
+    return *fd >= 0;
+}
+
 struct partial_input *partial_merge(struct config *cfg)
 {
     int *fds = xmalloc(cfg->input_count * sizeof *fds);
     bool ok = true;
     for (size_t i = 0; i < cfg->input_count; i++) {
-        fds[i] = reader_open_input(cfg->inputs[i]);
-        ok = ok && fds[i] >= 0;
+        fds[i] = reader_open_early(cfg->inputs[i]);
+        ok = fds[i] != -1 && ok;
     }
 
     struct partial_input *m = xcalloc(1, sizeof *m);
@@ -925,7 +950,8 @@ struct partial_input *partial_merge(struct config *cfg)
     for (size_t i = 0; i < cfg->input_count; i++) {
         if (ok) {
             m->at.name = cfg->input_names[i];
-            ok = merge_input(m, fds[i]);
+            ok = open_named_pipe(m, cfg->inputs[i], &fds[i])
+                 && merge_input(m, fds[i]);
         } else if (fds[i] > STDIN_FILENO) {
             close(fds[i]);
         }

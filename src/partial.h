@@ -28,8 +28,9 @@
  * as many fields as the header's key.  COUNT is the number of values,
  * SCALE the key's decimal scale, POS and NEG the totals of positive and
  * negative values in units of that scale, MIN and MAX the extremes in the
- * same units (below 10^(18 + SCALE) in magnitude, as values have at most
- * 18 digits), or - when no min or max was asked for.  LINES is the number
+ * same units (within a signed 128-bit integer, and at scale 0 below
+ * 10^38 in magnitude, as values have at most 38 digits), or - when no min
+ * or max was asked for.  LINES is the number
  * of key lines of first-hand partials the line stands for: 1, or more
  * after a combiner folded lines together, never more than COUNT.  FIRST
  * is the key's rank in order of first appearance within the partial: 0

@@ -6,18 +6,30 @@
  * input order.
  *
  * Blocks and their bound.  Exactly P = queue-depth + jobs blocks exist for
- * the whole run.  They start in the pool (a queue of free blocks).  The
- * producer takes a free block, fills it, numbers it with the next sequence
- * number and pushes it on the work queue (capacity queue-depth).  A worker
- * pops it, processes it and deposits it in the reorder window.  The
- * collector takes blocks from the window strictly by sequence number,
- * accounts for them and returns them to the pool.  Since a block re-enters
- * the pool only after the collector is done with it, the P blocks bound the
+ * the whole run, and they go round one loop:
+ *
+ *     pool --> producer --> work queue --> workers --> reorder --> collector
+ *      ^      (fills and    (queue-depth)  (N, each     window     (takes in
+ *      |       numbers)                    own table)  (P slots)   order)
+ *      +------------------------------------------------------------+
+ *
+ * They start in the pool (a queue of free blocks).  The producer takes a
+ * free block, fills it, numbers it with the next sequence number and
+ * pushes it on the work queue.  A worker pops it, processes it and
+ * deposits it in the reorder window.  The collector accounts for blocks in
+ * sequence order and then returns them to the pool; with --unordered it
+ * also takes each block once as soon as it arrives, to write its records,
+ * and accounts for it in order afterwards.  Since a block re-enters the
+ * pool only after the collector is done with it, the P blocks bound the
  * work queue, the blocks being processed and those waiting to be reordered
- * all at once: memory is about P x batch (plus any single record longer
- * than a block) whatever the input size or the speed of the reader of our
- * output.  It also means every sequence number in flight lies within P of
- * the one the collector waits for, which is the size of the window.
+ * all at once, whatever the input size or the speed of the reader of our
+ * output.  A block's buffer is about a batch; it grows to hold a record
+ * longer than that (up to --max-record), and one grown past 4 x batch is
+ * given up when the block is filled again, so memory for blocks is at
+ * most P x 4 x batch, or a record's length for a block that holds one
+ * longer record.  The bound also means every sequence number in flight
+ * lies within P of the one the collector waits for, which is the size of
+ * the window.
  *
  * Ownership.  A block belongs to one stage at a time and is never shared,
  * so block contents need no locks; only the queue and window are
@@ -41,11 +53,17 @@
  * the records read so far (reader.c), so that a live input is not held
  * back until a block is full.  The producer also opens each named pipe
  * when its turn comes (opening one waits for its writer), so it may be
- * blocked in an open as well as in a read.  With --header-in the first line
- * of each input is read by the reader itself and never enters a block:
- * the first input's by the main thread before the threads start, since
- * the names in it decide the fields every worker splits out, the others
- * by the producer when their turn comes.
+ * blocked in an open as well as in a read.  A compressed input is
+ * decoded on a thread of its own (prefetch.h), one per compressed input
+ * being read or about to be, up to --jobs at once; the producer cuts the
+ * decoded bytes as it cuts a pipe's, so that decoding, cutting and
+ * parsing run side by side.  Each decoding holds at most a few chunks
+ * of decoded bytes, which adds --jobs times that to the memory bound.
+ * With --header-in the first line of each input (decoded, if it is
+ * compressed) is read by the reader itself and never enters a block: the
+ * first input's by the main thread before the threads start, since the
+ * names in it decide the fields every worker splits out, the others by
+ * the producer when their turn comes.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block.  A read error ends the producer early and is
@@ -73,14 +91,16 @@
  * prints the statistics so far if SIGUSR1 asked for them and redraws the
  * --progress line.
  *
- * Stopping early.  When the collector must stop (--max-errors, a failed
- * write, or a termination signal, which only the main thread receives and
- * notices within a tenth of a second) it raises the stop flag and closes the
- * pool, so the producer and workers wind down, but it waits at most a
- * second for the producer, which may be blocked in a read that never
- * returns.  Nothing that stops early prints totals, so if the producer
- * does not end, the threads and their memory are left to the end of the
- * process. */
+ * Stopping early.  When the collector must stop for --max-errors or a
+ * failed write, it raises the stop flag and closes the pool, so the
+ * producer and workers wind down, but it waits at most a second for the
+ * producer, which may be blocked in a read or an open that never returns.
+ * A termination signal reaches only the main thread (the others start
+ * with those signals blocked); the collector, whose waits last a tenth of
+ * a second at most, looks for one between them and stops at once, since
+ * the process is about to die by it.  Nothing that stops early prints
+ * totals, so if the producer does not end, the threads and their memory
+ * are left to the end of the process. */
 #include "config.h"
 
 #include "pipeline.h"
@@ -130,7 +150,7 @@ static void *run_producer(void *arg)
 {
     struct pipeline *p = arg;
     struct stats *s = p->stats;
-    uint64_t seq = 0, bytes = 0, headers = 0;
+    uint64_t seq = 0, bytes = 0, headers = 0, compressed = 0, decoded = 0;
     uint64_t mark = stats_now();
     struct block *b;
 
@@ -144,6 +164,12 @@ static void *run_producer(void *arg)
         uint64_t now_headers = reader_headers_read(p->reader);
         stats_add(&s->headers_read, now_headers - headers);
         headers = now_headers;
+        uint64_t now_compressed, now_decoded;
+        reader_decoding(p->reader, &now_compressed, &now_decoded);
+        stats_add(&s->compressed_read, now_compressed - compressed);
+        stats_add(&s->decoded, now_decoded - decoded);
+        compressed = now_compressed;
+        decoded = now_decoded;
         if (!filled) {
             queue_push(p->pool, b);
             break;
@@ -224,7 +250,7 @@ static bool collect(struct pipeline *p, struct collector *c)
     struct stats *s = p->stats;
     uint64_t mark = stats_now();
 
-    for (;;) {
+    while (!signals_caught()) {
         struct block *b = reorder_take(p->done, early, &in_order, &idle);
         stats_lap(&s->collector_waiting_ns, &mark);
         if (!b && !idle)
@@ -300,12 +326,17 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     }
     struct collector *c = collector_new(cfg, out, reports, rejects);
 
+    /* The threads inherit a mask that keeps termination signals for this
+     * one, whose blocking calls they must interrupt. */
+    sigset_t old_mask;
+    signals_block_here(&old_mask);
     struct thread *producer = thread_start(run_producer, p);
     for (size_t i = 0; i < jobs; i++) {
         workers[i].pipeline = p;
         workers[i].stats = &stats->workers[i];
         workers[i].thread = thread_start(run_worker, &workers[i]);
     }
+    signals_restore(&old_mask);
     bool finished = collect(p, c);
     outcome->tally = *collector_tally(c);
     outcome->read_error = p->load_error;

@@ -3,14 +3,12 @@
 
 #include "queue.h"
 #include "diag.h"
-#include "signals.h"
 
 #include <errno.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +125,8 @@ void queue_close(struct queue *q)
     CHECK(pthread_mutex_unlock(&q->lock));
 }
 
-/* How long the collector sleeps before looking for a signal again. */
-static const long SIGNAL_POLL_NSEC = 100L * 1000 * 1000;
+/* How long reorder_take waits before it returns idle. */
+static const long IDLE_NSEC = 100L * 1000 * 1000;
 
 struct slot {
     void *item;          /* deposited item, NULL while empty */
@@ -229,13 +227,12 @@ void *reorder_take(struct reorder *r, bool early, bool *in_order,
         }
         if (r->ended && r->next >= r->total)
             break;
-        if (signals_caught())
-            break;
         if (*idle)
             break;
-        /* Wait in slices, so that a signal (which only sets a flag) is
-         * noticed within a fraction of a second. */
-        struct timespec until = deadline_in(SIGNAL_POLL_NSEC);
+        /* Wait in slices, so that the caller can look for what happened
+         * meanwhile (a signal only sets a flag) within a fraction of a
+         * second. */
+        struct timespec until = deadline_in(IDLE_NSEC);
         int err = pthread_cond_timedwait(&r->changed, &r->lock, &until);
         if (err && err != ETIMEDOUT)
             sync_failed("pthread_cond_timedwait", err, __LINE__);
@@ -283,10 +280,6 @@ struct thread *thread_start(void *(*run)(void *), void *arg)
     t->arg = arg;
     CHECK(pthread_mutex_init(&t->lock, NULL));
     cond_init_monotonic(&t->ended);
-    /* The thread inherits a mask that keeps termination signals for the
-     * main thread, whose blocking calls they must interrupt. */
-    sigset_t old;
-    signals_block_here(&old);
 #ifdef FANOUT_FAULT_INJECTION
     static atomic_ulong threads;
     int err = diag_inject_failure("FANOUT_FAIL_THREAD", &threads)
@@ -294,7 +287,6 @@ struct thread *thread_start(void *(*run)(void *), void *arg)
 #else
     int err = pthread_create(&t->id, NULL, run_thread, t);
 #endif
-    signals_restore(&old);
     if (err) {
         /* Threads already started may be running: end without unwinding
          * anything they use.  Nothing has been printed to standard

@@ -45,7 +45,7 @@ void reorder_put(struct reorder *r, uint64_t seq, void *item);
 void reorder_end(struct reorder *r, uint64_t total);
 
 /* Waits for and returns the item with the next number, advancing past it;
- * NULL after the last, or once a termination signal has been caught.  With
+ * NULL after the last.  With
  * EARLY, first returns each deposited item once as soon as it arrives
  * (setting *IN_ORDER false), and only after that in order (*IN_ORDER
  * true).  When a tenth of a second passes with nothing to take it returns
@@ -58,8 +58,8 @@ void *reorder_take(struct reorder *r, bool early, bool *in_order,
  * not yet taken early counts too. */
 bool reorder_ready(struct reorder *r, bool early);
 
-/* A joinable thread, started with termination signals blocked; start
- * ends the process with status 2 if the thread cannot be created. */
+/* A joinable thread, which inherits the calling thread's signal mask;
+ * start ends the process with status 2 if the thread cannot be created. */
 struct thread;
 struct thread *thread_start(void *(*run)(void *), void *arg);
 void thread_join(struct thread *t);

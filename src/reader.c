@@ -23,16 +23,33 @@
  * one that ends short of it shrank after it was opened, which is an error
  * rather than the end of its records.  A file rewritten in place
  * may move the terminator a cut found, which would tear a record in two:
- * the worker that reads a cut span checks that it still ends with one. */
+ * the worker that reads a cut span checks that it still ends with one.
+ *
+ * Compressed inputs.  Every input is recognised by its first bytes, never
+ * by its name: a regular file's are read where it is opened, without
+ * moving its offset; a pipe's, standard input's and a terminal's when
+ * their turn comes, kept to be read again as the first bytes of a plain
+ * input.  A format fanout does not read stops the run there.  A gzip or
+ * zstd input is decoded on a thread of its own (prefetch.h), and its
+ * decoded bytes are cut into blocks as a pipe's are.  Up to a given
+ * number of decodings run at once: that of the current input and those
+ * of the compressed regular files after it, so that the next inputs are
+ * decoded while this one is cut.  Decoding never starts past an input
+ * whose format is not known yet, since that one's may have to wait for
+ * a thread while those after it hold them all. */
 #include "config.h"
 
 #include "reader.h"
 #include "block.h"
+#include "decode.h"
 #include "diag.h"
+#include "prefetch.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,17 +59,17 @@
 #include <sys/vfs.h>
 #endif
 
-/* The descriptor of a named pipe not opened yet. */
-enum { NOT_OPENED = -2 };
-
 /* What an input held when it was opened. */
 struct input_seen {
     bool sized;             /* a regular file whose size says what it holds */
     uint64_t size;          /* its size then */
+    bool detected;          /* format is known */
+    enum decode_format format;
+    struct prefetch *prefetch;  /* its decoding, once started */
 };
 
 struct reader {
-    int *fds;               /* one per input, -1 once closed, NOT_OPENED */
+    int *fds;               /* one per input, -1 once closed, READER_NOT_OPENED */
     char *const *names;     /* to open named pipes in turn */
     struct input_seen *seen;
     size_t count;
@@ -69,6 +86,11 @@ struct reader {
     bool size_known;        /* the size of every input is known */
     uint64_t size;          /* their bytes to read, when known */
     bool workers_read;      /* regular files may be cut for reader_load */
+    size_t decoders;        /* decodings that may run at once */
+    size_t decoding;        /* decodings running */
+    uint64_t decoded_done;  /* decoded bytes of decodings over */
+    uint64_t compressed_done;   /* compressed bytes read by them */
+    char message[160];      /* what a READER_DECODE error was */
     bool headers;           /* each input's first line is a header */
     reader_header_check *check;     /* for the headers of later inputs */
     void *check_ctx;
@@ -83,7 +105,15 @@ struct reader {
     bool sized;             /* a regular file: end is its size at open */
     uint64_t offset;        /* file offset of the next byte to take */
     uint64_t end;
+    struct prefetch *prefetch;  /* its decoding, if compressed */
+    unsigned char head[DECODE_MAGIC_MAX];   /* first bytes read to find its
+                                               format, not yet taken */
+    size_t head_len, head_taken;
 };
+
+/* How long closing the reader waits for a decoding thread, which may be
+ * blocked reading a pipe that never ends. */
+enum { DECODER_GRACE_MS = 1000 };
 
 /* Bytes looked at to find where a cut block's last record ends.  A file
  * with a record longer than this across a cut is read in order from
@@ -198,33 +228,79 @@ static void note_size(struct reader *r, size_t i, bool stdin_read)
     r->size += (uint64_t)st.st_size;
 }
 
-/* Opens input I, or only checks that a named pipe can be read, leaving
- * it to be opened in turn; returns false after reporting why it cannot be
- * read. */
-static bool open_early(struct reader *r, size_t i)
+/* Finds the format of input I, if it is a regular file, from its first
+ * bytes, read without moving its offset; standard input only in its
+ * turn (IN_TURN), when it has not been read by an earlier input.
+ * Returns false after a format that cannot be read: reported, or in
+ * turn left in r->error. */
+static bool detect_at_open(struct reader *r, size_t i, bool in_turn)
 {
-    const char *name = r->names[i];
+    int fd = r->fds[i];
+    struct stat st;
+    if ((fd == STDIN_FILENO && !in_turn) || fstat(fd, &st) != 0
+        || !S_ISREG(st.st_mode))
+        return true;
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    unsigned char head[DECODE_MAGIC_MAX];
+    ssize_t got;
+    do
+        got = pread(fd, head, sizeof head, at < 0 ? 0 : at);
+    while (got < 0 && errno == EINTR);
+    /* A file that cannot be read here is found out when its turn comes,
+     * with the error a read of it meets. */
+    if (got < 0)
+        return true;
+    struct input_seen *seen = &r->seen[i];
+    seen->detected = decode_detect(head, (size_t)got, true, &seen->format);
+    const char *refusal = decode_refusal(seen->format);
+    if (refusal && in_turn) {
+        r->error = READER_DECODE;
+        snprintf(r->message, sizeof r->message, "%s", refusal);
+        return false;
+    }
+    if (refusal) {
+        char *shown = diag_name(r->names[i]);
+        diag_error("%s: %s", shown, refusal);
+        free(shown);
+        return false;
+    }
+    return true;
+}
+
+int reader_open_early(const char *name)
+{
     struct stat st;
     if (strcmp(name, "-") != 0 && stat(name, &st) == 0
         && S_ISFIFO(st.st_mode)) {
         if (faccessat(AT_FDCWD, name, R_OK, AT_EACCESS) != 0) {
             report_open_error(name, errno);
-            return false;
+            return -1;
         }
-        r->fds[i] = NOT_OPENED;
+        return READER_NOT_OPENED;
+    }
+    return reader_open_input(name);
+}
+
+/* Opens input I, or only checks that a named pipe can be read, leaving
+ * it to be opened in turn; returns false after reporting why it cannot be
+ * read. */
+static bool open_early(struct reader *r, size_t i)
+{
+    r->fds[i] = reader_open_early(r->names[i]);
+    if (r->fds[i] == READER_NOT_OPENED) {
         r->size_known = false;
         return true;
     }
-    r->fds[i] = reader_open_input(name);
-    return r->fds[i] >= 0;
+    return r->fds[i] >= 0 && detect_at_open(r, i, false);
 }
 
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
                            char terminator, size_t max_record,
-                           bool workers_read)
+                           bool workers_read, size_t decoders)
 {
     struct reader *r = xcalloc(1, sizeof *r);
     r->workers_read = workers_read;
+    r->decoders = decoders > 0 ? decoders : 1;
     r->fds = xmalloc(n * sizeof *r->fds);
     r->names = names;
     r->seen = xcalloc(n, sizeof *r->seen);
@@ -260,12 +336,31 @@ static void close_input(struct reader *r, size_t i)
     r->fds[i] = -1;
 }
 
+/* Ends the decoding of input I, if one was started, adding up what it
+ * did.  Returns false if its thread is still running, reading the
+ * input's descriptor, which must then stay open. */
+static bool stop_decoding(struct reader *r, size_t i)
+{
+    struct prefetch *p = r->seen[i].prefetch;
+    if (!p)
+        return true;
+    uint64_t compressed = prefetch_compressed(p);
+    uint64_t decoded = prefetch_decoded(p);
+    if (!prefetch_stop(p, DECODER_GRACE_MS))
+        return false;
+    r->compressed_done += compressed;
+    r->decoded_done += decoded;
+    r->seen[i].prefetch = NULL;
+    r->decoding--;
+    return true;
+}
+
 void reader_close(struct reader *r)
 {
     if (!r)
         return;
     for (size_t i = 0; i < r->count; i++)
-        if (r->fds[i] >= 0)
+        if (stop_decoding(r, i) && r->fds[i] >= 0)
             close_input(r, i);
     free(r->fds);
     free(r->seen);
@@ -276,7 +371,23 @@ void reader_close(struct reader *r)
 
 uint64_t reader_bytes_read(const struct reader *r)
 {
-    return r->bytes_read;
+    uint64_t compressed, decoded;
+    reader_decoding(r, &compressed, &decoded);
+    return r->bytes_read + compressed;
+}
+
+void reader_decoding(const struct reader *r, uint64_t *compressed,
+                     uint64_t *decoded)
+{
+    *compressed = r->compressed_done;
+    *decoded = r->decoded_done;
+    /* Decodings run from the current input on, up to the first input
+     * whose format is not known. */
+    for (size_t i = r->current; i < r->count && r->seen[i].detected; i++)
+        if (r->seen[i].prefetch) {
+            *compressed += prefetch_compressed(r->seen[i].prefetch);
+            *decoded += prefetch_decoded(r->seen[i].prefetch);
+        }
 }
 
 bool reader_input_size(const struct reader *r, uint64_t *size)
@@ -289,6 +400,11 @@ int reader_error(const struct reader *r, size_t *input)
 {
     *input = r->current;
     return r->error;
+}
+
+const char *reader_error_message(const struct reader *r)
+{
+    return r->message;
 }
 
 /* Moves the bytes after the last terminator in B into the carry; returns
@@ -400,11 +516,40 @@ static ssize_t read_at(int fd, void *buf, size_t len, uint64_t offset)
     return got;
 }
 
-/* read(2) of the current input, counting the bytes read.  Returns -1
- * with r->error set on failure, including the end of a file short of its
- * size at open. */
+/* The current input's decoded bytes, for read_input. */
+static ssize_t read_decoded(struct reader *r, void *buf, size_t len)
+{
+    ssize_t got = prefetch_read(r->prefetch, buf, len);
+    if (got < 0) {
+        r->error = READER_DECODE;
+        snprintf(r->message, sizeof r->message, "%s",
+                 prefetch_error(r->prefetch));
+    }
+    return got;
+}
+
+/* The first bytes of the current input, read to find its format, for
+ * read_input. */
+static ssize_t read_head(struct reader *r, void *buf, size_t len)
+{
+    size_t n = r->head_len - r->head_taken;
+    if (n > len)
+        n = len;
+    memcpy(buf, r->head + r->head_taken, n);
+    r->head_taken += n;
+    r->bytes_read += n;
+    return (ssize_t)n;
+}
+
+/* read(2) of the current input, counting the bytes read, or its decoded
+ * bytes if it is compressed.  Returns -1 with r->error set on failure,
+ * including the end of a file short of its size at open. */
 static ssize_t read_input(struct reader *r, int fd, void *buf, size_t len)
 {
+    if (r->prefetch)
+        return read_decoded(r, buf, len);
+    if (r->head_taken < r->head_len)
+        return read_head(r, buf, len);
     ssize_t got;
     do
         got = read_fails(r->offset, &len) ? -1 : read(fd, buf, len);
@@ -457,17 +602,24 @@ static bool skip_long_record(struct reader *r, struct block *b, int fd)
 /* Opens the named pipe that is the current input, now that its turn has
  * come, which waits for its writer.  Returns false with r->error set if
  * it cannot. */
-static bool open_in_turn(struct reader *r)
+int reader_open_in_turn(const char *name)
 {
     int fd;
     do
-        fd = open(r->names[r->current], O_RDONLY);
-    while (fd < 0 && errno == EINTR);
+        fd = open(name, O_RDONLY);
+    while (fd < 0 && errno == EINTR && !signals_caught());
+    if (fd >= 0)
+        enlarge_pipe(fd);
+    return fd;
+}
+
+static bool open_in_turn(struct reader *r)
+{
+    int fd = reader_open_in_turn(r->names[r->current]);
     if (fd < 0) {
         r->error = errno;
         return false;
     }
-    enlarge_pipe(fd);
     r->fds[r->current] = fd;
     return true;
 }
@@ -523,26 +675,93 @@ static bool take_header(struct reader *r)
     return true;
 }
 
+/* Starts the decoding of the compressed inputs from the current one on,
+ * in order, as long as their formats are known and fewer than
+ * r->decoders run.  HEAD holds the LEN first bytes of the current input,
+ * already read. */
+static void start_decodings(struct reader *r, const unsigned char *head,
+                            size_t len)
+{
+    for (size_t i = r->current; i < r->count && r->decoding < r->decoders;
+         i++) {
+        struct input_seen *seen = &r->seen[i];
+        if (!seen->detected)
+            break;
+        if (seen->format == DECODE_PLAIN || seen->prefetch)
+            continue;
+        seen->prefetch = prefetch_start(r->fds[i], seen->format,
+                                        i == r->current ? head : NULL,
+                                        i == r->current ? len : 0,
+                                        r->terminator);
+        r->decoding++;
+    }
+}
+
+/* Reads the first bytes of the current input, whose format is not known
+ * yet, until they tell it, into r->head.  Returns false with r->error
+ * set if they cannot be read or tell a format that cannot be. */
+static bool detect_in_turn(struct reader *r)
+{
+    struct input_seen *seen = &r->seen[r->current];
+    int fd = r->fds[r->current];
+    /* Standard input may be a regular file, already partly read: its
+     * bytes are looked at where it was left, without taking them. */
+    if (!detect_at_open(r, r->current, true))
+        return false;
+    if (seen->detected)
+        return true;
+    bool at_end = false;
+    while (!decode_detect(r->head, r->head_len, at_end, &seen->format)) {
+        ssize_t got = read(fd, r->head + r->head_len,
+                           sizeof r->head - r->head_len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            r->error = errno;
+            return false;
+        }
+        at_end = got == 0;
+        r->head_len += (size_t)got;
+    }
+    seen->detected = true;
+    const char *refusal = decode_refusal(seen->format);
+    if (refusal) {
+        r->error = READER_DECODE;
+        snprintf(r->message, sizeof r->message, "%s", refusal);
+        return false;
+    }
+    return true;
+}
+
 /* Notes where the current input starts and ends, and whether it can be
- * cut without reading; opens it first if its turn was awaited, and takes
- * its header.  Returns false with r->error set if it cannot be opened,
- * or its header read. */
+ * cut without reading; opens it first if its turn was awaited, finds
+ * its format if that is not known yet, and takes its header.  Returns
+ * false with r->error set if it cannot be opened or read, or its header
+ * does not fit. */
 static bool start_input(struct reader *r)
 {
-    if (r->fds[r->current] == NOT_OPENED && !open_in_turn(r))
+    if (r->fds[r->current] == READER_NOT_OPENED && !open_in_turn(r))
         return false;
-    /* Read in order, whatever the file: where its records start is
-     * known only after the header. */
+    struct input_seen *seen = &r->seen[r->current];
+    r->head_len = r->head_taken = 0;
+    if (!seen->detected && !detect_in_turn(r))
+        return false;
+    start_decodings(r, r->head, r->head_len);
+    r->prefetch = seen->prefetch;
+    if (r->prefetch)
+        r->head_len = 0;    /* the decoding has them */
+    /* Read in order from here, whatever the input: where its records
+     * start is known only after the header. */
     r->sized = false;
     r->offset = 0;
     if (r->headers && !take_header(r))
         return false;
-    const struct input_seen *seen = &r->seen[r->current];
     off_t at = lseek(r->fds[r->current], 0, SEEK_CUR);
-    r->sized = seen->sized && at >= 0;
+    /* Bytes read to find the format and not yet taken come first. */
+    r->sized = seen->sized && at >= 0 && r->head_taken == r->head_len;
     r->offset = r->sized ? (uint64_t)at : 0;
     r->end = r->sized && seen->size > r->offset ? seen->size : r->offset;
-    r->cutting = r->sized && r->workers_read;
+    r->cutting = r->sized && r->workers_read && !r->prefetch;
     r->started = true;
     return true;
 }
@@ -662,10 +881,19 @@ bool reader_fill(struct reader *r, struct block *b)
             if (got == 0)
                 r->at_eof = true;
             b->len += (size_t)got;
-            if (drained(fd, (size_t)got, wanted, &since)
+            /* A decoding hands out whole chunks, never a pipe's
+             * trickle. */
+            if (!r->prefetch && drained(fd, (size_t)got, wanted, &since)
                 && cut_at_last_record(r, b))
                 return true;
         }
+        if (!stop_decoding(r, r->current)) {
+            r->error = READER_DECODE;
+            snprintf(r->message, sizeof r->message,
+                     "its decoding does not end");
+            return false;
+        }
+        r->prefetch = NULL;
         /* Workers may still be reading blocks cut from it. */
         if (!r->workers_read || !r->sized)
             close_input(r, r->current);
@@ -732,6 +960,8 @@ const char *reader_error_text(int error)
         return "the file shrank while it was read";
     case READER_CHANGED:
         return "the file changed while it was read";
+    case READER_DECODE:
+        return "it cannot be decoded";
     default:
         return strerror(error);
     }

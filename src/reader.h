@@ -16,18 +16,36 @@ struct reader;
 /* Opens the N inputs NAMES ("-" is standard input), which must outlive
  * the reader; a named pipe is only checked for being readable, and opened
  * by reader_fill when its turn comes.  Reports every input that cannot
- * be read and returns NULL if there was any.  Records longer
+ * be read, a regular file in a compressed format fanout does not read
+ * included, and returns NULL if there was any.  Up to DECODERS
+ * compressed inputs are decoded at once.  Records longer
  * than MAX_RECORD bytes are not held: each becomes an oversized block.
  * If WORKERS_READ, blocks of regular files may be left unread, for the
  * thread that takes them to read with reader_load; their inputs stay open
  * until reader_close. */
 struct reader *reader_open(char *const *names, size_t n, size_t batch,
                            char terminator, size_t max_record,
-                           bool workers_read);
+                           bool workers_read, size_t decoders);
 
 /* Opens the input NAME ("-" is standard input) for reading; returns the
  * descriptor, or -1 after reporting why it cannot be read. */
 int reader_open_input(const char *name);
+
+/* The descriptor reader_open_early gives a named pipe, which is opened
+ * with reader_open_in_turn when its turn comes. */
+enum { READER_NOT_OPENED = -2 };
+
+/* Opens the input NAME as reader_open_input does, except a named pipe,
+ * which is only checked for being readable (opening it waits for its
+ * writer): returns READER_NOT_OPENED for it, or -1 after reporting why
+ * NAME cannot be read. */
+int reader_open_early(const char *name);
+
+/* Opens the named pipe NAME, whose turn has come, waiting for a writer;
+ * returns the descriptor, or -1 with errno set.  A signal that the
+ * calling thread takes ends the wait with EINTR once signals_caught()
+ * tells of it. */
+int reader_open_in_turn(const char *name);
 
 /* Sets *ST to what fstat(2) says of input I and returns true, or returns
  * false for a named pipe not opened yet. */
@@ -67,21 +85,35 @@ bool reader_fill(struct reader *r, struct block *b);
 bool reader_load(struct block *b);
 
 /* The errors of a read that found its file shorter than when it was
- * opened, or no longer ending a span where it was cut, which no errno
+ * opened, or no longer ending a span where it was cut, of compressed
+ * input that is damaged or in a format fanout does not read, and of a
+ * header that does not fit (reader_take_headers), which no errno
  * describes. */
-enum { READER_SHRANK = -1, READER_CHANGED = -2, READER_HEADER = -3 };
+enum { READER_SHRANK = -1, READER_CHANGED = -2, READER_DECODE = -3,
+       READER_HEADER = -4 };
 
 /* errno of a failure to read, or to open a named pipe in turn,
- * READER_SHRANK, READER_HEADER, or 0; *INPUT is set to the input's
- * index. */
+ * READER_SHRANK, READER_DECODE, READER_HEADER, or 0; *INPUT is set to the
+ * input's index. */
 int reader_error(const struct reader *r, size_t *input);
+
+/* What a READER_DECODE error was, as a phrase such as "gzip input is
+ * truncated at line 4". */
+const char *reader_error_message(const struct reader *r);
 
 /* What a read error ERROR (errno, READER_SHRANK or READER_CHANGED)
  * means, as a phrase. */
 const char *reader_error_text(int error);
 
-/* Bytes read so far from all inputs; for the thread that fills blocks. */
+/* Bytes read so far from all inputs, compressed ones as they are in the
+ * file; for the thread that fills blocks. */
 uint64_t reader_bytes_read(const struct reader *r);
+
+/* Sets *COMPRESSED to the bytes read so far from compressed inputs and
+ * *DECODED to what they decoded into; for the thread that fills
+ * blocks. */
+void reader_decoding(const struct reader *r, uint64_t *compressed,
+                     uint64_t *decoded);
 
 /* Whether the size of every input is known: a regular file's, unless it
  * may be a kernel's (/proc, /sys); if so, sets *SIZE to the bytes they

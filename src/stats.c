@@ -3,7 +3,6 @@
 
 #include "stats.h"
 #include "block.h"
-#include "collector.h"
 #include "diag.h"
 #include "format.h"
 #include "writer.h"
@@ -56,6 +55,8 @@ struct stats *stats_new(size_t workers)
     }
     atomic_init(&s->bytes_read, 0);
     atomic_init(&s->headers_read, 0);
+    atomic_init(&s->compressed_read, 0);
+    atomic_init(&s->decoded, 0);
     atomic_init(&s->blocks_read, 0);
     atomic_init(&s->reading_ns, 0);
     atomic_init(&s->blocked_ns, 0);
@@ -116,7 +117,8 @@ static uint64_t per_second(uint64_t count, uint64_t ns)
 /* A copy of the counters, read once so that a report agrees with
  * itself. */
 struct snapshot {
-    uint64_t wall_ns, bytes, headers, blocks, reading_ns, blocked_ns;
+    uint64_t wall_ns, bytes, headers, compressed, decoded, blocks,
+             reading_ns, blocked_ns;
     uint64_t writing_ns, waiting_ns, output_ns;
 };
 
@@ -125,6 +127,8 @@ static void take_snapshot(const struct stats *s, struct snapshot *n)
     n->wall_ns = stats_now() - s->start_ns;
     n->bytes = stats_get(&s->bytes_read);
     n->headers = stats_get(&s->headers_read);
+    n->compressed = stats_get(&s->compressed_read);
+    n->decoded = stats_get(&s->decoded);
     n->blocks = stats_get(&s->blocks_read);
     n->reading_ns = stats_get(&s->reading_ns);
     n->blocked_ns = stats_get(&s->blocked_ns);
@@ -160,6 +164,9 @@ static void report_text(const struct stats *s, const struct tally *t,
             ? (double)n->bytes * 100 / (double)s->input_size : 100.0);
     else
         put(w, "%s %" PRIu64 " bytes read\n", head, n->bytes);
+    if (n->compressed > 0)
+        put(w, "%s %" PRIu64 " compressed bytes read, decoded into %" PRIu64
+            " bytes\n", head, n->compressed, n->decoded);
     put(w, "%s %s s, %" PRIu64 " records/s, %" PRIu64 " bytes/s\n", head,
         seconds(a, sizeof a, n->wall_ns, 3),
         per_second(t->read, n->wall_ns), per_second(n->bytes, n->wall_ns));
@@ -243,8 +250,9 @@ static void report_json(const struct stats *s, const struct tally *t,
     for (int k = 0; k < REJECT_REASONS; k++)
         put(w, "%s\"%s\":%" PRIu64, k ? "," : "", reason_names[k].key,
             t->rejected_by[k]);
-    put(w, "},\"headers_read\":%" PRIu64 ",\"bytes_read\":%" PRIu64 ",",
-        n->headers, n->bytes);
+    put(w, "},\"headers_read\":%" PRIu64 ",\"bytes_read\":%" PRIu64
+        ",\"compressed_bytes_read\":%" PRIu64 ",\"decoded_bytes\":%" PRIu64
+        ",", n->headers, n->bytes, n->compressed, n->decoded);
     if (s->size_known)
         put(w, "\"input_size\":%" PRIu64 ",", s->input_size);
     else

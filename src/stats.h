@@ -19,8 +19,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct tally;
+#include "block.h"
+
 struct writer;
+
+/* What the collector accounted for: records taken in order, and the
+ * rejected among them, by kind. */
+struct tally {
+    uint64_t read;          /* records taken in, accepted or rejected */
+    uint64_t rejected;
+    uint64_t rejected_by[REJECT_REASONS];   /* rejected, by kind */
+    bool too_many_errors;   /* --max-errors was exceeded */
+};
 
 /* How --stats reports; also the layout of a report asked for by SIGUSR1
  * (text unless --stats=json). */
@@ -55,6 +65,8 @@ struct stats {
 
     /* Written by the producer. */
     stats_counter bytes_read;
+    stats_counter compressed_read;  /* of bytes_read, from compressed inputs */
+    stats_counter decoded;      /* what they decoded into */
     stats_counter blocks_read;
     stats_counter headers_read; /* --header-in: header lines */
     stats_counter reading_ns;   /* in read(2) and cutting blocks */

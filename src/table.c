@@ -8,7 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { KEY_CHUNK = 1 << 20, SMALL_SLOTS = 1 << 15 };
+/* The growth policy, by slot count.  A slot is 8 bytes.  While a table
+ * has at most SMALL_SLOTS slots (256 KiB, room for the caches of most
+ * machines) its load is kept under one quarter, then under one half
+ * (insert).  From LARGE_SLOTS slots (1 MiB) it is large (table_is_large):
+ * with 65,536 slots a table grows when its 32,768th key arrives, to
+ * 131,072 slots, so a table is large exactly when it holds 32,768 keys
+ * or more. */
+enum { KEY_CHUNK = 1 << 20, SMALL_SLOTS = 1 << 15, LARGE_SLOTS = 1 << 17 };
 
 struct key_chunk {
     struct key_chunk *next;
@@ -140,6 +147,11 @@ void table_merge(struct table *into, const struct table *from)
 size_t table_size(const struct table *t)
 {
     return t->count;
+}
+
+bool table_is_large(const struct table *t)
+{
+    return t->slot_mask + 1 >= LARGE_SLOTS;
 }
 
 void table_set_positions(struct table *t, size_t from, uint64_t seq)

@@ -31,8 +31,8 @@ struct table_entry {
     struct accum accum;
 };
 
-/* The members are table.c's own; they are visible only so that the lookup
- * done for every record can be inlined. */
+/* The members are table.c's own; they are visible only so that the
+ * lookups and accessors below can be inlined.  Other modules use those. */
 struct table {
     struct table_entry *entries;    /* in order of first insertion */
     size_t count, entries_cap;
@@ -168,32 +168,37 @@ static inline struct accum *table_find_or_add_hashed(struct table *t,
     return a ? a : table_find_or_add_probe(t, key, len, head, head2, hash);
 }
 
-/* The same, for a key whose heads the caller already has. */
-static inline struct accum *table_find_or_add_head(struct table *t,
-                                                   const char *key,
-                                                   size_t len,
-                                                   uint64_t head,
-                                                   uint64_t head2)
-{
-    return table_find_or_add_hashed(t, key, len, head, head2,
-                                    table_hash(key, len, head));
-}
-
 /* The same, for any key. */
 static inline struct accum *table_find_or_add(struct table *t,
                                               const char *key, size_t len)
 {
+    uint64_t head = table_key_head(key, len);
     uint64_t head2 = len > 8 ? table_key_head(key + 8, len - 8) : 0;
-    return table_find_or_add_head(t, key, len, table_key_head(key, len),
-                                  head2);
+    return table_find_or_add_hashed(t, key, len, head, head2,
+                                    table_hash(key, len, head));
 }
 
-/* The entry that holds the accumulator A, as the lookups return it. */
-static inline struct table_entry *table_entry_of(struct accum *a)
+/* Whether T has outgrown the caches, so that a lookup mostly waits for
+ * memory: a caller with many lookups to do should then ask for their
+ * slots ahead (table_prefetch) and do them in batches.  Once large, a
+ * table stays large.  The growth policy in table.c decides when. */
+bool table_is_large(const struct table *t);
+
+/* Asks for the home slot of HASH to be fetched into the caches, for a
+ * lookup of that hash to come. */
+static inline void table_prefetch(const struct table *t, uint64_t hash)
 {
-    return (struct table_entry *)(void *)((char *)a
-                                          - offsetof(struct table_entry,
-                                                     accum));
+    __builtin_prefetch(&t->slots[hash & t->slot_mask]);
+}
+
+/* Asks for the entry named by the home slot of HASH, if any, to be
+ * fetched: the second step of a lookup whose slot table_prefetch asked
+ * for. */
+static inline void table_prefetch_entry(const struct table *t, uint64_t hash)
+{
+    const struct table_slot *s = &t->slots[hash & t->slot_mask];
+    if (s->index)
+        __builtin_prefetch(&t->entries[s->index - 1]);
 }
 
 /* Positions order keys by first appearance: a position is a number that
@@ -225,7 +230,9 @@ void table_set_positions(struct table *t, size_t from, uint64_t seq);
  * for entries just added, which have none. */
 static inline void table_note_position(struct accum *a, uint64_t position)
 {
-    struct table_entry *e = table_entry_of(a);
+    struct table_entry *e =
+        (struct table_entry *)(void *)((char *)a
+                                       - offsetof(struct table_entry, accum));
     if (position < e->first)
         e->first = position;
 }
@@ -233,7 +240,16 @@ static inline void table_note_position(struct accum *a, uint64_t position)
 /* Folds every entry of FROM into INTO, keeping the earlier position. */
 void table_merge(struct table *into, const struct table *from);
 
+/* How many keys T holds. */
 size_t table_size(const struct table *t);
+
+/* Entry I of T, from 0 to table_size - 1, in order of first insertion:
+ * for a pass over every entry that needs no order. */
+static inline const struct table_entry *table_entry_at(const struct table *t,
+                                                       size_t i)
+{
+    return &t->entries[i];
+}
 
 /* The entries sorted bytewise by key, shorter first on a common prefix;
  * an array of table_size pointers that the caller frees (not the

@@ -28,12 +28,25 @@ static i128 ceil_div(i128 a, i128 d)
     return (a % d != 0 && a > 0) ? q + 1 : q;
 }
 
-/* The bound's limit in mantissa units of SCALE, rounded down or up. */
+/* Past any mantissa's magnitude: stands for "no bound", and for a limit
+ * too large to matter at a scale. */
+static i128 beyond_any(void)
+{
+    return (i128)number_pow10(NUMBER_MAX_DIGITS);
+}
+
+/* The bound's limit in mantissa units of SCALE, rounded down or up; a
+ * limit beyond every mantissa of that scale becomes +-beyond_any(). */
 static i128 limit_at(const struct bound *b, int scale, bool round_up)
 {
     i128 limit = b->limit.mantissa;
-    if (scale >= b->limit.scale)
-        return number_rescale(limit, b->limit.scale, scale);
+    if (scale >= b->limit.scale) {
+        i128 t;
+        if (!number_rescale_checked(limit, b->limit.scale, scale, &t)
+            || t >= beyond_any() || t <= -beyond_any())
+            return limit > 0 ? beyond_any() : -beyond_any();
+        return t;
+    }
     i128 divisor = (i128)number_pow10(b->limit.scale - scale);
     return round_up ? ceil_div(limit, divisor) : floor_div(limit, divisor);
 }
@@ -42,8 +55,7 @@ void rules_prepare(struct rules *rules)
 {
     const struct bound *bounds = rules->bounds;
     for (int s = 0; s <= NUMBER_MAX_SCALE; s++) {
-        /* No mantissa reaches 10^36, so these stand for "no bound". */
-        i128 low = -(i128)number_pow10(37), high = (i128)number_pow10(37);
+        i128 low = -beyond_any(), high = beyond_any();
         i128 t;
         if (bounds[BOUND_MIN].set
             && (t = limit_at(&bounds[BOUND_MIN], s, true)) > low)

@@ -30,7 +30,7 @@ gen_kv() {
 			else if (r < 0.009) line = key ":"
 			else if (r < 0.010) line = key ": \t "
 			else if (r < 0.013) line = key ":" val "x"
-			else if (r < 0.014) line = key ":1234567890123456789"
+			else if (r < 0.014) line = key ":1234567890123456789012345678901234567890"
 			else if (r < 0.016) line = "x" substr(key, 2) ":" val
 			else if (r < 0.10) line = key ": " val "\t"
 			else if (r < 0.11 && v >= 0) line = key ":+" val

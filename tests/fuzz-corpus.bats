@@ -37,3 +37,7 @@ replay() {
 @test "record corpus: record counts, rejections and tables are consistent, with and without the one-pass path" {
 	replay record
 }
+
+@test "deferred corpus: the same checks with a large table, whose plain records' updates are deferred" {
+	replay deferred
+}

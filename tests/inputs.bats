@@ -217,20 +217,30 @@ opening_fifo() {
 
 # --- named pipes
 
+# read_pipes_in_turn A B [OPTION]...: fanout OPTIONs reads the named
+# pipes a and b, into which the files A and B are written one after the
+# other, and prints expected.txt.  A holds more than a pipe does, so its
+# writer ends, and b's starts, only once fanout has read a.
+read_pipes_in_turn() {
+	local first=$1 second=$2
+	shift 2
+	[[ $(wc -c <"$first") -gt 1048576 ]] || fail "$first is smaller than a pipe holds"
+	mkfifo a b
+	(cat "$first" >a && cat "$second" >b) 3>&- &
+	bg_pids+=($!)
+	status=0
+	timeout 30 "$FANOUT" "$@" a b >out 2>err || status=$?
+	[[ $status == 0 ]] || fail "exit status $status: $(cat err)"
+	expect_same_file expected.txt out
+	expect_file err ''
+}
+
 @test "named pipes written one after another are read one after another" {
 	"$GAWK" 'BEGIN { for (i = 0; i < 800000; i++) printf "a%d:%d\n", i % 3, i % 10 }' >a.txt
 	printf 'b:2\nb:5\n' >b.txt
 	"$GAWK" -F: '{ s[$1] += $2 } END { for (k in s) printf "%s\t%d\n", k, s[k] }' a.txt b.txt |
 		LC_ALL=C sort >expected.txt
-	mkfifo a b
-	# More than a pipe holds: the writer of a ends only once it is read.
-	(cat a.txt >a && cat b.txt >b) 3>&- &
-	bg_pids+=($!)
-	status=0
-	timeout 30 "$FANOUT" a b >out 2>err || status=$?
-	[[ $status == 0 ]] || fail "exit status $status: $(cat err)"
-	expect_same_file expected.txt out
-	expect_file err ''
+	read_pipes_in_turn a.txt b.txt
 }
 
 @test "a missing input or a directory after a named pipe is reported at once" {
@@ -264,6 +274,28 @@ signalled_while_opening() {
 
 @test "SIGINT while a named pipe is being opened: stopped by SIGINT, status 130" {
 	signalled_while_opening INT 130
+}
+
+@test "--merge reads named pipes written one after another, one after another" {
+	"$GAWK" 'BEGIN { for (i = 0; i < 40000; i++) printf "a%d:%d\n", i, i % 10 }' >a.txt
+	printf 'b:2\nb:5\n' >b.txt
+	"$FANOUT" --partial a.txt >a.partial
+	"$FANOUT" --partial b.txt >b.partial
+	"$GAWK" -F: '{ s[$1] += $2 } END { for (k in s) printf "%s\t%d\n", k, s[k] }' a.txt b.txt |
+		LC_ALL=C sort >expected.txt
+	read_pipes_in_turn a.partial b.partial --merge
+}
+
+@test "SIGTERM while --merge waits to open a named pipe: stopped by SIGTERM, status 143" {
+	printf 'a:1\n' | "$FANOUT" --partial >p.partial
+	mkfifo f
+	start_bg /dev/null env --default-signal=TERM "$FANOUT" --merge p.partial f
+	wait_for "fanout to open f" opening_fifo "$bg_pid"
+	kill -s TERM "$bg_pid"
+	wait_bg
+	[[ $status == 143 ]] || fail "exit status: expected 143, got $status: $(cat err)"
+	expect_file out ''
+	expect_file err '%s\n' "fanout: stopped by SIGTERM"
 }
 
 # --- standard input

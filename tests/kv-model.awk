@@ -54,7 +54,7 @@ BEGIN {
 	if ((d = index(num, "."))) { ip = substr(num, 1, d - 1); fp = substr(num, d + 1) }
 	sig = ip
 	sub(/^0+/, "", sig)
-	if (length(sig) + length(fp) > 18 || length(fp) > 18) { reject("too many digits in number '" val "'"); next }
+	if (length(sig) + length(fp) > 38 || length(fp) > 38) { reject("too many digits in number '" val "'"); next }
 	if (length(fp) > 2) { print "model: unexpected scale in " val > "/dev/stderr"; exit 3 }
 	cents = sign * ((ip + 0) * 100 + substr(fp "00", 1, 2))
 	if (cents < mincents) { reject("value " val " is below minimum " min); next }

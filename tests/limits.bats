@@ -225,7 +225,7 @@ setup() {
 }
 
 @test "bad --max-errors percentages are usage errors" {
-	for v in 101% 100.1% -1% +5% % abc% 1e1% 5%% ' 5%' 5.5.5% 0x10%; do
+	for v in 101% 100.1% -1% +5% % abc% 1e% 5%% ' 5%' 5.5.5% 0x10%; do
 		expect_usage_error "invalid --max-errors value '$v'" --max-errors="$v"
 	done
 }

@@ -146,7 +146,7 @@ setup() {
 @test "bad bounds are usage errors" {
 	local opt v
 	for opt in min max above below; do
-		for v in x '' 1e3 inf 0x10 '1,5' . -; do
+		for v in x '' 1e inf 0x10 '1,5' . -; do
 			expect_usage_error "invalid --$opt value '$v'" --$opt="$v"
 		done
 	done

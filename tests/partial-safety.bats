@@ -135,27 +135,28 @@ craft() {
 }
 
 @test "extremes and totals no real partial can hold, and more lines than values, are malformed lines" {
-	# At scale 0 a value has at most 18 digits; at scale 18, 36.
-	printf 'k\t1\t0\t5\t0\t999999999999999999\t999999999999999999\t1\t0\n' | craft aggregate=max key=1 >ok.txt
+	# At scale 0 a value has at most 38 digits; at any scale, a mantissa
+	# fits in an i128.
+	printf 'k\t1\t0\t5\t0\t%s\t%s\t1\t0\n' 99999999999999999999999999999999999999 99999999999999999999999999999999999999 | craft aggregate=max key=1 >ok.txt
 	run_fanout --merge ok.txt
-	assert_result 0 $'k\t999999999999999999' ""
-	printf 'k\t1\t0\t5\t0\t1000000000000000000\t1000000000000000000\t1\t0\n' | craft aggregate=max key=1 >big.txt
+	assert_result 0 $'k\t99999999999999999999999999999999999999' ""
+	printf 'k\t1\t0\t5\t0\t100000000000000000000000000000000000000\t100000000000000000000000000000000000000\t1\t0\n' | craft aggregate=max key=1 >big.txt
 	run_fanout --merge big.txt
 	assert_result 2 "" "fanout: big.txt:2: malformed partial line: bad minimum or maximum"
-	printf 'k\t1\t0\t5\t0\t-9999999999999999999999999999999999999\t5\t1\t0\n' | craft aggregate=min key=1 >neg.txt
+	printf 'k\t1\t0\t5\t0\t-100000000000000000000000000000000000000\t5\t1\t0\n' | craft aggregate=min key=1 >neg.txt
 	run_fanout --merge neg.txt
 	assert_result 2 "" "fanout: neg.txt:2: malformed partial line: bad minimum or maximum"
-	# Merged with a key at scale 18, a maximum near 10^37 would have been
-	# rescaled past 2^127.
+	# Merged with a key at scale 18, a maximum near 10^37 is rescaled past
+	# 2^127: an overflow, as for the values themselves.
 	printf 'k\t1\t18\t5\t0\t5\t5\t1\t0\n' | craft aggregate=max key=1 >fine.txt
 	printf 'k\t1\t1\t5\t0\t9000000000000000000000000000000000000\t9000000000000000000000000000000000000\t1\t0\n' | craft aggregate=max key=1 >huge.txt
 	run_fanout --merge fine.txt huge.txt
-	assert_result 2 "" "fanout: huge.txt:2: malformed partial line: bad minimum or maximum"
+	assert_result 2 "" "fanout: sum overflow for key 'k'"
 	# Nor can totals beyond COUNT such values.
-	printf 'k\t2\t0\t1999999999999999998\t0\t-\t-\t1\t0\n' | craft aggregate=sum key=1 >most.txt
+	printf 'k\t2\t0\t199999999999999999999999999999999999998\t0\t-\t-\t1\t0\n' | craft aggregate=sum key=1 >most.txt
 	run_fanout --merge most.txt
-	assert_result 0 $'k\t1999999999999999998' ""
-	printf 'k\t2\t0\t0\t1999999999999999999\t-\t-\t1\t0\n' | craft aggregate=sum key=1 >total.txt
+	assert_result 0 $'k\t199999999999999999999999999999999999998' ""
+	printf 'k\t2\t0\t0\t199999999999999999999999999999999999999\t-\t-\t1\t0\n' | craft aggregate=sum key=1 >total.txt
 	run_fanout --merge total.txt
 	assert_result 2 "" "fanout: total.txt:2: malformed partial line: bad total"
 	printf 'k\t2\t0\t5\t0\t-\t-\t3\t0\n' | craft aggregate=sum key=1 >lines.txt

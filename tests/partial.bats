@@ -66,9 +66,9 @@ BEGIN {
 		else if (r < 0.011) line = "k1:"
 		else if (r < 0.013) line = "k2: \t"
 		else if (r < 0.016) line = "k3:" int(rand() * 100) "x"
-		else if (r < 0.018) line = "k4:1e5"
-		else if (r < 0.019) line = "k5:1234567890123456789"
-		else if (r < 0.020) line = "k6:0.1234567890123456789"
+		else if (r < 0.018) line = "k4:1e"
+		else if (r < 0.019) line = "k5:1234567890123456789012345678901234567890"
+		else if (r < 0.020) line = "k6:0.1234567890123456789012345678901234567890"
 		if (rand() < 0.02) line = line "\r"
 		print line
 	}
@@ -192,7 +192,7 @@ BEGIN {
 	sub(/^0+/, "", digits)
 	frac = index(digits, ".") ? substr(digits, index(digits, ".") + 1) : ""
 	sub(/\./, "", digits)
-	if (length(digits) > 18 || length(frac) > 18) { reject("too many digits in number '" v "'"); next }
+	if (length(digits) > 38 || length(frac) > 38) { reject("too many digits in number '" v "'"); next }
 	add(key, v)
 }
 END {
@@ -818,7 +818,7 @@ keys_of() {
 	corrupt $'a\tx\t0\t1\t0\t1\t1\t1\t0' "bad count"
 	corrupt $'a\t0\t0\t1\t0\t1\t1\t1\t0' "bad count"
 	corrupt $'a\t-1\t0\t1\t0\t1\t1\t1\t0' "bad count"
-	corrupt $'a\t1\t19\t1\t0\t1\t1\t1\t0' "bad scale"
+	corrupt $'a\t1\t39\t1\t0\t1\t1\t1\t0' "bad scale"
 	corrupt $'a\t1\t\t1\t0\t1\t1\t1\t0' "bad scale"
 	corrupt $'a\t1\t0\t1.0\t0\t1\t1\t1\t0' "bad total"
 	corrupt $'a\t1\t0\t1\t-1\t1\t1\t1\t0' "bad total"

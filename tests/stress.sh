@@ -30,13 +30,11 @@ echo "stress: seed $SEED, $RUNS runs of $FANOUT"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# shellcheck source=tests/tally.sh
+. "$here/tally.sh"
 
 if [ ! -x "$FANOUT" ]; then
-	fail "stress: $FANOUT is not an executable"
+	tally_fail "stress: $FANOUT is not an executable"
 	exit 1
 fi
 
@@ -74,10 +72,10 @@ OPTS=(--min=-950 --max=950.5 '--key-match=^k[0-9]')
 # The model of fanout with OPTS (tests/kv-model.awk) writes model.unsorted
 # (sum, count, min, max per key), .ord (--ordered output), .err and .rej.
 (cd "$work" && "$GAWK" -v out=model -v name=in.txt -v min=-950 -v max=950.5 \
-	-f "$here/kv-model.awk" in.txt) || { fail "awk model"; exit 1; }
+	-f "$here/kv-model.awk" in.txt) || { tally_fail "awk model"; exit 1; }
 sort "$work/model.unsorted" >"$work/model.out"
 if [ "$(grep -c . "$work/model.rej")" -lt 1000 ] || [ "$(grep -c . "$work/model.out")" -ne 40 ]; then
-	fail "the generated input has too few rejections or keys"
+	tally_fail "the generated input has too few rejections or keys"
 fi
 
 # The four output modes and what each compares: aggregate output is
@@ -144,10 +142,10 @@ modes=(aggregate first ordered unordered)
 for mode in "${modes[@]}"; do
 	run "ref-$mode" "$mode" --jobs=1
 	if like_model "ref-$mode" "$mode"; then
-		pass "stress: --jobs=1 $mode run matches the awk model"
+		tally_pass "stress: --jobs=1 $mode run matches the awk model"
 	else
 		show "ref-$mode"
-		fail "stress: --jobs=1 $mode run matches the awk model"
+		tally_fail "stress: --jobs=1 $mode run matches the awk model"
 	fi
 done
 
@@ -163,15 +161,15 @@ for ((i = 1; i <= RUNS; i++)); do
 	what="stress run $i: $mode ${args[*]}"
 	run "run$i" "$mode" "${args[@]}"
 	if same "run$i" "ref-$mode"; then
-		pass "$what: same as --jobs=1"
+		tally_pass "$what: same as --jobs=1"
 	else
 		show "run$i"
-		fail "$what: same as --jobs=1"
+		tally_fail "$what: same as --jobs=1"
 	fi
 	if like_model "run$i" "$mode"; then
-		pass "$what: matches the awk model"
+		tally_pass "$what: matches the awk model"
 	else
-		fail "$what: matches the awk model"
+		tally_fail "$what: matches the awk model"
 	fi
 	rm -f "$work/run$i".*
 done

@@ -23,21 +23,20 @@ VG_STATUS=99
 VALGRIND=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible
 	--error-exitcode=$VG_STATUS --track-origins=yes)
 
+# shellcheck source=tests/tally.sh
+. "$(dirname "$0")/tally.sh"
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
 if ! command -v valgrind >/dev/null; then
-	fail "valgrind is not installed (Debian package 'valgrind')"
+	tally_fail "valgrind is not installed (Debian package 'valgrind')"
 	exit 1
 fi
 if [ ! -x "$FANOUT" ]; then
-	fail "valgrind: $FANOUT is not an executable"
+	tally_fail "valgrind: $FANOUT is not an executable"
 	exit 1
 fi
 
@@ -73,12 +72,12 @@ check() {
 	shift 3
 	"${VALGRIND[@]}" --log-file="vg.log" "$FANOUT" "$@" >"$out" 2>err.txt <"${IN:-/dev/null}" || st=$?
 	if [ "$st" -eq "$want" ] && grep -q 'ERROR SUMMARY: 0 errors' vg.log; then
-		pass "valgrind: $name"
+		tally_pass "valgrind: $name"
 	else
 		echo "  exit status $st, expected $want ($VG_STATUS: memcheck found errors)"
 		grep -v '^==[0-9]*== *$' vg.log | head -n 40 | sed 's/^/  | /'
 		tail -n 3 err.txt | sed 's/^/  fanout: /'
-		fail "valgrind: $name"
+		tally_fail "valgrind: $name"
 	fi
 }
 
@@ -89,9 +88,9 @@ check "aggregate: 3 jobs, 1K blocks, bounds with a fraction" 1 out.txt \
 check "ordered: 4 jobs, 256-byte blocks, rejects file" 1 out.txt \
 	--ordered -j4 -b 256 --min=-500 --rejects=rejected.txt kv.txt
 if [ -s rejected.txt ]; then
-	pass "valgrind: the rejects file was written"
+	tally_pass "valgrind: the rejects file was written"
 else
-	fail "valgrind: the rejects file was written"
+	tally_fail "valgrind: the rejects file was written"
 fi
 check "unordered: NUL-terminated records" 1 out.txt \
 	-z --unordered -j2 -b 512 kv0.txt

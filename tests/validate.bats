@@ -68,7 +68,7 @@ setup() {
 		printf ':abc\n'                     # 3 empty key beats invalid number
 		printf 'zzz:\n'                     # 4 missing value beats key-match
 		printf 'zzz:abc\n'                  # 5 invalid number beats key-match
-		printf 'zzz:12345678901234567890\n' # 6 too many digits beats bounds
+		printf 'zzz:1234567890123456789012345678901234567890\n' # 6 too many digits beats bounds
 		printf 'zzz:99\n'                   # 7 bound beats key-match
 		printf 'zzz:5\n'                    # 8 key-match
 		printf 'k:5\n'                      # 9 accepted
@@ -80,7 +80,7 @@ setup() {
 		"fanout: in.txt:3: empty key" \
 		"fanout: in.txt:4: missing value" \
 		"fanout: in.txt:5: invalid number 'abc'" \
-		"fanout: in.txt:6: too many digits in number '12345678901234567890'" \
+		"fanout: in.txt:6: too many digits in number '1234567890123456789012345678901234567890'" \
 		"fanout: in.txt:7: value 99 is above maximum 10" \
 		"fanout: in.txt:8: key 'zzz' does not match '^k'" \
 		"fanout: 9 records read, 1 accepted, 8 rejected")"
