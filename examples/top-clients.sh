@@ -5,7 +5,7 @@
 # Usage: top-clients.sh [-n N] [-f FORMAT] [LOG]...
 #
 #   top-clients.sh -n 5 /var/log/nginx/access.log
-#   zcat /var/log/nginx/access.log.*.gz | top-clients.sh
+#   top-clients.sh /var/log/nginx/access.log /var/log/nginx/access.log.*.gz
 #   top-clients.sh -f common /var/log/apache2/other_vhosts_access.log
 #
 # Prints at most N lines (default 10, N > 0), CLIENT<TAB>BYTES, the largest total

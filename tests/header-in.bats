@@ -103,3 +103,15 @@ world_bank() {
 	run_fanout --header-in in.txt
 	assert_result 0 "$(text $'ann\t3' $'bob\t4')" ""
 }
+
+@test "--header-in over compressed inputs: the header is the first decoded line" {
+	world_bank >a.csv
+	gzip a.csv
+	printf 'country,1960,1961,invest\nC,7,8,1\n' | gzip >b.csv.gz
+	run_fanout --header-in -t , -k country -v invest a.csv.gz b.csv.gz
+	assert_result 0 "$(text $'A\t40' $'B\t20' $'C\t1')" ""
+	run_fanout --header-in -t , -k country -v 1961 <a.csv.gz
+	assert_result 1 "$(text $'A\t2' $'B\t4')" "$(text \
+		"fanout: -:4: invalid number 'x'" \
+		"fanout: 3 records read, 2 accepted, 1 rejected")"
+}

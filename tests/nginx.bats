@@ -4,10 +4,11 @@
 # gets requests from curl and raw lines (a request line with blanks, an
 # empty one, garbage, a TLS handshake sent to its plain HTTP port) from
 # several client addresses, and has its log rotated as logrotate does
-# (rename, nginx -s reopen, gzip).  fanout's counts over the rotated set
-# are checked against a strict combined-format regular expression in
-# Python.  nginx (Debian: nginx-light), curl and python3 must be installed:
-# without them the test fails, saying so.
+# (rename, nginx -s reopen, gzip).  fanout's counts over the rotated set,
+# the compressed log and the current one as they lie, are checked against
+# a strict combined-format regular expression in Python.  nginx (Debian:
+# nginx-light), curl, gzip and python3 must be installed: without them
+# the test fails, saying so.
 
 load test_helper
 
@@ -17,6 +18,7 @@ setup() {
 	[[ -x $NGINX ]] || fail "nginx is not installed (Debian: apt-get install nginx-light)"
 	command -v curl >/dev/null || fail "curl is not installed"
 	command -v python3 >/dev/null || fail "python3 is not installed"
+	command -v gzip >/dev/null || fail "gzip is not installed"
 	NGINX_DIR=$BATS_TEST_TMPDIR/nginx
 	NGINX_PID=
 }
@@ -235,23 +237,21 @@ oracle() {
 	local no_path
 	no_path=$(oracle old.log new.log)
 
-	# The rotated set as a job reads it: the compressed log decompressed
-	# into standard input, then the current one.  (zcat, as fanout reads
-	# no compressed input.)
-	run_to_files --log-format=combined -k status -a count - "$NGINX_DIR/access.log" \
-		< <(zcat "$NGINX_DIR/access.log.1.gz")
+	# The rotated set as it lies: the compressed log, then the current one.
+	run_to_files --log-format=combined -k status -a count \
+		"$NGINX_DIR/access.log.1.gz" "$NGINX_DIR/access.log" </dev/null
 	[[ $status == 0 ]] || fail "status $status" "$(cat err)"
 	expect_same_file status.expected out
 	expect_file err ''
 
 	run_to_files --log-format=combined -k remote_addr -v body_bytes_sent -j 3 -b 100 \
-		- "$NGINX_DIR/access.log" < <(zcat "$NGINX_DIR/access.log.1.gz")
+		"$NGINX_DIR/access.log.1.gz" "$NGINX_DIR/access.log" </dev/null
 	[[ $status == 0 ]] || fail "status $status" "$(cat err)"
 	expect_same_file clients.expected out
 	expect_file err ''
 
-	run_to_files -q --log-format=combined -k path -a count - "$NGINX_DIR/access.log" \
-		< <(zcat "$NGINX_DIR/access.log.1.gz")
+	run_to_files -q --log-format=combined -k path -a count \
+		"$NGINX_DIR/access.log.1.gz" "$NGINX_DIR/access.log" </dev/null
 	[[ $status == 1 ]] || fail "status $status" "$(cat err)"
 	expect_same_file paths.expected out
 	local total=$((first + REQUESTS))
