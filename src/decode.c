@@ -148,7 +148,8 @@ struct decode_stream *decode_stream_new(int fd, enum decode_format format,
     s->fd = fd;
     s->format = format;
     s->raw = xmalloc(RAW_SIZE);
-    memcpy(s->raw, head, len);
+    if (len > 0)        /* HEAD is NULL for an input not yet looked at */
+        memcpy(s->raw, head, len);
     s->avail = len;
     s->compressed = len;
     s->between = true;
