@@ -1,6 +1,6 @@
 /* gen.c - deterministic input generator for the fanout benchmark (bench/run).
  *
- * Usage: gen kv|wide|access RECORDS [KEYS] [SEED]   > file
+ * Usage: gen kv|wide|access|csv RECORDS [KEYS] [SEED]   > file
  *
  *   kv      RECORDS lines "keyN:VALUE", N in 0..KEYS-1 (default 1000),
  *           VALUE in 1..999999; about 1% of the lines are rejects for
@@ -10,6 +10,11 @@
  *           KEYS), in a freshly shuffled order in each round.
  *   access  RECORDS lines of nginx "combined" log format with about KEYS
  *           client addresses (default 10000) and a handful of status codes.
+ *   csv     a header and RECORDS records of RFC 4180 CSV,
+ *           id,name,region,amount,note over KEYS regions (default 100):
+ *           names quoted with a comma and sometimes a doubled quote,
+ *           regions and amounts (two decimals) quoted half the time, and
+ *           one note in 50 a quoted line break; all valid.
  *
  * The output depends only on the arguments (fixed PRNG, no clock, no locale),
  * so two runs with the same arguments give the same bytes.  It is written
@@ -18,6 +23,7 @@
  *
  * Plain C11; build: cc -std=c11 -O2 -Wall -Wextra -o gen gen.c
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,6 +324,51 @@ static void gen_access(uint64_t records, uint64_t clients)
     }
 }
 
+/* ---- csv: what a spreadsheet or R's write.csv exports ---- */
+static const char *const surnames[] = {
+    "Smith", "Garcia", "O\"\"Brien", "Nguyen", "M\xc3\xbcller", "Rossi",
+};
+
+static void gen_csv(uint64_t records, uint64_t regions)
+{
+    put_str("id,name,region,amount,note\n");
+    for (uint64_t i = 0; i < records; i++) {
+        bool quote_region = below(2), quote_amount = below(2);
+        put_u(i + 1);
+        put_str(",\"");
+        put_str(surnames[below(COUNT(surnames))]);
+        put_str(", ");
+        put_ch((char)('A' + below(26)));
+        put_str(".\",");
+        if (quote_region)
+            put_ch('"');
+        put_str("region");
+        put_u(below(regions));
+        put_str(quote_region ? "\"," : ",");
+        if (quote_amount)
+            put_ch('"');
+        put_u(below(100000));
+        put_ch('.');
+        put_u2((unsigned)below(100));
+        if (quote_amount)
+            put_ch('"');
+        put_ch(',');
+        switch (below(50)) {
+        case 0:
+            put_str("\"first line\nsecond line\"");
+            break;
+        case 1:
+        case 2:
+            put_str("checked");
+            break;
+        default:
+            break;
+        }
+        put_ch('\n');
+        maybe_flush();
+    }
+}
+
 static uint64_t parse_u(const char *s, const char *what)
 {
     char *end;
@@ -332,7 +383,7 @@ static uint64_t parse_u(const char *s, const char *what)
 int main(int argc, char **argv)
 {
     if (argc < 3 || argc > 5) {
-        fprintf(stderr, "usage: gen kv|wide|access RECORDS [KEYS] [SEED]\n");
+        fprintf(stderr, "usage: gen kv|wide|access|csv RECORDS [KEYS] [SEED]\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -352,6 +403,8 @@ int main(int argc, char **argv)
         gen_wide(records, keys ? keys : 1000000);
     } else if (strcmp(mode, "access") == 0)
         gen_access(records, keys ? keys : 10000);
+    else if (strcmp(mode, "csv") == 0)
+        gen_csv(records, keys ? keys : 100);
     else {
         fprintf(stderr, "gen: unknown mode '%s'\n", mode);
         return 2;

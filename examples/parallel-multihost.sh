@@ -3,8 +3,10 @@
 # GNU parallel, giving byte for byte the totals of a single run.
 #
 # Usage: parallel-multihost.sh [--local] FILE [FANOUT-OPTION]...
+#        parallel-multihost.sh [--local] --files LIST [FANOUT-OPTION]...
 #
 #   parallel-multihost.sh big.log --above=0 -a sum,count,mean
+#   ls /shared/logs/*.log >list && parallel-multihost.sh --files list --above=0
 #
 # The heart of it is one command line:
 #
@@ -19,33 +21,47 @@
 # checksum).  "fanout --merge", here, checks them, adds them up and prints
 # what one fanout over the whole file would print.
 #
+# --files LIST is for inputs the hosts can read themselves, such as logs
+# on a file system they all share: LIST names them, one a line, and each
+# is read whole by one "fanout --partial NAME" on one of the hosts
+# (parallel -a LIST --workdir .), so nothing but the partials crosses the
+# network.  A name must mean the same file on every host; a relative one
+# is taken from this directory (under your home directory, from the same
+# place under your home there).
+#
 # Environment:
 #   HOSTS   the hosts, as for parallel -S (default host1,host2).  Every host
-#           needs ssh access without a password and fanout in its PATH (the
-#           same version: partials are versioned).  ":" is this machine;
+#           needs ssh access without a password and fanout (the same
+#           version: partials are versioned).  ":" is this machine;
 #           "2/host1" runs at most two pieces at a time on host1.  Each
 #           fanout uses every processor of its host, so one or two pieces
-#           per host are enough.
+#           per host are enough.  ssh options go in parallel's
+#           PARALLEL_SSH, e.g. PARALLEL_SSH="ssh -F my_ssh_config".
 #   BLOCK   block size (default 64M)
-#   FANOUT  the fanout command (default fanout)
+#   FANOUT  the fanout command (default fanout), on the hosts as here: an
+#           absolute path if it is not in their PATH
 #
 # --local runs every piece on this machine (HOSTS=:), to try the command
-# line without other hosts; tests/partial.bats runs it that way.
+# line without other hosts; tests/partial.bats runs it that way, and
+# tests/multihost.bats runs it over ssh to a throwaway sshd on 127.0.0.1.
 #
 # Rejected records are reported on standard error by the piece that found
-# them, as "fanout: -:LINE: REASON" with LINE counted from the start of the
-# block, each piece with its own summary line: --pipepart gives a piece its
-# block on standard input, not the file name or the offset.  --max-errors,
-# if given, also applies to each piece on its own.
+# them, each piece with its own summary line.  With --pipepart, as
+# "fanout: -:LINE: REASON" with LINE counted from the start of the block:
+# --pipepart gives a piece its block on standard input, not the file name
+# or the offset.  With --files, as "fanout: NAME:LINE: REASON", as one
+# fanout over the files would.  --max-errors, if given, also applies to
+# each piece on its own.
 #
 # Completeness: --merge refuses input that is cut off (a missing trailer, a
 # trailer that counts more key lines than arrived, a line without its
 # newline) or made with other options.  What it cannot see is a piece that
 # printed nothing at all: a fanout that stops with status 2 (an unreadable
-# input, --max-errors exceeded, a sum overflow) prints no partial.  So the
-# status of every piece is checked: each piece turns "some records were
-# rejected" (status 1) into success, parallel then exits non-zero only if a
-# piece really failed, and the merged totals are printed only if it did not.
+# input, --max-errors exceeded, a sum overflow) or a host that goes away
+# prints no partial.  So the status of every piece is checked: each piece
+# turns "some records were rejected" (status 1) into success, parallel
+# then exits non-zero only if a piece really failed (ssh's status 255 for
+# a lost host), and the merged totals are printed only if it did not.
 #
 # Exit status: 0 with the totals on standard output; 2 if a piece or the
 # merge failed, with nothing on standard output.  Unlike a single fanout
@@ -55,12 +71,18 @@ set -u
 
 usage() {
 	echo "usage: ${0##*/} [--local] FILE [FANOUT-OPTION]..." >&2
+	echo "       ${0##*/} [--local] --files LIST [FANOUT-OPTION]..." >&2
 	exit 2
 }
 
 hosts=${HOSTS:-host1,host2}
 if [ "${1:-}" = --local ]; then
 	hosts=:
+	shift
+fi
+files=
+if [ "${1:-}" = --files ]; then
+	files=yes
 	shift
 fi
 [ $# -ge 1 ] || usage
@@ -81,11 +103,15 @@ trap 'rm -f "$result"' EXIT
 # word, so the options reach fanout unchanged whatever they contain.
 # --halt soon,fail=1 starts no new piece once one has failed.
 # shellcheck disable=SC2016 # $0, $@ and $s are for that remote sh
-parallel --will-cite -q -S "$hosts" --pipepart --block "${BLOCK:-64M}" \
-	-a "$file" --halt soon,fail=1 \
-	sh -c '"$0" --partial "$@"; s=$?; [ "$s" -le 1 ] || exit "$s"' \
-	"$fanout" "$@" \
-	| "$fanout" --merge >"$result"
+piece=(sh -c '"$0" --partial "$@"; s=$?; [ "$s" -le 1 ] || exit "$s"' "$fanout" "$@")
+if [ -n "$files" ]; then
+	# "--" and the name last: a name is never taken for an option.
+	parallel --will-cite -q -S "$hosts" --workdir . -a "$file" \
+		--halt soon,fail=1 "${piece[@]}" -- {}
+else
+	parallel --will-cite -q -S "$hosts" --pipepart --block "${BLOCK:-64M}" \
+		-a "$file" --halt soon,fail=1 "${piece[@]}"
+fi | "$fanout" --merge >"$result"
 status=("${PIPESTATUS[@]}")
 
 if [ "${status[0]}" -ne 0 ]; then

@@ -42,9 +42,16 @@ void block_reserve(struct block *b, size_t cap)
     }
 }
 
+size_t block_bom_len(const struct block *b)
+{
+    return b->starts_input && b->len >= 3
+           && memcmp(b->data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
 void block_clear_results(struct block *b)
 {
     b->records = 0;
+    b->lines = 0;
     b->rejection_count = 0;
     b->reasons_len = 0;
 }
@@ -113,6 +120,7 @@ void block_reject(struct block *b, uint64_t record, size_t start,
 
     struct rejection *r = &b->rejections[b->rejection_count++];
     r->record = record;
+    r->line = record;
     r->start = start;
     r->len = len;
     r->reason = reason;

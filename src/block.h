@@ -31,12 +31,14 @@ enum reject_reason {
     REJECT_KEY_MISMATCH,
     REJECT_TOO_LONG,
     REJECT_NUL_BYTE,
+    REJECT_BAD_QUOTE,
     REJECT_MALFORMED,
     REJECT_REASONS
 };
 
 struct rejection {
     uint64_t record;      /* index of the record within the block */
+    uint64_t line;        /* index of the line it starts on there */
     size_t start;         /* offset of the record's bytes in data */
     size_t len;           /* record bytes, without its terminator */
     size_t reason;        /* offset of the reason text in reasons */
@@ -49,11 +51,13 @@ struct block {
     /* Set by the producer. */
     uint64_t seq;               /* position in the whole run, from 0 */
     size_t input;               /* index of the input it came from */
+    bool starts_input;          /* data is the start of that input */
     char *data;                 /* whole records; the last may lack its
                                    terminator only at the end of an input */
     size_t len, cap;            /* data has room for cap + BLOCK_SLACK */
     bool oversized;             /* instead of data: one record longer than
                                    --max-record, read past and dropped */
+    uint64_t oversized_lines;   /* line breaks inside that record (CSV) */
     bool unread;                /* data is still to be read: the len bytes
                                    at offset of descriptor fd, for the
                                    worker to read (reader_load) */
@@ -66,6 +70,7 @@ struct block {
 
     /* Set by the worker. */
     uint64_t records;           /* records in data */
+    uint64_t lines;             /* lines they start on or span */
     struct rejection *rejections;
     size_t rejection_count, rejection_cap;
     char *reasons;              /* reason texts, not NUL-terminated */
@@ -81,9 +86,14 @@ void block_reserve(struct block *b, size_t cap);
 /* Forgets the worker's outcome so the block can be filled again. */
 void block_clear_results(struct block *b);
 
+/* The length of the UTF-8 byte-order mark B's data starts with, if it
+ * starts its input: 3, or 0 for none.  It belongs to no record's fields. */
+size_t block_bom_len(const struct block *b);
+
 /* Records that the record at index RECORD, LEN bytes at START, is
  * rejected, of kind KIND, for the reason given by FORMAT, whose only
- * conversions may be %s and %zu. */
+ * conversions may be %s and %zu.  Its line is taken to be RECORD too (one
+ * line a record); a caller that knows better sets it after. */
 void block_reject(struct block *b, uint64_t record, size_t start,
                   size_t len, enum reject_reason kind,
                   const char *format, ...)

@@ -112,7 +112,7 @@ static void report(struct collector *c, const struct block *b,
                                          &c->report_prefix_len);
         char *line = c->report_line;
         size_t len = c->report_prefix_len;
-        len += number_format(line + len, c->lines_before + r->record + 1,
+        len += number_format(line + len, c->lines_before + r->line + 1,
                              false, 0);
         line[len++] = ':';
         line[len++] = ' ';
@@ -155,7 +155,7 @@ bool collector_take(struct collector *c, const struct block *b)
     if (ordered)
         write_span(c, b, from, b->len);
     c->tally.read += b->records;
-    c->lines_before += b->records;
+    c->lines_before += b->lines;
     return writer_error(c->out) == 0
         && !(c->rejects && writer_error(c->rejects));
 }

@@ -148,7 +148,7 @@ struct decode_stream *decode_stream_new(int fd, enum decode_format format,
     s->fd = fd;
     s->format = format;
     s->raw = xmalloc(RAW_SIZE);
-    if (len > 0)        /* HEAD is NULL for an input not yet looked at */
+    if (len > 0)            /* HEAD is NULL when nothing was read ahead */
         memcpy(s->raw, head, len);
     s->avail = len;
     s->compressed = len;

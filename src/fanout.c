@@ -367,6 +367,8 @@ int main(int argc, char **argv)
                                         cfg.jobs);
     if (!reader)
         return fail_early(&cfg, stats);
+    if (cfg.format.csv)
+        reader_read_csv(reader, cfg.format.field_separator);
     if (!check_outputs(&cfg, reader, stdout_closed)) {
         reader_close(reader);
         return fail_early(&cfg, stats);
@@ -423,8 +425,9 @@ int main(int argc, char **argv)
                    reader_error_message(reader));
         trouble = true;
     } else if (outcome.read_error) {
-        diag_error("%s: read error: %s",
-                   cfg.input_names[outcome.read_error_input],
+        diag_error("%s: %s%s", cfg.input_names[outcome.read_error_input],
+                   reader_error_is_read(outcome.read_error)
+                   ? "read error: " : "",
                    reader_error_text(outcome.read_error));
         trouble = true;
     }

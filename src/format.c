@@ -31,14 +31,6 @@ const struct format_def format_defs[] = {
 };
 const size_t format_def_count = sizeof format_defs / sizeof format_defs[0];
 
-const struct format_def *format_find(const char *name)
-{
-    for (size_t i = 0; i < format_def_count; i++)
-        if (strcmp(format_defs[i].name, name) == 0)
-            return &format_defs[i];
-    return NULL;
-}
-
 const struct format_def *format_def_of(enum result_format format)
 {
     for (size_t i = 0; i < format_def_count; i++)

@@ -24,9 +24,6 @@ struct format_def {
 extern const struct format_def format_defs[];
 extern const size_t format_def_count;
 
-/* The definition named NAME, or NULL. */
-const struct format_def *format_find(const char *name);
-
 /* The definition of FORMAT. */
 const struct format_def *format_def_of(enum result_format format);
 

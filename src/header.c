@@ -21,6 +21,36 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
+/* Calls ADD(CTX, NAME, LEN) for each field of the CSV header from P to
+ * END, fields separated by SEP, unquoted as RFC 4180 has it ("" is a
+ * quote); bytes after a closing quote are kept, not refused. */
+static void split_csv(char sep, const char *p, const char *end,
+                      void (*add)(void *, const char *, size_t), void *ctx)
+{
+    char *name = xmalloc((size_t)(end - p) + 1);
+    for (;;) {
+        size_t n = 0;
+        if (p < end && *p == '"') {
+            for (p++; p < end; p++) {
+                if (*p == '"' && p + 1 < end && p[1] == '"')
+                    p++;
+                else if (*p == '"') {
+                    p++;
+                    break;
+                }
+                name[n++] = *p;
+            }
+        }
+        while (p < end && *p != sep)
+            name[n++] = *p++;
+        add(ctx, name, n);
+        if (p == end)
+            break;
+        p++;
+    }
+    free(name);
+}
+
 /* Calls ADD(CTX, NAME, LEN) for each field of the header LINE, split as
  * FORMAT splits records, names trimmed of blanks.  An unterminated quote
  * takes the rest of the line as the last name. */
@@ -31,6 +61,10 @@ static void split(const struct record_format *format, const char *line,
     if (len > 0 && line[len - 1] == '\r')
         len--;
     const char *p = line, *end = line + len;
+    if (format->csv) {
+        split_csv(format->field_separator, p, end, add, ctx);
+        return;
+    }
     if (!format->blank_separated) {
         for (;;) {
             const char *stop = memchr(p, format->field_separator,

@@ -34,6 +34,7 @@ enum option_id {
     OPT_KEY,
     OPT_VALUE,
     OPT_FIELD_SEPARATOR,
+    OPT_CSV,
     OPT_QUOTED_FIELDS,
     OPT_LOG_FORMAT,
     OPT_HEADER_IN,
@@ -153,6 +154,9 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_FIELD_SEPARATOR] = { "field-separator", 't', required_argument, "C",
         GROUP_INPUT, 0, VALUES_NONE,
         "field mode: split fields at each C\n(default: runs of blanks)" },
+    [OPT_CSV] = { "csv", 0, no_argument, NULL, GROUP_INPUT,
+        0, VALUES_NONE,
+        "field mode: fields are CSV (RFC 4180), split\nat ',' or -t C; quoted fields may hold\nseparators, \"\" and line breaks" },
     [OPT_QUOTED_FIELDS] = { "quoted-fields", 0, no_argument, NULL,
         GROUP_INPUT, 0, VALUES_NONE,
         "field mode, blanks: a \"quoted\" or [bracketed]\ngroup is one field" },
@@ -383,9 +387,44 @@ static bool print_version(void)
     return fflush(stdout) == 0 && !ferror(stdout);
 }
 
-static bool invalid(const char *option, const char *arg)
+/* Reports ARG, escaped as messages show bytes, as a bad value of
+ * --OPTION; WHY says what is wrong with it.  Returns false. */
+static bool invalid(const char *option, const char *arg, const char *why)
 {
-    diag_usage_error("invalid --%s value '%s'", option, arg);
+    char *shown = diag_name(arg);
+    diag_usage_error("invalid --%s value '%s': %s", option, shown, why);
+    free(shown);
+    return false;
+}
+
+/* The words of SET, joined by ", ", in OUT of SIZE bytes. */
+static void list_words(enum value_set set, char *out, size_t size)
+{
+    const char *word, *summary;
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; (word = value_word(set, i, &summary)) && used < size;
+         i++)
+        used += (size_t)snprintf(out + used, size - used, "%s%s",
+                                 i ? ", " : "", word);
+}
+
+/* Reports WORD, which --OPTION (option ID) does not know, with the words
+ * it does; WHAT names a value ("value", or "operation" in a list).
+ * Returns false. */
+static bool unknown_word(int id, const char *what, const char *word,
+                         size_t len)
+{
+    char known[256];
+    list_words(option_defs[id].values, known, sizeof known);
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, word, len);
+    copy[len] = '\0';
+    char *shown = diag_name(copy);
+    diag_usage_error("invalid --%s %s '%s' (known: %s)",
+                     option_defs[id].name, what, shown, known);
+    free(shown);
+    free(copy);
     return false;
 }
 
@@ -394,11 +433,18 @@ static bool parse_count(const char *option, const char *arg,
                         uint64_t low, uint64_t high, uint64_t *out)
 {
     if (!*arg || strspn(arg, "0123456789") != strlen(arg))
-        return invalid(option, arg);
+        return invalid(option, arg, "not a whole number");
     errno = 0;
     unsigned long long v = strtoull(arg, NULL, 10);
-    if (errno == ERANGE || v < low || v > high)
-        return invalid(option, arg);
+    char why[64];
+    if (v < low) {
+        snprintf(why, sizeof why, "less than %llu", (unsigned long long)low);
+        return invalid(option, arg, why);
+    }
+    if (errno == ERANGE || v > high) {
+        snprintf(why, sizeof why, "more than %llu", (unsigned long long)high);
+        return invalid(option, arg, why);
+    }
     *out = v;
     return true;
 }
@@ -406,9 +452,13 @@ static bool parse_count(const char *option, const char *arg,
 /* A size with an optional K, M or G (powers of 1024). */
 static bool parse_size(const char *option, const char *arg, size_t *out)
 {
+    static const char not_size[] = "not a size (a whole number, then "
+                                   "K, M or G if wanted)";
     size_t digits = strspn(arg, "0123456789");
-    if (digits == 0 || digits > 10)
-        return invalid(option, arg);
+    if (digits == 0)
+        return invalid(option, arg, not_size);
+    if (digits > 10)
+        return invalid(option, arg, "more than 1G");
     unsigned long long v = strtoull(arg, NULL, 10);
     const char *suffix = arg + digits;
     unsigned shift = 0;
@@ -416,11 +466,13 @@ static bool parse_size(const char *option, const char *arg, size_t *out)
         const char *units = "KkMmGg";
         const char *u = strchr(units, *suffix);
         if (!u || suffix[1])
-            return invalid(option, arg);
+            return invalid(option, arg, not_size);
         shift = 10 * (unsigned)(1 + (u - units) / 2);
     }
-    if (v == 0 || v > (MAX_BATCH >> shift))
-        return invalid(option, arg);
+    if (v == 0)
+        return invalid(option, arg, "less than 1");
+    if (v > (MAX_BATCH >> shift))
+        return invalid(option, arg, "more than 1G");
     *out = (size_t)(v << shift);
     return true;
 }
@@ -441,7 +493,7 @@ static bool parse_word(int id, const char *arg, size_t default_word,
             *out = i;
             return true;
         }
-    return invalid(option_defs[id].name, arg);
+    return unknown_word(id, "value", arg, strlen(arg));
 }
 
 /* --stats[=text|json]. */
@@ -472,7 +524,7 @@ static bool parse_byte(const char *option, const char *arg, char *out)
     else if (arg[0] && !arg[1])
         *out = arg[0];
     else
-        return invalid(option, arg);
+        return invalid(option, arg, "not one byte (or \\t for TAB)");
     return true;
 }
 
@@ -490,7 +542,8 @@ static bool parse_max_errors(const char *arg, struct config *cfg)
         || number_parse(arg, len - 1, rate) != NUMBER_OK
         || rate->scale > MAX_RATE_SCALE
         || number_compare(*rate, (struct number){ 100, 0 }) > 0)
-        return invalid("max-errors", arg);
+        return invalid("max-errors", arg,
+                       "not a count, nor a percentage from 0 to 100");
     cfg->limit_error_rate = true;
     cfg->max_error_text = strndup(arg, len - 1);
     if (!cfg->max_error_text)
@@ -510,13 +563,12 @@ static bool field_number(const struct config *cfg, const struct header *h,
     if (h && (*out = header_field(h, item, len)))
         return true;
     size_t digits = strspn(item, "0123456789");
-    if (digits == len && digits > 0 && digits <= 6) {
-        unsigned long field = strtoul(item, NULL, 10);
-        if (field >= 1 && field <= MAX_FIELD
-            && !(log && field > log->field_count)) {
-            *out = field;
-            return true;
-        }
+    unsigned long field = digits == len && digits > 0 && digits <= 6
+                        ? strtoul(item, NULL, 10) : 0;
+    if (field >= 1 && field <= MAX_FIELD
+        && !(log && field > log->field_count)) {
+        *out = field;
+        return true;
     }
     if (h && len > 0 && digits != len) {
         char names[1024];
@@ -529,8 +581,20 @@ static bool field_number(const struct config *cfg, const struct header *h,
                              option, arg, cfg->input_names[0]);
         return false;
     }
+    if (log && field > log->field_count) {
+        char why[64];
+        snprintf(why, sizeof why, "a %s log line has %zu fields", log->name,
+                 log->field_count);
+        return invalid(option, arg, why);
+    }
     if (!log || len == 0 || digits == len)
-        return invalid(option, arg);
+        return invalid(option, arg, strcmp(option, "key") == 0
+                       ? "not a list of field numbers from 1 to 100000, "
+                         "such as 1 or 1,7"
+                       : field == 0 && digits == len && len > 0
+                       ? "less than 1"
+                       : digits == len && len > 0 ? "more than 100000"
+                       : "not a whole number");
     /* A name the format lacks: say which it has. */
     char names[512] = "";
     for (size_t i = 0; i < log->field_count + LOG_DERIVED_COUNT; i++)
@@ -551,7 +615,7 @@ static bool resolve_fields(struct config *cfg, const struct header *h)
     for (;;) {
         size_t len = strcspn(p, ",");
         if (cfg->format.key_field_count == OPTIONS_MAX_KEY_FIELDS)
-            return invalid("key", cfg->key_arg);
+            return invalid("key", cfg->key_arg, "more than 64 fields");
         if (!field_number(cfg, h, "key", cfg->key_arg, p, len,
                           &cfg->key_fields[cfg->format.key_field_count]))
             return false;
@@ -601,9 +665,10 @@ bool options_resolve_names(struct config *cfg, const struct header *h,
 
 static bool parse_log_format(const char *arg, struct config *cfg)
 {
-    const struct log_format_def *def = log_format_find(arg);
-    if (!def)
-        return invalid("log-format", arg);
+    size_t i;
+    if (!parse_word(OPT_LOG_FORMAT, arg, 0, &i))
+        return false;
+    const struct log_format_def *def = &log_format_defs[i];
     cfg->format.log = def;
     cfg->format.quoted_groups = true;
     cfg->format.field_names = def->names;
@@ -618,8 +683,10 @@ static bool parse_ops(const char *arg, struct config *cfg)
     for (;;) {
         size_t len = strcspn(p, ",");
         const struct aggregate_def *def = aggregate_find(p, len);
-        if (!def || cfg->op_count == OPTIONS_MAX_OPS)
-            return invalid("aggregate", arg);
+        if (!def)
+            return unknown_word(OPT_AGGREGATE, "operation", p, len);
+        if (cfg->op_count == OPTIONS_MAX_OPS)
+            return invalid("aggregate", arg, "more than 64 operations");
         cfg->ops[cfg->op_count++] = def->op;
         if (p[len] == '\0')
             break;
@@ -632,8 +699,10 @@ static bool parse_bound(enum bound_kind kind, const char *arg,
                         struct config *cfg)
 {
     struct bound *b = &cfg->rules.bounds[kind];
-    if (number_parse(arg, strlen(arg), &b->limit) != NUMBER_OK)
-        return invalid(bound_defs[kind].option, arg);
+    enum number_status status = number_parse(arg, strlen(arg), &b->limit);
+    if (status != NUMBER_OK)
+        return invalid(bound_defs[kind].option, arg,
+                       number_status_reason(status));
     b->set = true;
     b->text = arg;
     return true;
@@ -648,6 +717,23 @@ static bool check_pattern(const char *pattern)
         return false;
     }
     key_matcher_free(m);
+    return true;
+}
+
+/* --csv splits fields at ',' unless -t says otherwise, at a byte that
+ * cannot also quote or end a record.  SEEN tells which options were
+ * given. */
+static bool check_csv(struct config *cfg, const bool *seen)
+{
+    cfg->format.blank_separated = false;
+    if (!seen[OPT_FIELD_SEPARATOR])
+        cfg->format.field_separator = ',';
+    char c = cfg->format.field_separator;
+    if (c == '"' || c == cfg->terminator) {
+        diag_usage_error("--field-separator cannot be %s with --csv",
+                         c == '"' ? "'\"'" : "the record terminator");
+        return false;
+    }
     return true;
 }
 
@@ -688,6 +774,12 @@ static bool settle(struct config *cfg, const bool *seen)
                                                   : "quoted-fields");
             return false;
         }
+        if (cfg->format.quoted_groups && cfg->format.csv) {
+            diag_usage_error("--%s cannot be used with --csv",
+                             seen[OPT_LOG_FORMAT] ? "log-format"
+                                                  : "quoted-fields");
+            return false;
+        }
         if (seen[OPT_HEADER_IN] && seen[OPT_LOG_FORMAT]) {
             diag_usage_error("--header-in cannot be used with --log-format");
             return false;
@@ -716,6 +808,8 @@ static bool settle(struct config *cfg, const bool *seen)
                 }
         }
     }
+    if (cfg->format.csv && !check_csv(cfg, seen))
+        return false;
     if (cfg->queue_depth == 0)
         cfg->queue_depth = cfg->jobs * 2 > MAX_QUEUE_DEPTH
                          ? MAX_QUEUE_DEPTH : cfg->jobs * 2;
@@ -780,19 +874,19 @@ static bool check_rejects(const char *path)
 
 static bool parse_format(const char *arg, struct config *cfg)
 {
-    const struct format_def *def = format_find(arg);
-    if (!def)
-        return invalid("format", arg);
-    cfg->result_format = def->format;
+    size_t i;
+    if (!parse_word(OPT_FORMAT, arg, 0, &i))
+        return false;
+    cfg->result_format = format_defs[i].format;
     return true;
 }
 
 static bool parse_order(const char *arg, struct config *cfg)
 {
-    const struct order_def *def = order_find(arg);
-    if (!def)
-        return invalid("sort", arg);
-    cfg->order = def->order;
+    size_t i;
+    if (!parse_word(OPT_SORT, arg, 0, &i))
+        return false;
+    cfg->order = order_defs[i].order;
     return true;
 }
 
@@ -900,6 +994,9 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         case OPT_FIELD_SEPARATOR:
             ok = parse_byte(name, optarg, &cfg->format.field_separator);
             cfg->format.blank_separated = false;
+            break;
+        case OPT_CSV:
+            cfg->format.csv = true;
             break;
         case OPT_QUOTED_FIELDS:
             cfg->format.quoted_groups = true;

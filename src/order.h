@@ -16,7 +16,4 @@ struct order_def {
 extern const struct order_def order_defs[];
 extern const size_t order_def_count;
 
-/* The definition named NAME, or NULL. */
-const struct order_def *order_find(const char *name);
-
 #endif

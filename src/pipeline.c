@@ -48,7 +48,9 @@
  * they finish: a block that failed to read must stop the run before any
  * later block is written.  (With --max-errors=N they are written in
  * order all the same, since the stop may fall in a block not yet
- * accounted for, and nothing after it may be written.)  A pipe or
+ * accounted for, and nothing after it may be written.)  Nor with
+ * --csv, whose records may span lines: where one ends is known only by
+ * reading from the start of one, so the producer reads it all.  A pipe or
  * terminal that has stayed empty for a moment ends a block early, with
  * the records read so far (reader.c), so that a live input is not held
  * back until a block is full.  The producer also opens each named pipe
@@ -66,10 +68,11 @@
  * the producer when their turn comes.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
- * stored in the block.  A read error ends the producer early and is
- * reported by the main thread.  A worker's read error travels with its
- * block, and the collector, taking blocks in order, stops the run there,
- * as if the producer had met it.
+ * stored in the block.  A read error, or an input in UTF-16 or UTF-32
+ * (reader.c), ends the producer early and is reported by the main
+ * thread.  A worker's read error travels with its block, and the
+ * collector, taking blocks in order, stops the run there, as if the
+ * producer had met it.
  *
  * Shutdown.  At the end of input the producer declares the number of blocks
  * it made and closes the work queue; workers exit when it is empty; the

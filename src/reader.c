@@ -36,11 +36,24 @@
  * of the compressed regular files after it, so that the next inputs are
  * decoded while this one is cut.  Decoding never starts past an input
  * whose format is not known yet, since that one's may have to wait for
- * a thread while those after it hold them all. */
+ * a thread while those after it hold them all.
+ *
+ * CSV.  A record of --csv input ends at the first terminator outside a
+ * quoted field, which only a scan from the start of a record can tell
+ * (csv.h): such input is read in order, never cut unread, and a block
+ * ends where the scan from its start finds the last record end.  Every
+ * block starts a record, so whatever the block size the records are the
+ * ones a scan of the whole input would find.
+ *
+ * Encodings.  An input that starts with a UTF-16 or UTF-32 byte-order
+ * mark is refused, as its records would be rejected for NUL bytes or
+ * read wrong; a UTF-8 one is left in the block, to be skipped by the
+ * worker and kept by --ordered and --rejects (block_bom_len). */
 #include "config.h"
 
 #include "reader.h"
 #include "block.h"
+#include "csv.h"
 #include "decode.h"
 #include "diag.h"
 #include "prefetch.h"
@@ -86,6 +99,8 @@ struct reader {
     bool size_known;        /* the size of every input is known */
     uint64_t size;          /* their bytes to read, when known */
     bool workers_read;      /* regular files may be cut for reader_load */
+    bool csv;               /* records end outside quoted fields */
+    char separator;         /* of CSV fields */
     size_t decoders;        /* decodings that may run at once */
     size_t decoding;        /* decodings running */
     uint64_t decoded_done;  /* decoded bytes of decodings over */
@@ -101,6 +116,7 @@ struct reader {
 
     /* The current input. */
     bool started;           /* the fields below describe it */
+    bool fresh;             /* no block has started on it yet */
     bool cutting;           /* cut without reading, from offset on */
     bool sized;             /* a regular file: end is its size at open */
     uint64_t offset;        /* file offset of the next byte to take */
@@ -369,6 +385,13 @@ void reader_close(struct reader *r)
     free(r);
 }
 
+void reader_read_csv(struct reader *r, char separator)
+{
+    r->csv = true;
+    r->separator = separator;
+    r->workers_read = false;
+}
+
 uint64_t reader_bytes_read(const struct reader *r)
 {
     uint64_t compressed, decoded;
@@ -407,14 +430,25 @@ const char *reader_error_message(const struct reader *r)
     return r->message;
 }
 
-/* Moves the bytes after the last terminator in B into the carry; returns
- * false, moving nothing, if B holds no terminator. */
+/* The length of the whole records B starts with: up to its last
+ * terminator, or for CSV its last one outside a quoted field; 0 for
+ * none. */
+static size_t whole_records(const struct reader *r, const struct block *b)
+{
+    if (r->csv)
+        return csv_last_end(b->data, b->len, block_bom_len(b),
+                            r->separator, r->terminator);
+    const char *last = memrchr(b->data, r->terminator, b->len);
+    return last ? (size_t)(last - b->data) + 1 : 0;
+}
+
+/* Moves the bytes after the last record in B into the carry; returns
+ * false, moving nothing, if no record ends in B. */
 static bool cut_at_last_record(struct reader *r, struct block *b)
 {
-    const char *last = memrchr(b->data, r->terminator, b->len);
-    if (!last)
+    size_t keep = whole_records(r, b);
+    if (keep == 0)
         return false;
-    size_t keep = (size_t)(last - b->data) + 1;
     r->carry_len = b->len - keep;
     if (r->carry_len > r->carry_cap) {
         r->carry_cap = r->carry_len;
@@ -442,7 +476,10 @@ static void start_block(struct reader *r, struct block *b)
     b->len = r->carry_len;
     r->carry_len = 0;
     b->input = r->current;
+    b->starts_input = r->fresh;
+    r->fresh = false;
     b->oversized = false;
+    b->oversized_lines = 0;
     b->unread = false;
     b->read_error = 0;
 }
@@ -573,6 +610,13 @@ static ssize_t read_input(struct reader *r, int fd, void *buf, size_t len)
  * the record is.  Returns false on a read error. */
 static bool skip_long_record(struct reader *r, struct block *b, int fd)
 {
+    struct csv_scan scan;
+    if (r->csv) {
+        size_t bom = block_bom_len(b);
+        csv_scan_start(&scan);
+        csv_scan(&scan, b->data + bom, b->len - bom, r->separator,
+                 r->terminator);
+    }
     b->oversized = true;
     for (;;) {
         ssize_t got = read_input(r, fd, b->data, b->cap);
@@ -582,7 +626,15 @@ static bool skip_long_record(struct reader *r, struct block *b, int fd)
             r->at_eof = true;
             break;
         }
-        const char *end = memchr(b->data, r->terminator, (size_t)got);
+        const char *end;
+        if (r->csv) {
+            size_t at = csv_scan(&scan, b->data, (size_t)got, r->separator,
+                                 r->terminator);
+            b->oversized_lines = scan.lines;
+            end = at < (size_t)got ? b->data + at : NULL;
+        } else {
+            end = memchr(b->data, r->terminator, (size_t)got);
+        }
         if (end) {
             size_t rest = (size_t)got - (size_t)(end - b->data) - 1;
             if (rest > r->carry_cap) {
@@ -624,6 +676,8 @@ static bool open_in_turn(struct reader *r)
     return true;
 }
 
+static int encoding_error(const char *data, size_t len);
+
 /* Reads the current input's first line into r->header, a byte at a time
  * so that what follows stays unread, and counts it; a line longer than
  * max_record is read past and kept only in part.  Sets r->at_eof if the
@@ -654,6 +708,13 @@ static bool read_header(struct reader *r)
     r->header_len = len;
     if (len > 0 || !r->at_eof)
         r->headers_read++;
+    if ((r->error = encoding_error(r->header, len)))
+        return false;
+    /* A UTF-8 byte-order mark is not part of the first name. */
+    if (len >= 3 && memcmp(r->header, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(r->header, r->header + 3, len - 3);
+        r->header_len = len - 3;
+    }
     return true;
 }
 
@@ -763,6 +824,8 @@ static bool start_input(struct reader *r)
     r->end = r->sized && seen->size > r->offset ? seen->size : r->offset;
     r->cutting = r->sized && r->workers_read && !r->prefetch;
     r->started = true;
+    /* A header was the input's start, and its marks went with it. */
+    r->fresh = !r->headers;
     return true;
 }
 
@@ -845,7 +908,22 @@ static bool drained(int fd, size_t got, size_t wanted, int64_t *since)
     return poll(&ready, 1, (int)left) == 0;
 }
 
-bool reader_fill(struct reader *r, struct block *b)
+/* The error an input whose first bytes are the LEN at DATA is, for the
+ * byte-order mark it starts with, or 0. */
+static int encoding_error(const char *data, size_t len)
+{
+    /* UTF-32's little-endian mark starts with UTF-16's. */
+    if (len >= 4 && (memcmp(data, "\xFF\xFE\0\0", 4) == 0
+                     || memcmp(data, "\0\0\xFE\xFF", 4) == 0))
+        return READER_UTF32;
+    if (len >= 2 && (memcmp(data, "\xFF\xFE", 2) == 0
+                     || memcmp(data, "\xFE\xFF", 2) == 0))
+        return READER_UTF16;
+    return 0;
+}
+
+/* reader_fill, but for the check of an input's encoding. */
+static bool fill_block(struct reader *r, struct block *b)
 {
     while (r->current < r->count) {
         if (!r->started && !start_input(r))
@@ -904,6 +982,15 @@ bool reader_fill(struct reader *r, struct block *b)
     return false;
 }
 
+bool reader_fill(struct reader *r, struct block *b)
+{
+    if (!fill_block(r, b))
+        return false;
+    if (b->starts_input && !b->unread && !b->oversized)
+        r->error = encoding_error(b->data, b->len);
+    return r->error == 0;
+}
+
 bool reader_load(struct block *b)
 {
     size_t done = 0;
@@ -925,6 +1012,8 @@ bool reader_load(struct block *b)
         b->read_error = READER_CHANGED;
         return false;
     }
+    if (b->starts_input && (b->read_error = encoding_error(b->data, b->len)))
+        return false;
     b->unread = false;
     return true;
 }
@@ -951,6 +1040,11 @@ uint64_t reader_headers_read(const struct reader *r)
     return r->headers_read;
 }
 
+bool reader_error_is_read(int error)
+{
+    return error != READER_UTF16 && error != READER_UTF32;
+}
+
 const char *reader_error_text(int error)
 {
     switch (error) {
@@ -962,6 +1056,10 @@ const char *reader_error_text(int error)
         return "the file changed while it was read";
     case READER_DECODE:
         return "it cannot be decoded";
+    case READER_UTF16:
+        return "UTF-16 input is not supported; convert it with iconv";
+    case READER_UTF32:
+        return "UTF-32 input is not supported; convert it with iconv";
     default:
         return strerror(error);
     }

@@ -51,6 +51,9 @@ int reader_open_in_turn(const char *name);
  * false for a named pipe not opened yet. */
 bool reader_input_stat(const struct reader *r, size_t i, struct stat *st);
 
+/* Makes R cut blocks at the ends of CSV records, whose fields are
+ * separated by SEPARATOR (csv.h); all input is then read in order. */
+void reader_read_csv(struct reader *r, char separator);
 /* Checks the header LINE (LEN bytes, no terminator) of input I, the
  * second or a later one; false refuses it, after writing why into WHY
  * (WHY_SIZE bytes). */
@@ -86,24 +89,32 @@ bool reader_load(struct block *b);
 
 /* The errors of a read that found its file shorter than when it was
  * opened, or no longer ending a span where it was cut, of compressed
- * input that is damaged or in a format fanout does not read, and of a
- * header that does not fit (reader_take_headers), which no errno
- * describes. */
-enum { READER_SHRANK = -1, READER_CHANGED = -2, READER_DECODE = -3,
-       READER_HEADER = -4 };
+ * input that is damaged or in a format fanout does not read, which no
+ * errno describes. */
+enum { READER_SHRANK = -1, READER_CHANGED = -2, READER_DECODE = -3 };
 
-/* errno of a failure to read, or to open a named pipe in turn,
- * READER_SHRANK, READER_DECODE, READER_HEADER, or 0; *INPUT is set to the
- * input's index. */
+/* The errors of an input that starts with a UTF-16 or UTF-32 byte-order
+ * mark: not of reading but of what was read. */
+enum { READER_UTF16 = -4, READER_UTF32 = -5 };
+
+/* The error of a header that does not fit (reader_take_headers). */
+enum { READER_HEADER = -6 };
+
+/* errno of a failure to read, or to open a named pipe in turn, one of
+ * READER_*, or 0; *INPUT is set to the input's index. */
 int reader_error(const struct reader *r, size_t *input);
 
 /* What a READER_DECODE error was, as a phrase such as "gzip input is
  * truncated at line 4". */
 const char *reader_error_message(const struct reader *r);
 
-/* What a read error ERROR (errno, READER_SHRANK or READER_CHANGED)
+/* What a read error ERROR (errno or one of READER_*, but READER_DECODE)
  * means, as a phrase. */
 const char *reader_error_text(int error);
+
+/* Whether ERROR is one of reading, which the phrase alone does not say,
+ * rather than of the bytes read. */
+bool reader_error_is_read(int error);
 
 /* Bytes read so far from all inputs, compressed ones as they are in the
  * file; for the thread that fills blocks. */

@@ -17,6 +17,7 @@ struct record_format {
     size_t value_field;         /* field mode: 1-based, 0 for none */
     bool blank_separated;       /* field mode: runs of blanks separate */
     char field_separator;       /* field mode, unless blank_separated */
+    bool csv;                   /* field mode: RFC 4180 quoting (csv.h) */
     bool quoted_groups;         /* blank_separated: a "quoted" or
                                    [bracketed] group is one field */
     const struct log_format_def *log;   /* --log-format, or NULL; implies
@@ -32,6 +33,9 @@ enum record_status {
     RECORD_NO_DELIMITER,
     RECORD_MISSING_FIELD,
     RECORD_EMPTY_KEY,
+    RECORD_UNTERMINATED_QUOTE,  /* --csv: a bad quote (csv.h) */
+    RECORD_STRAY_QUOTE,
+    RECORD_TEXT_AFTER_QUOTE,
     RECORD_MALFORMED,       /* a group that does not end, or a line not
                                in the log format */
 };
@@ -46,6 +50,7 @@ struct record_parts {
     const char *value;      /* blanks trimmed; NULL when not wanted */
     size_t value_len;
     size_t missing_field;   /* for RECORD_MISSING_FIELD */
+    size_t quote_field;     /* for a bad quote: the field it is in */
     const char *why;        /* for RECORD_MALFORMED: a phrase, in the
                                splitter's scratch */
 };

@@ -32,6 +32,7 @@ static const struct reason_name {
     [REJECT_KEY_MISMATCH]    = { "key_mismatch",      "key mismatch" },
     [REJECT_TOO_LONG]        = { "too_long",          "too long" },
     [REJECT_NUL_BYTE]        = { "nul_byte",          "NUL byte" },
+    [REJECT_BAD_QUOTE]       = { "bad_quote",         "bad quote" },
     [REJECT_MALFORMED]       = { "malformed",         "malformed" },
 };
 

@@ -6,6 +6,7 @@
 
 #include "worker.h"
 #include "block.h"
+#include "csv.h"
 #include "diag.h"
 #include "options.h"
 #include "plain.h"
@@ -17,6 +18,8 @@
 struct worker {
     const struct config *cfg;
     struct splitter *splitter;
+    struct csv_splitter *csv;       /* with --csv, instead of splitter */
+    struct csv_record csv_scan;     /* the scan of the record being checked */
     struct key_matcher *matcher;    /* NULL without --key-match */
     struct table *table;            /* NULL unless aggregating */
     struct plain *plain;            /* the fast path for plain records */
@@ -29,7 +32,10 @@ struct worker *worker_new(const struct config *cfg)
 {
     struct worker *w = xcalloc(1, sizeof *w);
     w->cfg = cfg;
-    w->splitter = splitter_new(&cfg->format);
+    if (cfg->format.csv)
+        w->csv = csv_splitter_new(&cfg->format);
+    else
+        w->splitter = splitter_new(&cfg->format);
     if (cfg->rules.key_pattern) {
         char error[256];
         w->matcher = key_matcher_new(cfg->rules.key_pattern, error,
@@ -52,6 +58,7 @@ void worker_free(struct worker *w)
     if (!w)
         return;
     splitter_free(w->splitter);
+    csv_splitter_free(w->csv);
     key_matcher_free(w->matcher);
     table_free(w->table);
     plain_free(w->plain);
@@ -130,6 +137,19 @@ static void reject_split(const struct worker *w, const struct place *at,
     case RECORD_EMPTY_KEY:
         REJECT(at, REJECT_EMPTY_KEY, "empty key");
         break;
+    case RECORD_UNTERMINATED_QUOTE:
+        REJECT(at, REJECT_BAD_QUOTE, "unterminated quoted field %zu",
+               parts->quote_field);
+        break;
+    case RECORD_STRAY_QUOTE:
+        REJECT(at, REJECT_BAD_QUOTE, "quote inside unquoted field %zu",
+               parts->quote_field);
+        break;
+    case RECORD_TEXT_AFTER_QUOTE:
+        REJECT(at, REJECT_BAD_QUOTE,
+               "text after the closing quote of field %zu",
+               parts->quote_field);
+        break;
     case RECORD_OK:
         break;
     }
@@ -192,8 +212,12 @@ static void check_record(struct worker *w, const struct place *at,
         return;
     }
     struct record_parts parts;
-    enum record_status status = splitter_split(w->splitter, record, len,
-                                               &parts);
+    enum record_status status =
+        w->csv ? csv_split(w->csv, record, len,
+                           (size_t)(at->block->data + at->block->len
+                                    + BLOCK_SLACK - record),
+                           &w->csv_scan, &parts)
+               : splitter_split(w->splitter, record, len, &parts);
     if (status != RECORD_OK) {
         reject_split(w, at, status, &parts);
         return;
@@ -221,6 +245,48 @@ static void check_record(struct worker *w, const struct place *at,
     }
 }
 
+/* The records of B in CSV, from where a scan finds them to end, which
+ * may be lines later; a block starts with a record.  BOM is the length of
+ * the byte-order mark before the first record's fields. */
+static void process_csv(struct worker *w, struct block *b,
+                        struct place *at, bool nul_possible, size_t bom)
+{
+    const char separator = w->cfg->format.field_separator;
+    const char terminator = w->cfg->terminator;
+    const char *p = b->data, *end = b->data + b->len;
+    uint64_t line = 0;
+
+    while (p < end) {
+        const char *record = p + bom;
+        struct csv_record scan;
+        csv_record(record, (size_t)(end - record), separator, terminator,
+                   &scan);
+        w->csv_scan = scan;
+        size_t len = scan.len;
+        struct record_parts parts;
+        parts.quote_field = scan.fault_field;
+        at->start = (size_t)(p - b->data);
+        at->len = bom + len;
+        size_t rejected = b->rejection_count;
+        if (scan.fault != RECORD_OK && at->len <= w->cfg->max_record) {
+            reject_split(w, at, scan.fault, &parts);
+        } else {
+            /* A CR ending a line belongs to the line ending. */
+            size_t fields_len = len;
+            if (terminator == '\n' && len > 0 && record[len - 1] == '\r')
+                fields_len--;
+            check_record(w, at, record, fields_len, nul_possible);
+        }
+        if (b->rejection_count > rejected)
+            b->rejections[rejected].line = line;
+        line += 1 + scan.lines;
+        at->record++;
+        p = record + len < end ? record + len + 1 : end;
+        bom = 0;
+    }
+    b->lines = line;
+}
+
 void worker_process(struct worker *w, struct block *b)
 {
     const char terminator = w->cfg->terminator;
@@ -232,6 +298,7 @@ void worker_process(struct worker *w, struct block *b)
         at.start = at.len = 0;
         reject_long(w, &at);
         b->records = 1;
+        b->lines = 1 + b->oversized_lines;
         return;
     }
     /* One pass over the block finds whether any record can hold a NUL;
@@ -240,9 +307,14 @@ void worker_process(struct worker *w, struct block *b)
     bool nul_possible = terminator != '\0'
                      && memchr(b->data, '\0', b->len) != NULL;
     bool plain = !nul_possible && plain_begin(w->plain, b, w->table);
+    size_t bom = block_bom_len(b);
     size_t keys_before = w->table ? table_size(w->table) : 0;
+    if (w->csv) {
+        process_csv(w, b, &at, nul_possible, bom);
+        p = end;
+    }
     while (p < end) {
-        if (plain) {
+        if (plain && !bom) {
             p = plain_take(w->plain, p, &at.record);
             if (p >= end)
                 break;
@@ -254,11 +326,14 @@ void worker_process(struct worker *w, struct block *b)
         /* A CR ending a line belongs to the line ending, not the value. */
         if (terminator == '\n' && len > 0 && p[len - 1] == '\r')
             len--;
-        check_record(w, &at, p, len, nul_possible);
+        check_record(w, &at, p + bom, len - bom, nul_possible);
         at.record++;
         p = stop ? stop + 1 : end;
+        bom = 0;
     }
     if (w->table)
         table_set_positions(w->table, keys_before, b->seq);
     b->records = at.record;
+    if (!w->csv)
+        b->lines = at.record;
 }

@@ -357,15 +357,18 @@ model_first() {
 # --- usage errors ------------------------------------------------------------------
 
 @test "bad --format, --sort and --top values are usage errors" {
-	expect_usage_error "invalid --format value 'xml'" --format=xml
-	expect_usage_error "invalid --format value 'TSV'" --format=TSV
-	expect_usage_error "invalid --format value ''" --format=
-	expect_usage_error "invalid --sort value 'values'" --sort=values
-	expect_usage_error "invalid --sort value ''" --sort=
+	expect_usage_error "invalid --format value 'xml' (known: tsv, csv, json)" --format=xml
+	expect_usage_error "invalid --format value 'TSV' (known: tsv, csv, json)" --format=TSV
+	expect_usage_error "invalid --format value '' (known: tsv, csv, json)" --format=
+	expect_usage_error "invalid --sort value 'values' (known: key, value, first)" --sort=values
+	expect_usage_error "invalid --sort value '' (known: key, value, first)" --sort=
 	local n
-	for n in 0 -1 +3 1x x '' ' 2' 1.5 18446744073709551616; do
-		expect_usage_error "invalid --top value '$n'" --top="$n"
+	expect_usage_error "invalid --top value '0': less than 1" --top=0
+	for n in -1 +3 1x x '' ' 2' 1.5; do
+		expect_usage_error "invalid --top value '$n': not a whole number" --top="$n"
 	done
+	expect_usage_error "invalid --top value '18446744073709551616': more than 18446744073709551615" \
+		--top=18446744073709551616
 	printf 'a:1\n' >in.txt
 	run_fanout --top=18446744073709551615 in.txt
 	assert_result 0 $'a\t1' ""

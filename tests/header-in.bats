@@ -115,3 +115,23 @@ world_bank() {
 		"fanout: -:4: invalid number 'x'" \
 		"fanout: 3 records read, 2 accepted, 1 rejected")"
 }
+
+@test "--header-in --csv: a header of years with quoted names, quoted fields holding separators" {
+	{
+		printf '\xEF\xBB\xBF"Country Name","Country Code","1960","1961"\r\n'
+		printf '"Korea, Rep.",KOR,"1,5",2\r\n'
+		printf '"Korea, Rep.",KOR,3,"4"\r\n'
+		printf 'Chile,CHL,7,8\r\n'
+	} >wb.csv
+	# 1961 is column 4: Korea 2 + 4, Chile 8; the header is no record and
+	# its byte-order mark no part of the first name.
+	run_fanout --header-in --csv -k "Country Name" -v 1961 --header --format=csv wb.csv
+	assert_result 0 "$(text "Country Name,sum(1961)" "Chile,8" '"Korea, Rep.",6')" ""
+	# 1960 is column 3; "1,5" is no number, on line 2.
+	run_fanout --header-in --csv -k 2 -v 1960 wb.csv
+	assert_result 1 "$(text $'CHL\t7' $'KOR\t3')" "$(text \
+		"fanout: wb.csv:2: invalid number '1,5'" \
+		"fanout: 3 records read, 2 accepted, 1 rejected")"
+	expect_usage_error "invalid --key value 'Country': the fields of wb.csv are 'Country Name', 'Country Code', '1960', '1961'" \
+		--header-in --csv -k Country -a count wb.csv
+}

@@ -89,8 +89,13 @@ setup() {
 }
 
 @test "bad --max-record values are usage errors" {
-	for v in 0 -1 1x abc '' 1.5K 2G 1025M 1T; do
-		expect_usage_error "invalid --max-record value '$v'" --max-record="$v"
+	local not_size='not a size (a whole number, then K, M or G if wanted)'
+	expect_usage_error "invalid --max-record value '0': less than 1" --max-record=0
+	for v in -1 1x abc '' 1.5K 1T; do
+		expect_usage_error "invalid --max-record value '$v': $not_size" --max-record="$v"
+	done
+	for v in 2G 1025M; do
+		expect_usage_error "invalid --max-record value '$v': more than 1G" --max-record="$v"
 	done
 	run_fanout --max-record=1G </dev/null
 	assert_result 0 "" ""
@@ -226,7 +231,8 @@ setup() {
 
 @test "bad --max-errors percentages are usage errors" {
 	for v in 101% 100.1% -1% +5% % abc% 1e% 5%% ' 5%' 5.5.5% 0x10%; do
-		expect_usage_error "invalid --max-errors value '$v'" --max-errors="$v"
+		expect_usage_error "invalid --max-errors value '$v': not a count, nor a percentage from 0 to 100" \
+			--max-errors="$v"
 	done
 }
 

@@ -163,10 +163,17 @@ assert r["malformed"] == 8 and r["missing_field"] == 0, r
 		--log-format=combined -k remote_addr,agent
 	expect_usage_error "invalid --value value 'bytes': the fields of the combined format are $names" \
 		--log-format=combined -k 1 -v bytes
-	expect_usage_error "invalid --key value '10'" --log-format=combined -k 10
-	expect_usage_error "invalid --key value '8'" --log-format=common -k 8
-	expect_usage_error "invalid --key value 'status'" -k status
-	expect_usage_error "invalid --log-format value 'apache'" --log-format=apache -k 1
+	expect_usage_error "invalid --key value '10': a combined log line has 9 fields" \
+		--log-format=combined -k 10
+	expect_usage_error "invalid --key value '8': a common log line has 7 fields" \
+		--log-format=common -k 8
+	expect_usage_error "invalid --key value 'status': not a list of field numbers from 1 to 100000, such as 1 or 1,7" \
+		-k status
+	expect_usage_error "invalid --value value 'bytes': not a whole number" -k 1 -v bytes
+	expect_usage_error "invalid --log-format value 'apache' (known: combined, common)" \
+		--log-format=apache -k 1
+	expect_usage_error "--log-format cannot be used with --csv" --log-format=combined --csv -k 1
+	expect_usage_error "--quoted-fields cannot be used with --csv" --quoted-fields --csv -k 1
 	expect_usage_error "--log-format requires --key" --log-format=combined
 	expect_usage_error "--quoted-fields requires --key" --quoted-fields
 	expect_usage_error "--log-format cannot be used with --field-separator" \

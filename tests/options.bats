@@ -105,63 +105,90 @@ setup() {
 	done
 }
 
-@test "bad --jobs values are usage errors" {
-	for v in 0 -1 abc 99999999999 1025 '' 2x 1.5 18446744073709551617; do
-		expect_usage_error "invalid --jobs value '$v'" --jobs="$v"
+# expect_bad OPTION [EXTRA-ARG]... -- VALUE REASON [VALUE REASON]...: each
+# --OPTION=VALUE (with the EXTRA-ARGs) is the usage error "invalid
+# --OPTION value 'VALUE': REASON".
+expect_bad() {
+	local option=$1 extra=()
+	shift
+	while [[ $1 != -- ]]; do
+		extra+=("$1")
+		shift
 	done
-	expect_usage_error "invalid --jobs value '-1'" -j -1
-}
-
-@test "bad --queue-depth values are usage errors" {
-	for v in 0 -1 abc 99999999999 4097 '' 8q; do
-		expect_usage_error "invalid --queue-depth value '$v'" --queue-depth="$v"
-	done
-}
-
-@test "bad --batch values are usage errors" {
-	for v in 0 -1 abc 99999999999 '' 2G 1025M 1048577K 1073741825 4X K 0K 1KB 1.5M 17179869184G; do
-		expect_usage_error "invalid --batch value '$v'" --batch="$v"
-	done
-	expect_usage_error "invalid --batch value '0'" -b 0
-}
-
-@test "bad --max-errors values are usage errors" {
-	for v in -1 abc '' 1x; do
-		expect_usage_error "invalid --max-errors value '$v'" --max-errors="$v"
+	shift
+	while (($# >= 2)); do
+		expect_usage_error "invalid --$option value '$1': $2" "${extra[@]}" --"$option=$1"
+		shift 2
 	done
 }
 
-@test "bad --value values are usage errors" {
-	for v in 0 -1 abc '' 2x; do
-		expect_usage_error "invalid --value value '$v'" --key=1 --value="$v"
-	done
+@test "bad --jobs values are usage errors that say what is wrong" {
+	expect_bad jobs -- 0 'less than 1' -1 'not a whole number' abc 'not a whole number' \
+		99999999999 'more than 1024' 1025 'more than 1024' '' 'not a whole number' \
+		2x 'not a whole number' 1.5 'not a whole number' 18446744073709551617 'more than 1024'
+	expect_usage_error "invalid --jobs value '-1': not a whole number" -j -1
 }
 
-@test "bad --key lists are usage errors" {
-	for v in 0 '' -1 a '1,' ',1' '1,0' '1,,2' '1;2'; do
-		expect_usage_error "invalid --key value '$v'" --key="$v" --aggregate=count
-	done
+@test "bad --queue-depth values are usage errors that say what is wrong" {
+	expect_bad queue-depth -- 0 'less than 1' -1 'not a whole number' abc 'not a whole number' \
+		99999999999 'more than 4096' 4097 'more than 4096' '' 'not a whole number' \
+		8q 'not a whole number'
 }
 
-@test "bad bounds are usage errors" {
+@test "bad --batch values are usage errors that say what is wrong" {
+	local not_size='not a size (a whole number, then K, M or G if wanted)'
+	expect_bad batch -- 0 'less than 1' -1 "$not_size" abc "$not_size" \
+		99999999999 'more than 1G' '' "$not_size" 2G 'more than 1G' 1025M 'more than 1G' \
+		1048577K 'more than 1G' 1073741825 'more than 1G' 4X "$not_size" K "$not_size" \
+		0K 'less than 1' 1KB "$not_size" 1.5M "$not_size" 17179869184G 'more than 1G'
+	expect_usage_error "invalid --batch value '0': less than 1" -b 0
+}
+
+@test "bad --max-errors values are usage errors that say what is wrong" {
+	expect_bad max-errors -- -1 'not a whole number' abc 'not a whole number' \
+		'' 'not a whole number' 1x 'not a whole number'
+}
+
+@test "bad --value values are usage errors that say what is wrong" {
+	expect_bad value --key=1 -- 0 'less than 1' -1 'not a whole number' \
+		abc 'not a whole number' '' 'not a whole number' 2x 'not a whole number'
+}
+
+@test "bad --key lists are usage errors that say what is wrong" {
+	local v not_list='not a list of field numbers from 1 to 100000, such as 1 or 1,7'
+	for v in 0 '' -1 a '1,' ',1' '1,0' '1,,2' '1;2' 100001; do
+		expect_bad key --aggregate=count -- "$v" "$not_list"
+	done
+	expect_bad key --aggregate=count -- "$(seq -s, 65)" 'more than 64 fields'
+}
+
+@test "bad bounds are usage errors that say what is wrong with the number" {
 	local opt v
 	for opt in min max above below; do
 		for v in x '' 1e inf 0x10 '1,5' . -; do
-			expect_usage_error "invalid --$opt value '$v'" --$opt="$v"
+			expect_bad "$opt" -- "$v" 'not a number'
 		done
+		# 39 significant digits, and an exponent no exact value fits.
+		expect_bad "$opt" -- 123456789012345678901234567890123456789 'too many digits' \
+			1e400 'too many digits'
 	done
 }
 
 @test "a delimiter or field separator that is not one byte is a usage error" {
+	local v why='not one byte (or \t for TAB)'
 	for v in '::' '' ab; do
-		expect_usage_error "invalid --delimiter value '$v'" --delimiter="$v"
-		expect_usage_error "invalid --field-separator value '$v'" --key=1 --value=2 --field-separator="$v"
+		expect_bad delimiter -- "$v" "$why"
+		expect_bad field-separator --key=1 --value=2 -- "$v" "$why"
 	done
 }
 
-@test "an unknown aggregate is a usage error" {
-	expect_usage_error "invalid --aggregate value 'median'" --aggregate=median
-	expect_usage_error "invalid --aggregate value ''" --aggregate=
+@test "an unknown aggregate is a usage error that lists the known operations" {
+	local known='sum, count, min, max, mean'
+	expect_usage_error "invalid --aggregate operation 'median' (known: $known)" --aggregate=median
+	expect_usage_error "invalid --aggregate operation '' (known: $known)" --aggregate=
+	expect_usage_error "invalid --aggregate operation 'distinct' (known: $known)" --aggregate=sum,distinct,count
+	expect_usage_error "invalid --aggregate value '$(seq -s, 65 | sed 's/[0-9]\+/sum/g')': more than 64 operations" \
+		--aggregate="$(seq -s, 65 | sed 's/[0-9]\+/sum/g')"
 }
 
 @test "a bad --key-match regular expression is a usage error showing regerror's text" {

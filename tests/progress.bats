@@ -291,7 +291,7 @@ run_fed() {
 }
 
 @test "--progress with a bad WHEN or with --merge is a usage error" {
-	expect_usage_error "invalid --progress value 'sometimes'" --progress=sometimes
+	expect_usage_error "invalid --progress value 'sometimes' (known: never, auto, always)" --progress=sometimes
 	expect_usage_error "--progress cannot be used with --merge" --merge --progress
 }
 

@@ -130,7 +130,7 @@ run_json() {
 @test "-q --stats=json: a usage error, wherever it stands, is a record with status 2 and nothing else" {
 	run_json --jobs=0 -q --stats=json in.txt
 	[[ $status == 2 ]] || fail "status $status"
-	expect_file fields "lines=1\nexit_status=2\nerrors=[\"invalid --jobs value '0'\"]\ninputs=[]\nrecords=0/0/0\nbytes_written=0\n"
+	expect_file fields "lines=1\nexit_status=2\nerrors=[\"invalid --jobs value '0': less than 1\"]\ninputs=[]\nrecords=0/0/0\nbytes_written=0\n"
 	run_json -q --stats=json --ordered --unordered
 	[[ $status == 2 ]] || fail "status $status"
 	expect_file fields 'lines=1\nexit_status=2\nerrors=["--ordered and --unordered are mutually exclusive"]\ninputs=[]\nrecords=0/0/0\nbytes_written=0\n'
@@ -148,8 +148,8 @@ run_json() {
 	run_json --stats=json --jobs=0
 	[[ $status == 2 ]] || fail "status $status"
 	head -n 2 err >messages
-	expect_file messages "fanout: invalid --jobs value '0'\n$TRY\n"
-	expect_file fields "lines=1\nexit_status=2\nerrors=[\"invalid --jobs value '0'\"]\ninputs=[]\nrecords=0/0/0\nbytes_written=0\n"
+	expect_file messages "fanout: invalid --jobs value '0': less than 1\n$TRY\n"
+	expect_file fields "lines=1\nexit_status=2\nerrors=[\"invalid --jobs value '0': less than 1\"]\ninputs=[]\nrecords=0/0/0\nbytes_written=0\n"
 }
 
 # short_record ERR MESSAGE: ERR is one line, the short JSON record of a
