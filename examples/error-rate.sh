@@ -12,43 +12,47 @@
 #   ENDPOINT<TAB>REQUESTS<TAB>ERRORS<TAB>RATE
 #
 # where ERRORS counts responses with status 500 or more and RATE is
-# ERRORS / REQUESTS to six decimal places (0.250000 for 1 in 4).  With no
-# LOG it reads standard input.
+# ERRORS / REQUESTS to six decimal places, rounded half to even (0.250000
+# for 1 in 4).  With no LOG it reads standard input.
 #
-# awk reduces each line to ENDPOINT<TAB>1 for a server error or
-# ENDPOINT<TAB>0 otherwise, so that fanout's count is the requests, its
-# sum the errors and its mean the rate, computed exactly.  A line awk
-# cannot read is passed on without a TAB: fanout rejects and reports it
-# ("fanout: -:LINE: missing delimiter"), LINE counting the lines of all
-# LOGs together.
+# fanout reads the log in the combined format (--log-format=combined),
+# whose request line it splits into method, path, query and protocol, and
+# counts the requests per path and status; awk adds those counts up per
+# path, and works out the rate in integer arithmetic, exact for fewer than
+# 2^53 / 10^6 (about nine thousand million) requests per path.  A line
+# that is not in the format, or whose request has no path (garbage, an
+# empty request, a TLS handshake sent to a plain HTTP port), is rejected
+# and reported by fanout ("fanout: LOG:LINE: REASON").
 #
 # Environment: FANOUT  the fanout command (default fanout, from PATH)
 #
-# Exit status: 0; 1 if some lines could not be read (the rates are
-# complete over the others); 2 on trouble (an unreadable LOG), with nothing
-# on standard output.
+# Exit status: 0; 1 if some lines were rejected (the rates are complete
+# over the others); 2 on trouble (an unreadable LOG), with nothing on
+# standard output.
 
-set -u -o pipefail
+set -u
 
 fanout=${FANOUT:-fanout}
 
-result=$(mktemp) || exit 2
-trap 'rm -f "$result"' EXIT
+counts=$(mktemp) || exit 2
+trap 'rm -f "$counts"' EXIT
 
-# Fields at blanks: 6 is the quoted method, 7 the path, 9 the status.
-awk '
-	NF >= 9 && $6 ~ /^"[A-Z]+$/ && $9 ~ /^[0-9][0-9][0-9]$/ {
-		path = $7
-		sub(/\?.*/, "", path)
-		print path "\t" ($9 >= 500 ? 1 : 0)
-		next
-	}
-	{ gsub(/\t/, " "); print }
-' "$@" | "$fanout" --delimiter='\t' --aggregate=count,sum,mean >"$result"
+# PATH<TAB>STATUS<TAB>COUNT, sorted by path, then status.
+"$fanout" --log-format=combined --key=path,status --aggregate=count -- "$@" >"$counts"
 status=$?
-
-# With pipefail an awk that failed (an unreadable LOG) gives the status,
-# and the totals it fed fanout are incomplete.
 [ "$status" -le 1 ] || exit 2
-cat "$result"
+
+awk -F '\t' '
+	function flush() {
+		if (!started)
+			return
+		q = int(e * 1000000 / n); r = e * 1000000 - q * n
+		if (2 * r > n || (2 * r == n && q % 2 == 1))
+			q++
+		printf "%s\t%d\t%d\t%d.%06d\n", path, n, e, int(q / 1000000), q % 1000000
+	}
+	!started || $1 != path { flush(); started = 1; path = $1; n = 0; e = 0 }
+	{ n += $3; if ($2 >= 500) e += $3 }
+	END { flush() }
+' "$counts" || exit 2
 exit "$status"

@@ -2,22 +2,25 @@
 # top-clients.sh: the client addresses that were sent the most bytes,
 # from web server access logs in the combined (or common) format.
 #
-# Usage: top-clients.sh [-n N] [LOG]...
+# Usage: top-clients.sh [-n N] [-f FORMAT] [LOG]...
 #
 #   top-clients.sh -n 5 /var/log/nginx/access.log
-#   zcat /var/log/nginx/access.log.*.gz | top-clients.sh
+#   top-clients.sh /var/log/nginx/access.log /var/log/nginx/access.log.*.gz
+#   top-clients.sh -f common /var/log/apache2/other_vhosts_access.log
 #
 # Prints at most N lines (default 10, N > 0), CLIENT<TAB>BYTES, the largest total
-# first and equal totals in byte order of the address.  With no LOG it
-# reads standard input.
+# first and equal totals in byte order of the address.  FORMAT is combined
+# (the default) or common.  With no LOG it reads standard input.
 #
-# Split at blanks, a combined-format line has the client address in field
-# 1 and the size of the response body in field 10 (the request line in
-# quotes holds exactly three words).  A line whose field 10 is not a
-# number is not summed: Apache writes "-" for an empty body, and a request
-# line with blanks of its own shifts the fields.  fanout counts such lines
-# as rejected; -q makes that one summary line on standard error instead of
-# a message per line, which a busy log would drown in.
+# fanout reads the log in its own format (--log-format), so the client
+# address (remote_addr) and the size of the response body
+# (body_bytes_sent) are found by name, and stay in place whatever the
+# quoted request line or user agent hold: blanks, nothing at all, or the
+# bytes of a TLS handshake sent to a plain HTTP port.  A line that is not
+# in the format is not summed, nor is one whose size is not a number
+# (Apache writes "-" for an empty body): fanout counts such lines as
+# rejected; -q makes that one summary line on standard error instead of a
+# message per line, which a busy log would drown in.
 #
 # Environment: FANOUT  the fanout command (default fanout, from PATH)
 #
@@ -29,14 +32,16 @@ set -u
 
 me=${0##*/}
 usage() {
-	echo "usage: $me [-n N] [LOG]..." >&2
+	echo "usage: $me [-n N] [-f FORMAT] [LOG]..." >&2
 	exit 2
 }
 
 n=10
-while getopts n: opt; do
+format=combined
+while getopts n:f: opt; do
 	case $opt in
 	n) n=$OPTARG ;;
+	f) format=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -44,9 +49,14 @@ shift $((OPTIND - 1))
 case $n in
 '' | *[!0-9]* | 0*) usage ;;
 esac
+case $format in
+combined | common) ;;
+*) usage ;;
+esac
 fanout=${FANOUT:-fanout}
 
 # --top ranks by the sum, largest first, and equal totals in byte order of
 # the address; the aggregate is printed whole or not at all, so a run that
 # fails prints nothing.
-exec "$fanout" -q --key=1 --value=10 --top="$n" -- "$@"
+exec "$fanout" -q --log-format="$format" --key=remote_addr \
+	--value=body_bytes_sent --top="$n" -- "$@"

@@ -60,6 +60,9 @@ void block_clear_results(struct block *b)
 /* Appends the LEN bytes at TEXT to B's reason texts. */
 static void append_reason(struct block *b, const char *text, size_t len)
 {
+    /* Nothing to add, and perhaps nowhere yet to add it to. */
+    if (len == 0)
+        return;
     if (b->reasons_cap - b->reasons_len < len) {
         size_t cap = b->reasons_cap ? b->reasons_cap : 1024;
         while (cap - b->reasons_len < len)

@@ -32,6 +32,7 @@ enum reject_reason {
     REJECT_TOO_LONG,
     REJECT_NUL_BYTE,
     REJECT_BAD_QUOTE,
+    REJECT_MALFORMED,
     REJECT_REASONS
 };
 

@@ -34,6 +34,7 @@ struct collector *collector_new(const struct config *cfg,
     c->out = out;
     c->reports = reports;
     c->rejects = rejects;
+    c->lines_before = cfg->header_in;   /* an input's header is line 1 */
     return c;
 }
 
@@ -131,7 +132,7 @@ bool collector_take(struct collector *c, const struct block *b)
                 && !collector_writes_early(c);
     if (b->input != c->input) {
         c->input = b->input;
-        c->lines_before = 0;
+        c->lines_before = c->cfg->header_in;
         free(c->report_line);
         c->report_line = NULL;
     }

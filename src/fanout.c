@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "diag.h"
+#include "header.h"
 #include "options.h"
 #include "output.h"
 #include "partial.h"
@@ -45,6 +46,55 @@ static bool print_table(const struct config *cfg, const struct table *table,
 }
 
 static const char *signal_name(int signo);
+
+/* --header-in: the first input's header, and the columns in which the
+ * headers of later inputs must name the same fields. */
+struct header_rule {
+    struct header *header;
+    size_t fields[OPTIONS_MAX_KEY_FIELDS + 1];  /* key fields, value */
+    bool named[OPTIONS_MAX_KEY_FIELDS + 1];     /* given by name */
+    size_t n;
+    char problem[DIAG_EXCERPT_SIZE + 128];      /* why a header did not
+                                                   fit, for the message */
+};
+
+static bool later_header_fits(void *ctx, size_t i, const char *line,
+                              size_t len, char *why, size_t why_size)
+{
+    struct header_rule *rule = ctx;
+    (void)i;
+    if (header_check(rule->header, line, len, rule->fields, rule->named,
+                     rule->n, why, why_size))
+        return true;
+    snprintf(rule->problem, sizeof rule->problem, "%s", why);
+    return false;
+}
+
+/* Reads the first input's header, resolves the names of --key and
+ * --value with it, and has the reader check the headers of later
+ * inputs.  False after reporting why not. */
+static bool take_headers(struct config *cfg, struct reader *reader,
+                         struct header_rule *rule)
+{
+    const char *line;
+    size_t len;
+    if (!reader_take_headers(reader, later_header_fits, rule, &line, &len)) {
+        size_t input;
+        int error = reader_error(reader, &input);
+        diag_error("%s: read error: %s", cfg->input_names[input],
+                   reader_error_text(error));
+        return false;
+    }
+    rule->header = header_new(&cfg->format, line, len);
+    if (!options_resolve_names(cfg, rule->header, rule->named))
+        return false;
+    const struct record_format *f = &cfg->format;
+    for (size_t i = 0; i < f->key_field_count; i++)
+        rule->fields[i] = f->key_fields[i];
+    rule->fields[f->key_field_count] = f->value_field;
+    rule->n = f->field_mode ? f->key_field_count + 1 : 0;
+    return true;
+}
 
 /* Reports a termination signal that arrived, and dies by it. */
 static void stop_if_signalled(void)
@@ -326,6 +376,12 @@ int main(int argc, char **argv)
         reader_close(reader);
         return fail_early(&cfg, stats);
     }
+    /* Its names stay in cfg.format for the whole run. */
+    static struct header_rule rule;
+    if (cfg.header_in && !take_headers(&cfg, reader, &rule)) {
+        reader_close(reader);
+        return fail_early(&cfg, stats);
+    }
     struct writer *rejects = NULL;
     if (cfg.rejects_path && !(rejects = open_rejects(cfg.rejects_path))) {
         reader_close(reader);
@@ -363,7 +419,11 @@ int main(int argc, char **argv)
         die_of_broken_pipe(&cfg, stats, tally, out);
 
     bool trouble = false;
-    if (outcome.read_error == READER_DECODE) {
+    if (outcome.read_error == READER_HEADER) {
+        diag_error("%s: %s", cfg.input_names[outcome.read_error_input],
+                   rule.problem);
+        trouble = true;
+    } else if (outcome.read_error == READER_DECODE) {
         diag_error("%s: %s", cfg.input_names[outcome.read_error_input],
                    reader_error_message(reader));
         trouble = true;
@@ -387,8 +447,11 @@ int main(int argc, char **argv)
         trouble = true;
     }
     /* A wrong --key, delimiter or input format rejects every record: a
-     * cron job must not read that as done. */
-    if (!trouble && tally->rejected > 0 && tally_accepted(tally) == 0) {
+     * cron job must not read that as done.  Not a --partial piece, which
+     * is only part of a run: one that happens to hold bad records only
+     * must not fail the whole job. */
+    if (!trouble && !cfg.partial && tally->rejected > 0
+        && tally_accepted(tally) == 0) {
         diag_error("no record accepted");
         trouble = true;
     }

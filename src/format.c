@@ -15,11 +15,13 @@
 #include "config.h"
 
 #include "format.h"
+#include "diag.h"
 #include "record.h"
 #include "writer.h"
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const struct format_def format_defs[] = {
@@ -237,20 +239,31 @@ static void put_json_row(struct writer *out,
 void format_header(struct writer *out, const struct format_layout *layout)
 {
     char sep = separator(layout->format);
-    if (layout->key_fields < 2) {
-        writer_puts(out, "key");
-    } else {
-        for (size_t i = 0; i < layout->key_fields; i++) {
-            char name[32];
-            if (i > 0)
-                writer_putc(out, sep);
-            snprintf(name, sizeof name, "key%zu", i + 1);
-            writer_puts(out, name);
+    for (size_t i = 0; i < layout->key_fields; i++) {
+        char name[32] = "key";
+        if (i > 0)
+            writer_putc(out, sep);
+        if (layout->key_names && layout->key_names[i]) {
+            put_field(out, layout->format, layout->key_names[i],
+                      strlen(layout->key_names[i]));
+            continue;
         }
+        if (layout->key_fields > 1)
+            snprintf(name, sizeof name, "key%zu", i + 1);
+        writer_puts(out, name);
     }
     for (size_t i = 0; i < layout->op_count; i++) {
+        const struct aggregate_def *def = aggregate_def_of(layout->ops[i]);
         writer_putc(out, sep);
-        writer_puts(out, aggregate_def_of(layout->ops[i])->name);
+        if (!def->needs_value || !layout->value_name) {
+            writer_puts(out, def->name);
+            continue;
+        }
+        size_t len = strlen(def->name) + strlen(layout->value_name) + 3;
+        char *name = xmalloc(len);
+        snprintf(name, len, "%s(%s)", def->name, layout->value_name);
+        put_field(out, layout->format, name, strlen(name));
+        free(name);
     }
     writer_putc(out, '\n');
 }

@@ -33,6 +33,10 @@ struct format_layout {
     size_t key_fields;              /* columns the key is split into */
     const enum aggregate_op *ops;   /* the results, in --aggregate order */
     size_t op_count;
+    /* The input's names of the key fields and the value field, for the
+     * header; NULL entries (or NULL) where a field has none. */
+    const char *const *key_names;
+    const char *value_name;
 };
 
 /* Writes the LEN bytes at S as a JSON string: '"', '\\' and control
@@ -41,7 +45,9 @@ struct format_layout {
 void format_json_string(struct writer *out, const char *s, size_t len);
 
 /* Writes the row of column names: "key", or "key1" to "keyN" for a
- * composite key, then the operation names.  Not for JSON. */
+ * composite key, then the operation names; the key fields' own names
+ * instead where they have them, and "sum(NAME)" for an operation on a
+ * value field named NAME.  Not for JSON. */
 void format_header(struct writer *out, const struct format_layout *layout);
 
 /* Writes the row of the key of LEN bytes at KEY, whose composite fields

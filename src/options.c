@@ -7,6 +7,8 @@
 #include "options.h"
 #include "diag.h"
 #include "format.h"
+#include "header.h"
+#include "logformat.h"
 #include "missing.h"
 #include "order.h"
 
@@ -35,6 +37,9 @@ enum option_id {
     OPT_NA,
     OPT_FIELD_SEPARATOR,
     OPT_CSV,
+    OPT_QUOTED_FIELDS,
+    OPT_LOG_FORMAT,
+    OPT_HEADER_IN,
     OPT_NULL_DATA,
     OPT_MAX_RECORD,
     OPT_MIN,
@@ -99,6 +104,7 @@ enum value_set {
     VALUES_ORDERS,          /* order_defs */
     VALUES_STATS,           /* stats_words */
     VALUES_PROGRESS,        /* progress_words */
+    VALUES_LOG_FORMATS,     /* log_format_defs */
 };
 
 struct word_def {
@@ -143,10 +149,10 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "key-value delimiter, one byte (default ':');\n'\\t' means TAB" },
     [OPT_KEY] = { "key", 'k', required_argument, "LIST", GROUP_INPUT,
         0, VALUES_NONE,
-        "field mode: the key is fields LIST (1-based,\ncomma-separated, e.g. 1 or 1,7)" },
+        "field mode: the key is fields LIST (1-based,\ncomma-separated, e.g. 1 or 1,7; or names)" },
     [OPT_VALUE] = { "value", 'v', required_argument, "N", GROUP_INPUT,
         0, VALUES_NONE,
-        "field mode: the value is field N" },
+        "field mode: the value is field N (or a name)" },
     [OPT_NA] = { "na", 0, optional_argument, "LIST", GROUP_INPUT,
         0, VALUES_NONE,
         "values in LIST, comma-separated, mean no value:\nthe record is counted, not summed (default:\nempty, -, N/A, NA, NULL, NaN, nan, null)" },
@@ -156,6 +162,15 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_CSV] = { "csv", 0, no_argument, NULL, GROUP_INPUT,
         0, VALUES_NONE,
         "field mode: fields are CSV (RFC 4180), split\nat ',' or -t C; quoted fields may hold\nseparators, \"\" and line breaks" },
+    [OPT_QUOTED_FIELDS] = { "quoted-fields", 0, no_argument, NULL,
+        GROUP_INPUT, 0, VALUES_NONE,
+        "field mode, blanks: a \"quoted\" or [bracketed]\ngroup is one field" },
+    [OPT_LOG_FORMAT] = { "log-format", 0, required_argument, "FORMAT",
+        GROUP_INPUT, 0, VALUES_LOG_FORMATS,
+        "field mode: lines are web server access log\nlines, with named fields (man fanout); a line\nnot in FORMAT is rejected; FORMAT is:" },
+    [OPT_HEADER_IN] = { "header-in", 0, no_argument, NULL, GROUP_INPUT,
+        0, VALUES_NONE,
+        "the first line of each input names its fields\nand is not a record; --key and --value take\nthe names" },
     [OPT_NULL_DATA] = { "null-data", 'z', no_argument, NULL, GROUP_INPUT,
         0, VALUES_NONE,
         "records end with NUL, not newline" },
@@ -260,6 +275,11 @@ static const char *value_word(enum value_set set, size_t i,
             return NULL;
         *summary = order_defs[i].summary;
         return order_defs[i].name;
+    case VALUES_LOG_FORMATS:
+        if (i >= log_format_def_count)
+            return NULL;
+        *summary = log_format_defs[i].summary;
+        return log_format_defs[i].name;
     case VALUES_STATS:
         words = stats_words;
         n = sizeof stats_words / sizeof *stats_words;
@@ -537,28 +557,128 @@ static bool parse_max_errors(const char *arg, struct config *cfg)
     return true;
 }
 
-static bool parse_key_list(const char *arg, struct config *cfg)
+/* The field number ITEM (LEN bytes) of --OPTION ARG names: a name of the
+ * --log-format, or a number.  False after reporting why not. */
+static bool field_number(const struct config *cfg, const struct header *h,
+                         const char *option, const char *arg,
+                         const char *item, size_t len, size_t *out)
 {
-    static const char not_list[] = "not a list of field numbers from 1 to "
-                                   "100000, such as 1 or 1,7";
-    const char *p = arg;
+    const struct log_format_def *log = cfg->format.log;
+    if (log && (*out = log_format_field(log, item, len)))
+        return true;
+    if (h && (*out = header_field(h, item, len)))
+        return true;
+    size_t digits = strspn(item, "0123456789");
+    unsigned long field = digits == len && digits > 0 && digits <= 6
+                        ? strtoul(item, NULL, 10) : 0;
+    if (field >= 1 && field <= MAX_FIELD
+        && !(log && field > log->field_count)) {
+        *out = field;
+        return true;
+    }
+    if (h && len > 0 && digits != len) {
+        char names[1024];
+        header_list(h, names, sizeof names);
+        if (names[0])
+            diag_usage_error("invalid --%s value '%s': the fields of %s are "
+                             "%s", option, arg, cfg->input_names[0], names);
+        else
+            diag_usage_error("invalid --%s value '%s': %s has no header",
+                             option, arg, cfg->input_names[0]);
+        return false;
+    }
+    if (log && field > log->field_count) {
+        char why[64];
+        snprintf(why, sizeof why, "a %s log line has %zu fields", log->name,
+                 log->field_count);
+        return invalid(option, arg, why);
+    }
+    if (!log || len == 0 || digits == len)
+        return invalid(option, arg, strcmp(option, "key") == 0
+                       ? "not a list of field numbers from 1 to 100000, "
+                         "such as 1 or 1,7"
+                       : field == 0 && digits == len && len > 0
+                       ? "less than 1"
+                       : digits == len && len > 0 ? "more than 100000"
+                       : "not a whole number");
+    /* A name the format lacks: say which it has. */
+    char names[512] = "";
+    for (size_t i = 0; i < log->field_count + LOG_DERIVED_COUNT; i++)
+        if (log->names[i])
+            snprintf(names + strlen(names), sizeof names - strlen(names),
+                     "%s%s", names[0] ? ", " : "", log->names[i]);
+    diag_usage_error("invalid --%s value '%s': the fields of the %s format "
+                     "are %s", option, arg, log->name, names);
+    return false;
+}
+
+/* Turns --key and --value, numbers or names (of the --log-format, or of
+ * the header H if not NULL), into field numbers. */
+static bool resolve_fields(struct config *cfg, const struct header *h)
+{
+    const char *p = cfg->key_arg;
     cfg->format.key_field_count = 0;
     for (;;) {
-        size_t digits = strspn(p, "0123456789");
+        size_t len = strcspn(p, ",");
         if (cfg->format.key_field_count == OPTIONS_MAX_KEY_FIELDS)
-            return invalid("key", arg, "more than 64 fields");
-        unsigned long field = digits == 0 || digits > 6
-                            ? 0 : strtoul(p, NULL, 10);
-        if (field < 1 || field > MAX_FIELD)
-            return invalid("key", arg, not_list);
-        cfg->key_fields[cfg->format.key_field_count++] = field;
-        p += digits;
-        if (*p == '\0')
+            return invalid("key", cfg->key_arg, "more than 64 fields");
+        if (!field_number(cfg, h, "key", cfg->key_arg, p, len,
+                          &cfg->key_fields[cfg->format.key_field_count]))
+            return false;
+        cfg->format.key_field_count++;
+        if (p[len] == '\0')
             break;
-        if (*p++ != ',')
-            return invalid("key", arg, not_list);
+        p += len + 1;
     }
     cfg->format.key_fields = cfg->key_fields;
+    if (cfg->value_arg
+        && !field_number(cfg, h, "value", cfg->value_arg, cfg->value_arg,
+                         strlen(cfg->value_arg), &cfg->format.value_field))
+        return false;
+    return true;
+}
+
+/* Whether item I of the comma-separated LIST is NAME. */
+static bool item_is(const char *list, size_t i, const char *name)
+{
+    for (; i > 0; i--)
+        list += strcspn(list, ",") + 1;
+    size_t len = strcspn(list, ",");
+    return strlen(name) == len && memcmp(list, name, len) == 0;
+}
+
+bool options_resolve_names(struct config *cfg, const struct header *h,
+                           bool *named)
+{
+    if (!cfg->format.field_mode)
+        return true;
+    if (!resolve_fields(cfg, h))
+        return false;
+    const struct record_format *f = &cfg->format;
+    size_t count;
+    const char *const *names = header_names(h, &count);
+    for (size_t i = 0; i <= f->key_field_count; i++) {
+        size_t n = i < f->key_field_count ? f->key_fields[i] : f->value_field;
+        named[i] = n >= 1 && n <= count
+                && (i < f->key_field_count
+                    ? item_is(cfg->key_arg, i, names[n - 1])
+                    : item_is(cfg->value_arg, 0, names[n - 1]));
+    }
+    cfg->format.field_names = names;
+    cfg->format.field_name_count = count;
+    return true;
+}
+
+static bool parse_log_format(const char *arg, struct config *cfg)
+{
+    size_t i;
+    if (!parse_word(OPT_LOG_FORMAT, arg, 0, &i))
+        return false;
+    const struct log_format_def *def = &log_format_defs[i];
+    cfg->format.log = def;
+    cfg->format.quoted_groups = true;
+    cfg->format.field_names = def->names;
+    cfg->format.field_name_count = def->field_count + LOG_DERIVED_COUNT;
     return true;
 }
 
@@ -659,24 +779,40 @@ static bool settle(struct config *cfg, const bool *seen)
             diag_usage_error("--value requires --key");
             return false;
         }
-        if (seen[OPT_FIELD_SEPARATOR]) {
-            diag_usage_error("--field-separator requires --key");
-            return false;
-        }
-        if (cfg->format.csv) {
-            diag_usage_error("--csv requires --key");
-            return false;
-        }
+        for (int id = OPT_FIELD_SEPARATOR; id <= OPT_LOG_FORMAT; id++)
+            if (seen[id]) {
+                diag_usage_error("--%s requires --key", option_defs[id].name);
+                return false;
+            }
         /* Counting needs no number, so that lines such as apt's
          * "Start-Date: 2024-05-02  10:01:12" can be counted by key. */
         cfg->needs_value = cfg->mode != OUTPUT_AGGREGATE
                         || results_need_value(cfg);
     } else {
+        if (cfg->format.quoted_groups && seen[OPT_FIELD_SEPARATOR]) {
+            diag_usage_error("--%s cannot be used with --field-separator",
+                             seen[OPT_LOG_FORMAT] ? "log-format"
+                                                  : "quoted-fields");
+            return false;
+        }
+        if (cfg->format.quoted_groups && cfg->format.csv) {
+            diag_usage_error("--%s cannot be used with --csv",
+                             seen[OPT_LOG_FORMAT] ? "log-format"
+                                                  : "quoted-fields");
+            return false;
+        }
+        if (seen[OPT_HEADER_IN] && seen[OPT_LOG_FORMAT]) {
+            diag_usage_error("--header-in cannot be used with --log-format");
+            return false;
+        }
+        /* With --header-in the names wait for the first header. */
+        if (!cfg->header_in && !resolve_fields(cfg, NULL))
+            return false;
         if (seen[OPT_DELIMITER]) {
             diag_usage_error("--delimiter cannot be used with --key");
             return false;
         }
-        cfg->needs_value = cfg->format.value_field != 0;
+        cfg->needs_value = cfg->value_arg != NULL;
         if (!cfg->needs_value) {
             for (size_t i = 0; cfg->mode == OUTPUT_AGGREGATE
                                && i < cfg->op_count; i++)
@@ -870,12 +1006,11 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             ok = parse_byte(name, optarg, &cfg->format.delimiter);
             break;
         case OPT_KEY:
-            ok = parse_key_list(optarg, cfg);
+            cfg->key_arg = optarg;
             cfg->format.field_mode = true;
             break;
         case OPT_VALUE:
-            ok = parse_count(name, optarg, 1, MAX_FIELD, &n);
-            cfg->format.value_field = (size_t)n;
+            cfg->value_arg = optarg;
             break;
         case OPT_NA:
             missing_tokens_free(cfg->na);
@@ -887,6 +1022,15 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_CSV:
             cfg->format.csv = true;
+            break;
+        case OPT_QUOTED_FIELDS:
+            cfg->format.quoted_groups = true;
+            break;
+        case OPT_LOG_FORMAT:
+            ok = parse_log_format(optarg, cfg);
+            break;
+        case OPT_HEADER_IN:
+            cfg->header_in = true;
             break;
         case OPT_NULL_DATA:
             cfg->terminator = '\0';

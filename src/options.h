@@ -30,6 +30,10 @@ struct config {
     size_t max_record;              /* longest record kept, in bytes */
     struct record_format format;
     size_t key_fields[OPTIONS_MAX_KEY_FIELDS];
+    const char *key_arg;            /* --key and --value as given: */
+    const char *value_arg;          /* numbers or names */
+    bool header_in;                 /* each input's first line names its
+                                       fields */
 
     /* Validation. */
     struct rules rules;
@@ -77,5 +81,15 @@ enum options_result {
 };
 
 enum options_result options_parse(int argc, char **argv, struct config *cfg);
+
+struct header;
+
+/* With --header-in: turns --key and --value into field numbers now that
+ * the first input has given its header H, which must outlive CFG, and
+ * has H name the fields; sets NAMED[i] for each key field, then the
+ * value field, given as the name H has for it.  False after reporting a
+ * usage error. */
+bool options_resolve_names(struct config *cfg, const struct header *h,
+                           bool *named);
 
 #endif

@@ -183,15 +183,30 @@ static const struct table_entry **sorted_entries(const struct config *cfg,
     return table_sorted(table);
 }
 
+/* The name of field N of FORMAT, or NULL. */
+static const char *field_name(const struct record_format *format, size_t n)
+{
+    if (n < 1 || n > format->field_name_count)
+        return NULL;
+    return format->field_names[n - 1];
+}
+
 void output_results(const struct config *cfg, const struct table *table,
                     struct writer *out)
 {
+    const struct record_format *f = &cfg->format;
+    const char *key_names[OPTIONS_MAX_KEY_FIELDS];
+    bool named = f->field_name_count > 0;   /* never in a merge */
+    for (size_t i = 0; named && i < f->key_field_count; i++)
+        key_names[i] = field_name(f, f->key_fields[i]);
     const struct format_layout layout = {
         .format = cfg->result_format,
         .key_fields = cfg->format.key_field_count > 1
                     ? cfg->format.key_field_count : 1,
         .ops = cfg->ops,
         .op_count = cfg->op_count,
+        .key_names = named ? key_names : NULL,
+        .value_name = field_name(f, f->value_field),
     };
     if (cfg->header)
         format_header(out, &layout);

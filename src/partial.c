@@ -4,6 +4,7 @@
 #include "partial.h"
 #include "aggregate.h"
 #include "diag.h"
+#include "logformat.h"
 #include "missing.h"
 #include "reader.h"
 #include "record.h"
@@ -152,6 +153,10 @@ static void put_settings(struct text *t, const struct config *cfg)
             put_setting(t, "separator", "blanks", 6);
         else
             put_setting(t, "separator", &f->field_separator, 1);
+        if (f->log)
+            put_setting(t, "log-format", f->log->name, strlen(f->log->name));
+        else if (f->quoted_groups)
+            put_setting(t, "quoted-fields", "yes", 3);
     } else {
         put_setting(t, "delimiter", &f->delimiter, 1);
     }

@@ -63,6 +63,11 @@
  * a moment ends a block early too, once all it sent is decoded.  Each
  * decoding holds at most a few chunks of decoded bytes, which adds
  * --jobs times that to the memory bound.
+ * With --header-in the first line of each input (decoded, if it is
+ * compressed) is read by the reader itself and never enters a block: the
+ * first input's by the main thread before the threads start, since the
+ * names in it decide the fields every worker splits out, the others by
+ * the producer when their turn comes.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
  * stored in the block, and a blank one an entry of the same list marked
@@ -152,7 +157,7 @@ static void *run_producer(void *arg)
 {
     struct pipeline *p = arg;
     struct stats *s = p->stats;
-    uint64_t seq = 0, bytes = 0, compressed = 0, decoded = 0;
+    uint64_t seq = 0, bytes = 0, headers = 0, compressed = 0, decoded = 0;
     uint64_t mark = stats_now();
     struct block *b;
 
@@ -163,6 +168,9 @@ static void *run_producer(void *arg)
         uint64_t now_bytes = reader_bytes_read(p->reader);
         stats_add(&s->bytes_read, now_bytes - bytes);
         bytes = now_bytes;
+        uint64_t now_headers = reader_headers_read(p->reader);
+        stats_add(&s->headers_read, now_headers - headers);
+        headers = now_headers;
         uint64_t now_compressed, now_decoded;
         reader_decoding(p->reader, &now_compressed, &now_decoded);
         stats_add(&s->compressed_read, now_compressed - compressed);

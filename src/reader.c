@@ -106,6 +106,13 @@ struct reader {
     uint64_t decoded_done;  /* decoded bytes of decodings over */
     uint64_t compressed_done;   /* compressed bytes read by them */
     char message[160];      /* what a READER_DECODE error was */
+    bool headers;           /* each input's first line is a header */
+    reader_header_check *check;     /* for the headers of later inputs */
+    void *check_ctx;
+    char *header;           /* the last header read */
+    size_t header_len, header_cap;
+    uint64_t headers_read;
+    char header_problem[DIAG_EXCERPT_SIZE + 128];   /* the check's why */
 
     /* The current input. */
     bool started;           /* the fields below describe it */
@@ -374,6 +381,7 @@ void reader_close(struct reader *r)
     free(r->fds);
     free(r->seen);
     free(r->carry);
+    free(r->header);
     free(r);
 }
 
@@ -668,6 +676,66 @@ static bool open_in_turn(struct reader *r)
     return true;
 }
 
+static int encoding_error(const char *data, size_t len);
+
+/* Reads the current input's first line into r->header, a byte at a time
+ * so that what follows stays unread, and counts it; a line longer than
+ * max_record is read past and kept only in part.  Sets r->at_eof if the
+ * input ends there.  Returns false with r->error set on a read error. */
+static bool read_header(struct reader *r)
+{
+    int fd = r->fds[r->current];
+    size_t len = 0;
+    for (;;) {
+        char c;
+        ssize_t got = read_input(r, fd, &c, 1);
+        if (got < 0)
+            return false;
+        if (got == 0) {
+            r->at_eof = true;
+            break;
+        }
+        if (c == r->terminator)
+            break;
+        if (len < r->max_record) {
+            if (len == r->header_cap) {
+                r->header_cap = r->header_cap ? r->header_cap * 2 : 256;
+                r->header = xrealloc(r->header, r->header_cap);
+            }
+            r->header[len++] = c;
+        }
+    }
+    r->header_len = len;
+    if (len > 0 || !r->at_eof)
+        r->headers_read++;
+    if ((r->error = encoding_error(r->header, len)))
+        return false;
+    /* A UTF-8 byte-order mark is not part of the first name. */
+    if (len >= 3 && memcmp(r->header, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(r->header, r->header + 3, len - 3);
+        r->header_len = len - 3;
+    }
+    return true;
+}
+
+/* Reads the current input's header, and has the check look at it unless
+ * it is the first input's.  False with r->error set if it cannot be read
+ * or is refused. */
+static bool take_header(struct reader *r)
+{
+    uint64_t before = r->headers_read;
+    if (!read_header(r))
+        return false;
+    if (r->current == 0 || r->headers_read == before)
+        return true;
+    if (!r->check(r->check_ctx, r->current, r->header, r->header_len,
+                  r->header_problem, sizeof r->header_problem)) {
+        r->error = READER_HEADER;
+        return false;
+    }
+    return true;
+}
+
 /* Starts the decoding of the compressed inputs from the current one on,
  * in order, as long as their formats are known and fewer than
  * r->decoders run.  HEAD holds the LEN first bytes of the current input,
@@ -727,9 +795,10 @@ static bool detect_in_turn(struct reader *r)
 }
 
 /* Notes where the current input starts and ends, and whether it can be
- * cut without reading; opens it first if its turn was awaited, and finds
- * its format if that is not known yet.  Returns false with r->error set
- * if it cannot be opened or read. */
+ * cut without reading; opens it first if its turn was awaited, finds
+ * its format if that is not known yet, and takes its header.  Returns
+ * false with r->error set if it cannot be opened or read, or its header
+ * does not fit. */
 static bool start_input(struct reader *r)
 {
     if (r->fds[r->current] == READER_NOT_OPENED && !open_in_turn(r))
@@ -742,13 +811,21 @@ static bool start_input(struct reader *r)
     r->prefetch = seen->prefetch;
     if (r->prefetch)
         r->head_len = 0;    /* the decoding has them */
+    /* Read in order from here, whatever the input: where its records
+     * start is known only after the header. */
+    r->sized = false;
+    r->offset = 0;
+    if (r->headers && !take_header(r))
+        return false;
     off_t at = lseek(r->fds[r->current], 0, SEEK_CUR);
-    r->sized = seen->sized && at >= 0;
+    /* Bytes read to find the format and not yet taken come first. */
+    r->sized = seen->sized && at >= 0 && r->head_taken == r->head_len;
     r->offset = r->sized ? (uint64_t)at : 0;
     r->end = r->sized && seen->size > r->offset ? seen->size : r->offset;
     r->cutting = r->sized && r->workers_read && !r->prefetch;
     r->started = true;
-    r->fresh = true;
+    /* A header was the input's start, and its marks went with it. */
+    r->fresh = !r->headers;
     return true;
 }
 
@@ -942,6 +1019,28 @@ bool reader_load(struct block *b)
     return true;
 }
 
+bool reader_take_headers(struct reader *r, reader_header_check *check,
+                         void *ctx, const char **line, size_t *len)
+{
+    r->headers = true;
+    r->check = check;
+    r->check_ctx = ctx;
+    *line = NULL;
+    *len = 0;
+    if (r->count == 0 || !start_input(r))
+        return r->count == 0;
+    if (r->headers_read > 0) {
+        *line = r->header ? r->header : "";
+        *len = r->header_len;
+    }
+    return true;
+}
+
+uint64_t reader_headers_read(const struct reader *r)
+{
+    return r->headers_read;
+}
+
 bool reader_error_is_read(int error)
 {
     return error != READER_UTF16 && error != READER_UTF32;
@@ -950,6 +1049,8 @@ bool reader_error_is_read(int error)
 const char *reader_error_text(int error)
 {
     switch (error) {
+    case READER_HEADER:
+        return "a header that does not fit";
     case READER_SHRANK:
         return "the file shrank while it was read";
     case READER_CHANGED:

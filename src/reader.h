@@ -54,6 +54,24 @@ bool reader_input_stat(const struct reader *r, size_t i, struct stat *st);
 /* Makes R cut blocks at the ends of CSV records, whose fields are
  * separated by SEPARATOR (csv.h); all input is then read in order. */
 void reader_read_csv(struct reader *r, char separator);
+/* Checks the header LINE (LEN bytes, no terminator) of input I, the
+ * second or a later one; false refuses it, after writing why into WHY
+ * (WHY_SIZE bytes). */
+typedef bool reader_header_check(void *ctx, size_t i, const char *line,
+                                 size_t len, char *why, size_t why_size);
+
+/* Makes the first line of each input a header, not a record: the reader
+ * reads it itself when the input's turn comes, and hands those of later
+ * inputs to CHECK(CTX, ...), which may refuse them: reader_error is then
+ * READER_HEADER.  The first input's
+ * is read at once: *LINE and *LEN are set to it (NULL if the input is
+ * empty), valid until the next call on R.  Returns false on a read
+ * error, which reader_error then describes.  Before any reader_fill. */
+bool reader_take_headers(struct reader *r, reader_header_check *check,
+                         void *ctx, const char **line, size_t *len);
+
+/* Header lines read so far; for the thread that fills blocks. */
+uint64_t reader_headers_read(const struct reader *r);
 
 /* Closes what is still open and frees R. */
 void reader_close(struct reader *r);
@@ -70,7 +88,7 @@ bool reader_fill(struct reader *r, struct block *b);
 bool reader_load(struct block *b);
 
 /* The errors of a read that found its file shorter than when it was
- * opened, or no longer ending a span where it was cut, and of compressed
+ * opened, or no longer ending a span where it was cut, of compressed
  * input that is damaged or in a format fanout does not read, which no
  * errno describes. */
 enum { READER_SHRANK = -1, READER_CHANGED = -2, READER_DECODE = -3 };
@@ -78,6 +96,9 @@ enum { READER_SHRANK = -1, READER_CHANGED = -2, READER_DECODE = -3 };
 /* The errors of an input that starts with a UTF-16 or UTF-32 byte-order
  * mark: not of reading but of what was read. */
 enum { READER_UTF16 = -4, READER_UTF32 = -5 };
+
+/* The error of a header that does not fit (reader_take_headers). */
+enum { READER_HEADER = -6 };
 
 /* errno of a failure to read, or to open a named pipe in turn, one of
  * READER_*, or 0; *INPUT is set to the input's index. */

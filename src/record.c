@@ -3,7 +3,9 @@
 
 #include "record.h"
 #include "diag.h"
+#include "logformat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,9 @@ struct splitter {
     struct field *fields;       /* found fields, 1-based index - 1 */
     char *key;                  /* composite key scratch */
     size_t key_cap;
+    struct log_field *groups;   /* quoted_groups: fields with their shape */
+    size_t group_max;           /* groups worth finding */
+    char why[DIAG_EXCERPT_SIZE + 64];   /* RECORD_MALFORMED's phrase */
 };
 
 static bool is_blank(char c)
@@ -35,6 +40,14 @@ struct splitter *splitter_new(const struct record_format *format)
             highest = format->key_fields[i];
     s->field_count = highest;
     s->fields = xcalloc(highest ? highest : 1, sizeof *s->fields);
+    if (format->quoted_groups) {
+        /* A log line's fields, one more to tell that there are too
+         * many, and its derived fields after them. */
+        s->group_max = format->log ? format->log->field_count + 1
+                                   : highest;
+        s->groups = xcalloc(s->group_max + LOG_DERIVED_COUNT,
+                            sizeof *s->groups);
+    }
     return s;
 }
 
@@ -43,6 +56,7 @@ void splitter_free(struct splitter *s)
     if (!s)
         return;
     free(s->fields);
+    free(s->groups);
     free(s->key);
     free(s);
 }
@@ -80,6 +94,35 @@ static size_t find_fields(struct splitter *s, const char *p, size_t len)
         p = stop + 1;
     }
     return n;
+}
+
+/* Like find_fields, for quoted_groups: sets *FOUND, or returns
+ * RECORD_MALFORMED with the reason in s->why. */
+static enum record_status find_groups(struct splitter *s, const char *p,
+                                      size_t len, size_t *found)
+{
+    const struct log_format_def *log = s->format->log;
+    size_t n;
+    if (!log_split(p, len, s->groups, s->group_max, &n)) {
+        snprintf(s->why, sizeof s->why, "unterminated %s",
+                 s->groups[n].shape == '"' ? "quote" : "bracket");
+        return RECORD_MALFORMED;
+    }
+    if (log) {
+        if (!log_format_fits(log, s->groups, n, s->why, sizeof s->why))
+            return RECORD_MALFORMED;
+        /* The derived fields a request lacks come last. */
+        if (s->field_count > log->field_count) {
+            log_format_derive(log, s->groups);
+            while (n < log->field_count + LOG_DERIVED_COUNT
+                   && s->groups[n].start)
+                n++;
+        }
+    }
+    *found = n < s->field_count ? n : s->field_count;
+    for (size_t i = 0; i < *found; i++)
+        s->fields[i] = (struct field){ s->groups[i].start, s->groups[i].len };
+    return RECORD_OK;
 }
 
 static void trim_blanks(const char **text, size_t *len)
@@ -140,7 +183,16 @@ static enum record_status split_fields(struct splitter *s,
                                        struct record_parts *out)
 {
     const struct record_format *f = s->format;
-    size_t found = find_fields(s, record, len);
+    size_t found;
+    if (!f->quoted_groups) {
+        found = find_fields(s, record, len);
+    } else {
+        enum record_status status = find_groups(s, record, len, &found);
+        if (status != RECORD_OK) {
+            out->why = s->why;
+            return status;
+        }
+    }
     if (found < s->field_count) {
         /* Report the lowest-numbered wanted field that is absent. */
         size_t missing = f->value_field > found ? f->value_field : 0;

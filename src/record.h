@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct log_format_def;
+
 struct record_format {
     bool field_mode;
     char delimiter;             /* key-value mode */
@@ -16,6 +18,14 @@ struct record_format {
     bool blank_separated;       /* field mode: runs of blanks separate */
     char field_separator;       /* field mode, unless blank_separated */
     bool csv;                   /* field mode: RFC 4180 quoting (csv.h) */
+    bool quoted_groups;         /* blank_separated: a "quoted" or
+                                   [bracketed] group is one field */
+    const struct log_format_def *log;   /* --log-format, or NULL; implies
+                                           quoted_groups */
+    const char *const *field_names;     /* for messages and --header:
+                                           names by field number - 1,
+                                           NULL entries for none */
+    size_t field_name_count;
 };
 
 enum record_status {
@@ -26,6 +36,8 @@ enum record_status {
     RECORD_UNTERMINATED_QUOTE,  /* --csv: a bad quote (csv.h) */
     RECORD_STRAY_QUOTE,
     RECORD_TEXT_AFTER_QUOTE,
+    RECORD_MALFORMED,       /* a group that does not end, or a line not
+                               in the log format */
 };
 
 /* Separates the fields of a composite key in the stored key; printed as
@@ -39,6 +51,8 @@ struct record_parts {
     size_t value_len;
     size_t missing_field;   /* for RECORD_MISSING_FIELD */
     size_t quote_field;     /* for a bad quote: the field it is in */
+    const char *why;        /* for RECORD_MALFORMED: a phrase, in the
+                               splitter's scratch */
 };
 
 struct splitter;

@@ -33,6 +33,7 @@ static const struct reason_name {
     [REJECT_TOO_LONG]        = { "too_long",          "too long" },
     [REJECT_NUL_BYTE]        = { "nul_byte",          "NUL byte" },
     [REJECT_BAD_QUOTE]       = { "bad_quote",         "bad quote" },
+    [REJECT_MALFORMED]       = { "malformed",         "malformed" },
 };
 
 uint64_t stats_now(void)
@@ -54,6 +55,7 @@ struct stats *stats_new(size_t workers)
         atomic_init(&s->workers[i].waiting_ns, 0);
     }
     atomic_init(&s->bytes_read, 0);
+    atomic_init(&s->headers_read, 0);
     atomic_init(&s->compressed_read, 0);
     atomic_init(&s->decoded, 0);
     atomic_init(&s->blocks_read, 0);
@@ -116,8 +118,8 @@ static uint64_t per_second(uint64_t count, uint64_t ns)
 /* A copy of the counters, read once so that a report agrees with
  * itself. */
 struct snapshot {
-    uint64_t wall_ns, bytes, compressed, decoded, blocks, reading_ns,
-             blocked_ns;
+    uint64_t wall_ns, bytes, headers, compressed, decoded, blocks,
+             reading_ns, blocked_ns;
     uint64_t writing_ns, waiting_ns, output_ns;
 };
 
@@ -125,6 +127,7 @@ static void take_snapshot(const struct stats *s, struct snapshot *n)
 {
     n->wall_ns = stats_now() - s->start_ns;
     n->bytes = stats_get(&s->bytes_read);
+    n->headers = stats_get(&s->headers_read);
     n->compressed = stats_get(&s->compressed_read);
     n->decoded = stats_get(&s->decoded);
     n->blocks = stats_get(&s->blocks_read);
@@ -145,6 +148,8 @@ static void report_text(const struct stats *s, const struct tally *t,
     if (t->skipped > 0)
         put(w, ", %" PRIu64 " skipped", t->skipped);
     writer_putc(w, '\n');
+    if (n->headers > 0)
+        put(w, "%s %" PRIu64 " header lines read\n", head, n->headers);
     if (t->rejected > 0) {
         put(w, "%s rejected:", head);
         const char *sep = " ";
@@ -255,9 +260,9 @@ static void report_json(const struct stats *s, const struct tally *t,
         put(w, "%s\"%s\":%" PRIu64, k ? "," : "", reason_names[k].key,
             t->rejected_by[k]);
     put(w, "},\"skipped\":{\"blank\":%" PRIu64 "}", t->blank);
-    put(w, ",\"bytes_read\":%" PRIu64 ",\"compressed_bytes_read\":%" PRIu64
-        ",\"decoded_bytes\":%" PRIu64 ",", n->bytes, n->compressed,
-        n->decoded);
+    put(w, ",\"headers_read\":%" PRIu64 ",\"bytes_read\":%" PRIu64
+        ",\"compressed_bytes_read\":%" PRIu64 ",\"decoded_bytes\":%" PRIu64
+        ",", n->headers, n->bytes, n->compressed, n->decoded);
     if (s->size_known)
         put(w, "\"input_size\":%" PRIu64 ",", s->input_size);
     else

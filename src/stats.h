@@ -76,6 +76,7 @@ struct stats {
     stats_counter compressed_read;  /* of bytes_read, from compressed inputs */
     stats_counter decoded;      /* what they decoded into */
     stats_counter blocks_read;
+    stats_counter headers_read; /* --header-in: header lines */
     stats_counter reading_ns;   /* in read(2) and cutting blocks */
     stats_counter blocked_ns;   /* waiting for a free block or for room
                                    in the work queue */

@@ -122,9 +122,18 @@ static void reject_split(const struct worker *w, const struct place *at,
             diag_excerpt(delimiter, &w->cfg->format.delimiter, 1);
         REJECT(at, REJECT_NO_DELIMITER, "missing delimiter '%s'", delimiter);
         break;
-    case RECORD_MISSING_FIELD:
-        REJECT(at, REJECT_MISSING_FIELD, "missing field %zu",
-               parts->missing_field);
+    case RECORD_MISSING_FIELD: {
+        const struct record_format *f = &w->cfg->format;
+        size_t n = parts->missing_field;
+        if (n <= f->field_name_count && f->field_names[n - 1])
+            REJECT(at, REJECT_MISSING_FIELD, "missing field %s",
+                   f->field_names[n - 1]);
+        else
+            REJECT(at, REJECT_MISSING_FIELD, "missing field %zu", n);
+        break;
+    }
+    case RECORD_MALFORMED:
+        REJECT(at, REJECT_MALFORMED, "%s", parts->why);
         break;
     case RECORD_EMPTY_KEY:
         REJECT(at, REJECT_EMPTY_KEY, "empty key");

@@ -121,7 +121,7 @@ gen_access_log() {
 		$'/login\t3\t1\t0.333333')" ""
 }
 
-@test "error-rate.sh: a line it cannot read is reported with its line number, status 1" {
+@test "error-rate.sh: a line not in the format, or a request without a path, is reported with its line number, status 1" {
 	{
 		access_line 192.0.2.1 "GET /a HTTP/1.1" 200 10
 		printf 'truncated line\twith a tab\n'
@@ -130,8 +130,8 @@ gen_access_log() {
 	} >access.log
 	run_exact "$EXAMPLES_DIR/error-rate.sh" access.log
 	assert_result 1 $'/a\t2\t1\t0.500000' "$(text \
-		"fanout: -:2: missing delimiter '\\t'" \
-		"fanout: -:4: missing delimiter '\\t'" \
+		"fanout: access.log:2: not a combined log line: 5 fields, not 9" \
+		"fanout: access.log:4: missing field path" \
 		"fanout: 4 records read, 2 accepted, 2 rejected")"
 }
 
@@ -364,4 +364,42 @@ day_rows() {
 	assert_result 0 "" ""
 	run_exact shellcheck -s bash "$FANOUT_SOURCE_DIR/bash-completion/fanout"
 	assert_result 0 "" ""
+}
+
+# odd_requests: lines whose request splits into other than three words at
+# blanks, and a user agent with blanks, between ordinary ones.
+odd_requests() {
+	access_line 192.0.2.1 "GET /a HTTP/1.1" 200 1000
+	access_line 192.0.2.2 "GET /a b HTTP/1.1" 400 157
+	access_line 192.0.2.2 "GARBAGE" 400 157
+	access_line 192.0.2.3 "" 400 0
+	access_line 192.0.2.3 '\x16\x03\x01\x02\x00\x01\x00\x01\xFC\x03\x03' 400 157
+	access_line 192.0.2.1 "GET /a?x=1 HTTP/1.1" 503 20
+	access_line 192.0.2.4 "GET /b HTTP/1.1" 500 30
+}
+
+@test "top-clients.sh: request lines with blanks, none, or a TLS handshake leave the sizes in place" {
+	odd_requests >access.log
+	# 192.0.2.1: 1000 + 20; .2: 157 + 157; .3: 0 + 157; .4: 30.
+	run_exact "$EXAMPLES_DIR/top-clients.sh" access.log
+	assert_result 0 "$(text $'192.0.2.1\t1020' $'192.0.2.2\t314' $'192.0.2.3\t157' \
+		$'192.0.2.4\t30')" ""
+	# The common format, with -f.
+	cut -d '"' -f 1-3 access.log | sed 's/ $//' >common.log
+	run_exact "$EXAMPLES_DIR/top-clients.sh" -f common -n 2 common.log
+	assert_result 0 "$(text $'192.0.2.1\t1020' $'192.0.2.2\t314')" ""
+	run_exact "$EXAMPLES_DIR/top-clients.sh" -f apache common.log
+	assert_result 2 "" "usage: top-clients.sh [-n N] [-f FORMAT] [LOG]..."
+}
+
+@test "error-rate.sh: a request line with blanks is one path; requests without a path are rejected" {
+	odd_requests >access.log
+	# /a: 2 requests, 1 error; "/a b": 1, none; /b: 1, 1.
+	run_exact "$EXAMPLES_DIR/error-rate.sh" access.log
+	assert_result 1 "$(text $'/a\t2\t1\t0.500000' $'/a b\t1\t0\t0.000000' \
+		$'/b\t1\t1\t1.000000')" "$(text \
+		"fanout: access.log:3: missing field path" \
+		"fanout: access.log:4: missing field path" \
+		"fanout: access.log:5: missing field path" \
+		"fanout: 7 records read, 4 accepted, 3 rejected")"
 }

@@ -143,7 +143,7 @@ expect_completion() {
 }
 
 @test "completion: long options by prefix, with = only for those that take a value" {
-	expect_completion "$(text --quiet --queue-depth=)" --qu
+	expect_completion "$(text --quoted-fields --quiet --queue-depth=)" --qu
 	expect_completion --ordered --ord
 	expect_completion "$(text --key= --key-match=)" --key
 	expect_completion "$(text --max-record= --max= --max-errors=)" --max

@@ -271,6 +271,18 @@ assert r["read"] == r["accepted"] + r["rejected"] + r["skipped"]' "$stderr" "$go
 	[[ $stderr == *'"exit_status":2,"errors":["no record accepted"]'* ]] || fail "$stderr"
 }
 
+@test "a --partial piece that accepts nothing is not a failed run: its partial merges with the others" {
+	printf 'a b\nc d\n' >bad.txt
+	printf 'k:2\nk:3\n' >good.txt
+	run_fanout -q --partial bad.txt
+	assert_status 1
+	assert_stderr "fanout: 2 records read, 0 accepted, 2 rejected"
+	cp run.stdout bad.partial
+	"$FANOUT" --partial good.txt >good.partial
+	run_fanout --merge bad.partial good.partial
+	assert_result 0 $'k\t5' ""
+}
+
 @test "nothing accepted but nothing rejected is status 0: empty, all blank, all missing" {
 	: >empty.txt
 	run_fanout empty.txt

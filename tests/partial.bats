@@ -441,10 +441,13 @@ run_partial() {
 		"fanout: in.txt:5: empty key" \
 		"fanout: 6 records read, 2 accepted, 4 rejected")"
 	expect_file rej.txt 'a:1\nbad\nb:x\n:3\n'
-	# All rejected: no record accepted, status 2 and no partial.
-	run_fanout --partial --quiet < <(printf 'x\ny\n')
-	assert_result 2 "" "$(text "fanout: no record accepted" \
-		"fanout: 2 records read, 0 accepted, 2 rejected; 0 bytes of output written")"
+	# All rejected: a piece of a run, not the run, so still a partial (of
+	# no keys) and status 1; the merge of all the pieces has the say.
+	printf 'x\ny\n' >bad.txt
+	run_partial --quiet bad.txt
+	assert_result 1 "$(text \
+		$'#fanout-partial\t4\tID\taggregate=sum\t'"$KV_SETTINGS" \
+		$'#end\tID\t0\tSUM')" "fanout: 2 records read, 0 accepted, 2 rejected"
 }
 
 @test "a partial run stopped by --max-errors prints no partial and exits 2" {
