@@ -100,15 +100,21 @@ static void append_formatted(struct block *b, const char *format,
     }
 }
 
-void block_reject(struct block *b, uint64_t record, size_t start,
-                  size_t len, enum reject_reason kind,
-                  const char *format, ...)
+/* Room for one more entry in the rejections. */
+static void reserve_rejection(struct block *b)
 {
     if (b->rejection_count == b->rejection_cap) {
         b->rejection_cap = b->rejection_cap ? b->rejection_cap * 2 : 16;
         b->rejections = xrealloc(b->rejections,
                                  b->rejection_cap * sizeof *b->rejections);
     }
+}
+
+void block_reject(struct block *b, uint64_t record, size_t start,
+                  size_t len, enum reject_reason kind,
+                  const char *format, ...)
+{
+    reserve_rejection(b);
     size_t reason = b->reasons_len;
     va_list args;
     va_start(args, format);
@@ -123,5 +129,16 @@ void block_reject(struct block *b, uint64_t record, size_t start,
     r->reason = reason;
     r->reason_len = b->reasons_len - reason;
     r->unkept = false;
+    r->filtered = false;
     r->kind = kind;
+}
+
+void block_filter(struct block *b, uint64_t record, size_t start,
+                  size_t len)
+{
+    reserve_rejection(b);
+    b->rejections[b->rejection_count++] = (struct rejection){
+        .record = record, .line = record, .start = start, .len = len,
+        .filtered = true,
+    };
 }

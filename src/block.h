@@ -43,6 +43,9 @@ struct rejection {
     size_t reason;        /* offset of the reason text in reasons */
     size_t reason_len;
     bool unkept;          /* too long to keep: not for the rejects file */
+    bool filtered;        /* no rejection but a record --where drops, left
+                             out of the output all the same: no reason,
+                             no report, not for the rejects file */
     enum reject_reason kind;
 };
 
@@ -70,7 +73,7 @@ struct block {
     /* Set by the worker. */
     uint64_t records;           /* records in data */
     uint64_t lines;             /* lines they start on or span */
-    struct rejection *rejections;
+    struct rejection *rejections;   /* and filtered records, in order */
     size_t rejection_count, rejection_cap;
     char *reasons;              /* reason texts, not NUL-terminated */
     size_t reasons_len, reasons_cap;
@@ -97,5 +100,11 @@ void block_reject(struct block *b, uint64_t record, size_t start,
                   size_t len, enum reject_reason kind,
                   const char *format, ...)
     __attribute__((format(printf, 6, 7)));
+
+/* Records that the record at index RECORD, LEN bytes at START, is
+ * filtered: among the rejections, so that output leaves it out as it
+ * does them, but marked as no rejection. */
+void block_filter(struct block *b, uint64_t record, size_t start,
+                  size_t len);
 
 #endif

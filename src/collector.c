@@ -142,6 +142,11 @@ bool collector_take(struct collector *c, const struct block *b)
         if (ordered)
             write_span(c, b, from, r->start);
         from = after(b, r);
+        if (r->filtered) {
+            c->tally.skipped++;
+            c->tally.filtered++;
+            continue;
+        }
         report(c, b, r);
         c->tally.rejected++;
         c->tally.rejected_by[r->kind]++;

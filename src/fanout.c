@@ -186,9 +186,13 @@ static void print_summary(const struct tally *tally, bool trouble,
     char tail[64] = "";
     if (trouble)
         snprintf(tail, sizeof tail, "; %llu bytes of output written", written);
+    char skipped[64] = "";
+    if (tally->skipped > 0)
+        snprintf(skipped, sizeof skipped, ", %" PRIu64 " skipped",
+                 tally->skipped);
     diag_note("%" PRIu64 " records read, %" PRIu64 " accepted, %" PRIu64
-              " rejected%s", tally->read, tally->read - tally->rejected,
-              tally->rejected, tail);
+              " rejected%s%s", tally->read, tally_accepted(tally),
+              tally->rejected, skipped, tail);
 }
 
 /* When to draw the --progress line.  Records written during the run to

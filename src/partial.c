@@ -164,6 +164,9 @@ static void put_settings(struct text *t, const struct config *cfg)
     if (cfg->rules.key_pattern)
         put_setting(t, "key-match", cfg->rules.key_pattern,
                     strlen(cfg->rules.key_pattern));
+    for (size_t i = 0; i < cfg->where_count; i++)
+        put_setting(t, "where", cfg->where[i].text,
+                    strlen(cfg->where[i].text));
 }
 
 /* Fills ID with 32 hexadecimal digits of fresh random bits, the identity

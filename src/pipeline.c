@@ -63,7 +63,8 @@
  * of decoded bytes, which adds --jobs times that to the memory bound.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
- * stored in the block.  A read error, or an input in UTF-16 or UTF-32
+ * stored in the block, and a record --where filters out an entry marked
+ * filtered among them, which output leaves out as it does a rejection.  A read error, or an input in UTF-16 or UTF-32
  * (reader.c), ends the producer early and is reported by the main
  * thread.  A worker's read error travels with its block, and the
  * collector, taking blocks in order, stops the run there, as if the

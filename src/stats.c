@@ -141,7 +141,10 @@ static void report_text(const struct stats *s, const struct tally *t,
     char a[32], b[32], head[64];
     snprintf(head, sizeof head, "%s: stats:", program_name);
     put(w, "%s %" PRIu64 " records read, %" PRIu64 " accepted, %" PRIu64
-        " rejected\n", head, t->read, t->read - t->rejected, t->rejected);
+        " rejected", head, t->read, tally_accepted(t), t->rejected);
+    if (t->skipped > 0)
+        put(w, ", %" PRIu64 " skipped", t->skipped);
+    writer_putc(w, '\n');
     if (t->rejected > 0) {
         put(w, "%s rejected:", head);
         const char *sep = " ";
@@ -154,6 +157,8 @@ static void report_text(const struct stats *s, const struct tally *t,
         }
         writer_putc(w, '\n');
     }
+    if (t->skipped > 0)
+        put(w, "%s skipped: %" PRIu64 " filtered\n", head, t->filtered);
     if (s->size_known)
         put(w, "%s %" PRIu64 " bytes read of %" PRIu64 " (%.1f%%)\n", head,
             n->bytes, s->input_size, s->input_size
@@ -241,12 +246,13 @@ static void report_json(const struct stats *s, const struct tally *t,
         final ? "true" : "false");
     put_run(s, w);
     put(w, ",\"records\":{\"read\":%" PRIu64 ",\"accepted\":%" PRIu64
-        ",\"rejected\":%" PRIu64 "},\"rejected\":{", t->read,
-        t->read - t->rejected, t->rejected);
+        ",\"rejected\":%" PRIu64 ",\"skipped\":%" PRIu64 "},\"rejected\":{",
+        t->read, tally_accepted(t), t->rejected, t->skipped);
     for (int k = 0; k < REJECT_REASONS; k++)
         put(w, "%s\"%s\":%" PRIu64, k ? "," : "", reason_names[k].key,
             t->rejected_by[k]);
-    put(w, "},\"bytes_read\":%" PRIu64 ",\"compressed_bytes_read\":%" PRIu64
+    put(w, "},\"skipped\":{\"filtered\":%" PRIu64 "}", t->filtered);
+    put(w, ",\"bytes_read\":%" PRIu64 ",\"compressed_bytes_read\":%" PRIu64
         ",\"decoded_bytes\":%" PRIu64 ",", n->bytes, n->compressed,
         n->decoded);
     if (s->size_known)

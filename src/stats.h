@@ -29,8 +29,16 @@ struct tally {
     uint64_t read;          /* records taken in, accepted or rejected */
     uint64_t rejected;
     uint64_t rejected_by[REJECT_REASONS];   /* rejected, by kind */
+    uint64_t skipped;       /* neither accepted nor rejected: */
+    uint64_t filtered;      /* dropped by --where */
     bool too_many_errors;   /* --max-errors was exceeded */
 };
+
+/* Records accepted: those read less the rejected and skipped. */
+static inline uint64_t tally_accepted(const struct tally *t)
+{
+    return t->read - t->rejected - t->skipped;
+}
 
 /* How --stats reports; also the layout of a report asked for by SIGUSR1
  * (text unless --stats=json). */

@@ -102,7 +102,7 @@ expected_counts() {
 	END {
 		split(kinds, all, /[ \n]+/)
 		for (i in all) if (all[i] != "") printf "rejected.%s=%d\n", all[i], n[all[i]]
-		printf "records.read=%d\nrecords.accepted=%d\nrecords.rejected=%d\n", read, accepted, rejected
+		printf "records.read=%d\nrecords.accepted=%d\nrecords.rejected=%d\nrecords.skipped=0\n", read, accepted, rejected
 		printf "bytes_read=%d\ninput_size=%s\n", size, known == "file" ? size : "unknown"
 	}' "$1" | LC_ALL=C sort
 }
@@ -141,7 +141,7 @@ text_counts() {
 		for (s in seen) if (seen[s] != 1) { print "line " s " seen " seen[s] " times"; bad = 1 }
 		if (length(seen) != 6) { print "lines missing: " length(seen) " kinds seen"; bad = 1 }
 		for (k in n) printf "rejected.%s=%d\n", k, n[k] >out
-		printf "records.read=%d\nrecords.accepted=%d\nrecords.rejected=%d\n", read, acc, rej >out
+		printf "records.read=%d\nrecords.accepted=%d\nrecords.rejected=%d\nrecords.skipped=0\n", read, acc, rej >out
 		printf "bytes_read=%d\ninput_size=%s\n", bytes, size >out
 		printf "reader.blocks=%d\nworkers=%d\nworkers.blocks=%d\nworkers.records=%d\n", blocks, workers, wblocks, wrecords >out
 		exit bad
