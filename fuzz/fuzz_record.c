@@ -14,7 +14,8 @@
  *   last record without one;
  * - every rejection has a one-line reason, covers exactly one whole record
  *   of the block (the one its index names), and rejections come in
- *   increasing record order;
+ *   increasing record order; so do the blank records skipped among them,
+ *   which have no reason;
  * - in aggregate mode the accepted records, and only they, are in the
  *   table: the counts add up to records minus rejections, keys are
  *   nonempty and sorted, and every key's min and max pass the bounds;
@@ -156,6 +157,17 @@ static void check_block(const struct config *cfg, const struct block *b,
             at_record += data[at_byte] == term;
         FUZZ_CHECK(r->record == at_record,
                    "a rejection's index is its record's place");
+        if (r->skipped) {
+            size_t len = r->len;
+            if (term == '\n' && len > 0 && data[r->start + len - 1] == '\r')
+                len--;
+            for (size_t k = 0; k < len; k++)
+                FUZZ_CHECK(data[r->start + k] == ' '
+                           || data[r->start + k] == '\t',
+                           "a skipped record is blank");
+            FUZZ_CHECK(r->reason_len == 0, "a skipped record has no reason");
+            continue;
+        }
         FUZZ_CHECK(r->reason_len > 0, "a rejection has a reason");
         FUZZ_CHECK(r->kind < REJECT_REASONS, "a rejection has a known kind");
         FUZZ_CHECK(r->reason <= b->reasons_len
@@ -270,7 +282,8 @@ static void check_table(const struct config *cfg, const struct block *b,
     for (size_t i = first; i < table_size(t); i++)
         counted += check_entry(cfg, table_entry_at(t, i));
     FUZZ_CHECK(counted == b->records - b->rejection_count,
-               "the table counts exactly the accepted records");
+               "the table counts exactly the accepted records, neither the "
+               "rejected nor the skipped");
 }
 
 /* The two workers' outcomes are the same: the same rejections, and the
@@ -286,10 +299,14 @@ static void check_twins(const struct config *cfg,
                "twins reject as many records");
     for (size_t i = 0; i < x->rejection_count; i++) {
         const struct rejection *r = &x->rejections[i], *s = &y->rejections[i];
+        /* Blank records skipped have no reason, and a block of only
+         * those no reason texts at all. */
         FUZZ_CHECK(r->record == s->record && r->start == s->start
-                   && r->len == s->len && r->reason_len == s->reason_len
-                   && memcmp(x->reasons + r->reason, y->reasons + s->reason,
-                             r->reason_len) == 0,
+                   && r->len == s->len && r->skipped == s->skipped
+                   && r->reason_len == s->reason_len
+                   && (r->reason_len == 0
+                       || memcmp(x->reasons + r->reason,
+                                 y->reasons + s->reason, r->reason_len) == 0),
                    "twins reject the same records for the same reasons");
     }
     if (!tx)

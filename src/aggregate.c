@@ -107,12 +107,17 @@ void accum_merge(struct accum *into, const struct accum *from)
             into->max = other.max;
     }
     into->count += other.count;
+    into->missing += other.missing;
     into->parts += other.parts;
 }
 
 size_t aggregate_format(char *text, const struct accum *a,
                         enum aggregate_op op)
 {
+    if (op == OP_COUNT)
+        return number_format(text, (u128)a->count + a->missing, false, 0);
+    if (a->count == 0)
+        return 0;
     bool negative = a->negative > a->positive;
     u128 sum = negative ? a->negative - a->positive
                         : a->positive - a->negative;
@@ -120,7 +125,7 @@ size_t aggregate_format(char *text, const struct accum *a,
     case OP_SUM:
         return number_format(text, sum, negative, a->scale);
     case OP_COUNT:
-        return number_format(text, a->count, false, 0);
+        break;
     case OP_MIN:
         return number_format_signed(text, a->min, a->scale);
     case OP_MAX:

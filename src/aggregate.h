@@ -40,7 +40,9 @@ struct accum {
     u128 positive;       /* sum of positive mantissas at scale */
     u128 negative;       /* sum of magnitudes of negative mantissas */
     i128 min, max;       /* at scale; meaningful once count > 0 */
-    uint64_t count;      /* values added */
+    uint64_t count;      /* values added, or records counted when no
+                            value is read */
+    uint64_t missing;    /* records counted without a value (--na) */
     uint64_t parts;      /* --merge: partial key lines folded in */
     int scale;           /* finest scale among the values added */
     bool overflow;       /* a total reached 2^128 */
@@ -108,6 +110,13 @@ static inline void accum_count(struct accum *a)
     a->count++;
 }
 
+/* Counts one record whose value is missing (--na): count counts it,
+ * the operations on values do not see it. */
+static inline void accum_count_missing(struct accum *a)
+{
+    a->missing++;
+}
+
 /* Folds FROM into INTO. */
 void accum_merge(struct accum *into, const struct accum *from);
 
@@ -118,7 +127,9 @@ enum { AGGREGATE_TEXT_SIZE = NUMBER_TEXT_SIZE + 64 };
 
 /* Writes the result of OP over A into TEXT (AGGREGATE_TEXT_SIZE bytes,
  * not NUL-terminated) and returns its length: a plain decimal, '-' for
- * negative values, '.' before any fraction digits, whatever the locale. */
+ * negative values, '.' before any fraction digits, whatever the locale;
+ * 0, nothing, for a result of values over a key that has none, whose
+ * records all lacked a value (--na). */
 size_t aggregate_format(char *text, const struct accum *a,
                         enum aggregate_op op);
 

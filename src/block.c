@@ -52,6 +52,7 @@ void block_clear_results(struct block *b)
 {
     b->records = 0;
     b->lines = 0;
+    b->missing = 0;
     b->rejection_count = 0;
     b->reasons_len = 0;
 }
@@ -129,6 +130,7 @@ void block_reject(struct block *b, uint64_t record, size_t start,
     r->reason = reason;
     r->reason_len = b->reasons_len - reason;
     r->unkept = false;
+    r->skipped = false;
     r->filtered = false;
     r->kind = kind;
 }
@@ -139,6 +141,14 @@ void block_filter(struct block *b, uint64_t record, size_t start,
     reserve_rejection(b);
     b->rejections[b->rejection_count++] = (struct rejection){
         .record = record, .line = record, .start = start, .len = len,
-        .filtered = true,
+        .skipped = true, .filtered = true,
+    };
+}
+
+void block_skip(struct block *b, uint64_t record, size_t start, size_t len)
+{
+    reserve_rejection(b);
+    b->rejections[b->rejection_count++] = (struct rejection){
+        .record = record, .start = start, .len = len, .skipped = true,
     };
 }

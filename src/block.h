@@ -43,9 +43,11 @@ struct rejection {
     size_t reason;        /* offset of the reason text in reasons */
     size_t reason_len;
     bool unkept;          /* too long to keep: not for the rejects file */
-    bool filtered;        /* no rejection but a record --where drops, left
-                             out of the output all the same: no reason,
-                             no report, not for the rejects file */
+    bool skipped;         /* no rejection but a blank record, or one
+                             --where drops, left out of the output all
+                             the same: no reason, no report, not for the
+                             rejects file */
+    bool filtered;        /* skipped because --where drops it */
     enum reject_reason kind;
 };
 
@@ -73,7 +75,9 @@ struct block {
     /* Set by the worker. */
     uint64_t records;           /* records in data */
     uint64_t lines;             /* lines they start on or span */
-    struct rejection *rejections;   /* and filtered records, in order */
+    uint64_t missing;           /* accepted records without a value
+                                   (--na) */
+    struct rejection *rejections;   /* and skipped records, in order */
     size_t rejection_count, rejection_cap;
     char *reasons;              /* reason texts, not NUL-terminated */
     size_t reasons_len, reasons_cap;
@@ -101,9 +105,13 @@ void block_reject(struct block *b, uint64_t record, size_t start,
                   const char *format, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* Records that the blank record at index RECORD, LEN bytes at START, is
+ * skipped: among the rejections, so that output leaves it out as it does
+ * them, but marked as no rejection. */
+void block_skip(struct block *b, uint64_t record, size_t start, size_t len);
+
 /* Records that the record at index RECORD, LEN bytes at START, is
- * filtered: among the rejections, so that output leaves it out as it
- * does them, but marked as no rejection. */
+ * filtered by --where: skipped as block_skip does, and marked so. */
 void block_filter(struct block *b, uint64_t record, size_t start,
                   size_t len);
 

@@ -142,9 +142,12 @@ bool collector_take(struct collector *c, const struct block *b)
         if (ordered)
             write_span(c, b, from, r->start);
         from = after(b, r);
-        if (r->filtered) {
+        if (r->skipped) {
             c->tally.skipped++;
-            c->tally.filtered++;
+            if (r->filtered)
+                c->tally.filtered++;
+            else
+                c->tally.blank++;
             continue;
         }
         report(c, b, r);
@@ -159,6 +162,7 @@ bool collector_take(struct collector *c, const struct block *b)
     if (ordered)
         write_span(c, b, from, b->len);
     c->tally.read += b->records;
+    c->tally.missing += b->missing;
     c->lines_before += b->lines;
     return writer_error(c->out) == 0
         && !(c->rejects && writer_error(c->rejects));

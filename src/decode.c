@@ -7,20 +7,28 @@
  * a truncation.  What follows a member or frame must be another one:
  * anything else is trailing garbage, not text to read on.  Each member's
  * CRC and length, and each zstd frame's checksum when it has one, are
- * checked by the library that decodes it. */
+ * checked by the library that decodes it.
+ *
+ * gzip is decoded with ISA-L's igzip where the build has it, about three
+ * times as fast as zlib on the same members, and with zlib otherwise.
+ * zlib is the reference: the igzip path accepts exactly the streams zlib
+ * accepts, and describes each damage in zlib's words. */
 #include "config.h"
 
 #include "decode.h"
 #include "diag.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#ifdef HAVE_ZLIB
+#if defined HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#elif defined HAVE_ZLIB
 #include <zlib.h>
 #endif
 #ifdef HAVE_ZSTD
@@ -93,7 +101,7 @@ const char *decode_refusal(enum decode_format format)
     case DECODE_PLAIN:
         return NULL;
     case DECODE_GZIP:
-#ifdef HAVE_ZLIB
+#if defined HAVE_ISAL || defined HAVE_ZLIB
         return NULL;
 #else
         return "gzip-compressed input is not supported by this build;"
@@ -128,11 +136,17 @@ struct decode_stream {
     bool between;               /* between members or frames, where the
                                    input may end */
     bool ended;                 /* the whole stream has been decoded */
+    bool hungry;                /* the last step left room for output, so
+                                   the decoder holds nothing more */
     char terminator;
     uint64_t lines;             /* decoded terminators so far */
     uint64_t compressed, decoded;
     char error[128];            /* what went wrong; empty if nothing */
-#ifdef HAVE_ZLIB
+#if defined HAVE_ISAL
+    struct inflate_state *igzip;
+    unsigned char tail[8];      /* the last compressed bytes decoded: at a
+                                   member's end, its CRC and length */
+#elif defined HAVE_ZLIB
     z_stream z;
 #endif
 #ifdef HAVE_ZSTD
@@ -148,13 +162,17 @@ struct decode_stream *decode_stream_new(int fd, enum decode_format format,
     s->fd = fd;
     s->format = format;
     s->raw = xmalloc(RAW_SIZE);
-    if (len > 0)            /* HEAD is NULL when nothing was read ahead */
+    if (len > 0)                /* HEAD may be NULL then */
         memcpy(s->raw, head, len);
     s->avail = len;
     s->compressed = len;
     s->between = true;
+    s->hungry = true;
     s->terminator = terminator;
-#ifdef HAVE_ZLIB
+#if defined HAVE_ISAL
+    if (format == DECODE_GZIP)
+        s->igzip = xmalloc(sizeof *s->igzip);
+#elif defined HAVE_ZLIB
     if (format == DECODE_GZIP) {
         /* 16 + 15: a gzip wrapper, the largest window. */
         int rc = inflateInit2(&s->z, 16 + 15);
@@ -176,7 +194,9 @@ void decode_stream_free(struct decode_stream *s)
 {
     if (!s)
         return;
-#ifdef HAVE_ZLIB
+#if defined HAVE_ISAL
+    free(s->igzip);
+#elif defined HAVE_ZLIB
     if (s->format == DECODE_GZIP)
         inflateEnd(&s->z);
 #endif
@@ -243,7 +263,84 @@ static bool starts_another(const struct decode_stream *s)
         && format == s->format;
 }
 
-#ifdef HAVE_ZLIB
+#if defined HAVE_ISAL
+/* Keeps the last bytes of the LEN compressed bytes at FROM, which a step
+ * has just decoded, in s->tail. */
+static void keep_tail(struct decode_stream *s, const unsigned char *from,
+                      size_t len)
+{
+    size_t keep = sizeof s->tail;
+    if (len >= keep) {
+        memcpy(s->tail, from + len - keep, keep);
+        return;
+    }
+    memmove(s->tail, s->tail + len, keep - len);
+    memcpy(s->tail + keep - len, from, len);
+}
+
+static uint32_t little_endian32(const unsigned char *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16
+         | (uint32_t)b[3] << 24;
+}
+
+/* zlib's words for the damage igzip found, RC.  igzip reports a wrong
+ * CRC and a wrong length alike, at the end of the member, whose trailer
+ * it has just decoded into s->tail: zlib checks the CRC first. */
+static const char *gzip_damage(const struct decode_stream *s, int rc)
+{
+    switch (rc) {
+    case ISAL_INCORRECT_CHECKSUM:
+        return little_endian32(s->tail) != s->igzip->crc ? "CRC mismatch"
+                                                          : "length mismatch";
+    case ISAL_INVALID_BLOCK:
+        return "invalid block type";
+    case ISAL_INVALID_SYMBOL:
+        return "invalid code";
+    case ISAL_INVALID_LOOKBACK:
+        return "invalid distance too far back";
+    case ISAL_INVALID_WRAPPER:
+        return "incorrect header check";
+    case ISAL_UNSUPPORTED_METHOD:
+        return "unknown compression method";
+    default:
+        return "invalid data";
+    }
+}
+
+/* Decodes from the raw bytes into BUF with igzip; sets *PRODUCED.  The
+ * header, the CRC and the length are igzip's to check (ISAL_GZIP); at a
+ * member's end it hands back the bytes it read ahead, so that what
+ * follows is looked at as zlib's path looks at it. */
+static ssize_t step_gzip(struct decode_stream *s, unsigned char *buf,
+                         size_t len, size_t *produced)
+{
+    struct inflate_state *st = s->igzip;
+    if (s->between) {
+        isal_inflate_init(st);
+        st->crc_flag = ISAL_GZIP;
+        s->between = false;
+    }
+    st->next_in = s->raw + s->next;
+    st->avail_in = (uint32_t)s->avail;
+    st->next_out = buf;
+    st->avail_out = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+    uint32_t out_before = st->avail_out;
+    int rc = isal_inflate(st);
+    keep_tail(s, s->raw + s->next, (size_t)(st->next_in - s->raw) - s->next);
+    s->next = (size_t)(st->next_in - s->raw);
+    s->avail = st->avail_in;
+    *produced = out_before - st->avail_out;
+    if (rc == ISAL_DECOMP_OK || rc == ISAL_END_INPUT) {
+        if (st->block_state == ISAL_BLOCK_FINISH)
+            s->between = true;
+        return 0;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "is corrupt (%s)", gzip_damage(s, rc));
+    return fail(s, what);
+}
+#elif defined HAVE_ZLIB
 /* Decodes from the raw bytes into BUF; sets *PRODUCED. */
 static ssize_t step_gzip(struct decode_stream *s, unsigned char *buf,
                          size_t len, size_t *produced)
@@ -326,7 +423,7 @@ static ssize_t step(struct decode_stream *s, unsigned char *buf, size_t len,
 {
     *produced = 0;
     switch (s->format) {
-#ifdef HAVE_ZLIB
+#if defined HAVE_ISAL || defined HAVE_ZLIB
     case DECODE_GZIP:
         return step_gzip(s, buf, len, produced);
 #endif
@@ -335,6 +432,9 @@ static ssize_t step(struct decode_stream *s, unsigned char *buf, size_t len,
         return step_zstd(s, buf, len, produced);
 #endif
     default:
+        /* Unused in a build without decoders. */
+        (void)buf;
+        (void)len;
         return fail(s, "is in a format this build cannot read");
     }
 }
@@ -355,12 +455,15 @@ ssize_t decode_stream_read(struct decode_stream *s, void *buf, size_t len)
             fail(s, "has trailing garbage");
             return at_line(s);
         }
-        if (s->avail == 0 && s->eof) {
+        /* A decoder that filled the last buffer may hold more output
+         * without needing input. */
+        if (s->avail == 0 && s->eof && s->hungry) {
             fail(s, "is truncated");
             return at_line(s);
         }
         size_t produced;
         ssize_t rc = step(s, buf, len, &produced);
+        s->hungry = produced < len;
         count_lines(s, buf, produced);
         if (rc < 0)
             return at_line(s);
@@ -368,6 +471,21 @@ ssize_t decode_stream_read(struct decode_stream *s, void *buf, size_t len)
             return (ssize_t)produced;
     }
     return 0;
+}
+
+bool decode_stream_starved(const struct decode_stream *s)
+{
+    size_t want = s->between ? DECODE_MAGIC_MAX : 1;
+    return !s->error[0] && !s->ended && !s->eof && s->hungry
+        && s->avail < want;
+}
+
+bool decode_stream_quiet(const struct decode_stream *s, int milliseconds)
+{
+    if (!decode_stream_starved(s))
+        return false;
+    struct pollfd ready = { .fd = s->fd, .events = POLLIN };
+    return poll(&ready, 1, milliseconds) == 0;
 }
 
 const char *decode_stream_error(const struct decode_stream *s)

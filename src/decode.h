@@ -51,6 +51,15 @@ void decode_stream_free(struct decode_stream *s);
  * which decode_stream_error then describes. */
 ssize_t decode_stream_read(struct decode_stream *s, void *buf, size_t len);
 
+/* Whether all that has been read from the descriptor is decoded and
+ * handed out, so that the next decode_stream_read must read more. */
+bool decode_stream_starved(const struct decode_stream *s);
+
+/* Whether the stream is starved and nothing arrives on the descriptor
+ * within MILLISECONDS: the writer of a live pipe has gone quiet, and a
+ * read would wait for it. */
+bool decode_stream_quiet(const struct decode_stream *s, int milliseconds);
+
 /* What went wrong, as a phrase naming the decoded line reached, such as
  * "gzip input is truncated after line 12". */
 const char *decode_stream_error(const struct decode_stream *s);

@@ -183,13 +183,12 @@ static void print_summary(const struct tally *tally, bool trouble,
 {
     if (!trouble && tally->rejected == 0)
         return;
-    char tail[64] = "";
-    if (trouble)
-        snprintf(tail, sizeof tail, "; %llu bytes of output written", written);
-    char skipped[64] = "";
+    char skipped[64] = "", tail[64] = "";
     if (tally->skipped > 0)
         snprintf(skipped, sizeof skipped, ", %" PRIu64 " skipped",
                  tally->skipped);
+    if (trouble)
+        snprintf(tail, sizeof tail, "; %llu bytes of output written", written);
     diag_note("%" PRIu64 " records read, %" PRIu64 " accepted, %" PRIu64
               " rejected%s%s", tally->read, tally_accepted(tally),
               tally->rejected, skipped, tail);
@@ -385,6 +384,12 @@ int main(int argc, char **argv)
     }
     if (!trouble && over_error_rate(&cfg, tally)) {
         diag_error("more than %s%% of records rejected", cfg.max_error_text);
+        trouble = true;
+    }
+    /* A wrong --key, delimiter or input format rejects every record: a
+     * cron job must not read that as done. */
+    if (!trouble && tally->rejected > 0 && tally_accepted(tally) == 0) {
+        diag_error("no record accepted");
         trouble = true;
     }
     if (rejects) {

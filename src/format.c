@@ -226,7 +226,10 @@ static void put_json_row(struct writer *out,
         writer_puts(out, ",\"");
         writer_puts(out, aggregate_def_of(layout->ops[i])->name);
         writer_puts(out, "\":");
-        writer_put(out, text, aggregate_format(text, a, layout->ops[i]));
+        size_t text_len = aggregate_format(text, a, layout->ops[i]);
+        if (text_len == 0)
+            writer_puts(out, "null");       /* a key without values */
+        writer_put(out, text, text_len);
     }
     writer_puts(out, "}\n");
 }

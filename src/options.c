@@ -7,6 +7,7 @@
 #include "options.h"
 #include "diag.h"
 #include "format.h"
+#include "missing.h"
 #include "order.h"
 
 #include <errno.h>
@@ -31,6 +32,7 @@ enum option_id {
     OPT_DELIMITER,
     OPT_KEY,
     OPT_VALUE,
+    OPT_NA,
     OPT_FIELD_SEPARATOR,
     OPT_CSV,
     OPT_NULL_DATA,
@@ -146,6 +148,9 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_VALUE] = { "value", 'v', required_argument, "N", GROUP_INPUT,
         0, VALUES_NONE,
         "field mode: the value is field N" },
+    [OPT_NA] = { "na", 0, optional_argument, "LIST", GROUP_INPUT,
+        0, VALUES_NONE,
+        "values in LIST, comma-separated, mean no value:\nthe record is counted, not summed (default:\nempty, -, N/A, NA, NULL, NaN, nan, null)" },
     [OPT_FIELD_SEPARATOR] = { "field-separator", 't', required_argument, "C",
         GROUP_INPUT, 0, VALUES_NONE,
         "field mode: split fields at each C\n(default: runs of blanks)" },
@@ -344,7 +349,8 @@ static const char help_intro[] =
 static const char help_outro[] =
     "\n"
     "Exit status: 0 if every record was accepted, 1 if some were rejected,\n"
-    "2 on trouble (bad usage, unreadable input, write error, --max-errors).\n"
+    "2 on trouble (bad usage, unreadable input, write error, --max-errors,\n"
+    "records rejected and none accepted).\n"
     "Full documentation: man fanout\n";
 
 /* Writes --help to standard output; false if it could not be written. */
@@ -640,6 +646,18 @@ static bool check_csv(struct config *cfg, const bool *seen)
     return true;
 }
 
+/* Whether some operation or bound of CFG reads the value. */
+static bool results_need_value(const struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->op_count; i++)
+        if (aggregate_def_of(cfg->ops[i])->needs_value)
+            return true;
+    for (int k = 0; k < BOUND_KINDS; k++)
+        if (cfg->rules.bounds[k].set)
+            return true;
+    return false;
+}
+
 /* Checks that the options given make sense together and derives what
  * follows from them.  SEEN tells which options were given. */
 static bool settle(struct config *cfg, const bool *seen)
@@ -672,7 +690,10 @@ static bool settle(struct config *cfg, const bool *seen)
             diag_usage_error("--csv requires --key");
             return false;
         }
-        cfg->needs_value = true;
+        /* Counting needs no number, so that lines such as apt's
+         * "Start-Date: 2024-05-02  10:01:12" can be counted by key. */
+        cfg->needs_value = cfg->mode != OUTPUT_AGGREGATE
+                        || results_need_value(cfg);
     } else {
         if (seen[OPT_DELIMITER]) {
             diag_usage_error("--delimiter cannot be used with --key");
@@ -880,6 +901,10 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         case OPT_VALUE:
             ok = parse_count(name, optarg, 1, MAX_FIELD, &n);
             cfg->format.value_field = (size_t)n;
+            break;
+        case OPT_NA:
+            missing_tokens_free(cfg->na);
+            cfg->na = missing_tokens_new(optarg);
             break;
         case OPT_FIELD_SEPARATOR:
             ok = parse_byte(name, optarg, &cfg->format.field_separator);

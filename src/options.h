@@ -9,6 +9,7 @@
 
 #include "aggregate.h"
 #include "filter.h"
+#include "missing.h"
 #include "format.h"
 #include "order.h"
 #include "progress.h"
@@ -35,6 +36,8 @@ struct config {
     /* Validation. */
     struct rules rules;
     bool needs_value;               /* parse a value for every record */
+    struct missing_tokens *na;      /* --na: values that mean none, or
+                                       NULL */
     struct where_cond where[OPTIONS_MAX_WHERE];     /* --where, in order */
     size_t where_count;
     size_t where_fields[OPTIONS_MAX_WHERE];         /* their field numbers */

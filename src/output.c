@@ -157,7 +157,9 @@ static const struct table_entry **sorted_by_value(const struct table *table,
             .rank = i,
             .value = split_decimal(text, len),
         };
-        items[i].coarse = coarse_value(&items[i].value);
+        /* A key without a value comes after every key with one, as 0
+         * is below any coarse_value. */
+        items[i].coarse = len ? coarse_value(&items[i].value) : 0;
     }
     qsort(items, n, sizeof *items, compare_values);
     for (size_t i = 0; i < n; i++)

@@ -4,6 +4,7 @@
 #include "partial.h"
 #include "aggregate.h"
 #include "diag.h"
+#include "missing.h"
 #include "reader.h"
 #include "record.h"
 #include "signals.h"
@@ -164,6 +165,9 @@ static void put_settings(struct text *t, const struct config *cfg)
     if (cfg->rules.key_pattern)
         put_setting(t, "key-match", cfg->rules.key_pattern,
                     strlen(cfg->rules.key_pattern));
+    if (cfg->na)
+        put_setting(t, "na", missing_tokens_text(cfg->na),
+                    strlen(missing_tokens_text(cfg->na)));
     for (size_t i = 0; i < cfg->where_count; i++)
         put_setting(t, "where", cfg->where[i].text,
                     strlen(cfg->where[i].text));
@@ -223,8 +227,9 @@ static uint64_t put_key_line(struct writer *out, struct text *t,
     } else {
         text_puts(t, "\t-\t-");
     }
-    snprintf(text, sizeof text, "\t%llu\t%zu",
-             (unsigned long long)(a->parts ? a->parts : 1), rank);
+    snprintf(text, sizeof text, "\t%llu\t%zu\t%llu",
+             (unsigned long long)(a->parts ? a->parts : 1), rank,
+             (unsigned long long)a->missing);
     text_puts(t, text);
     return put_sealed(out, t);
 }
@@ -417,12 +422,12 @@ static void add_piece(struct piece **pieces, size_t *count, const char *id,
     p->order = (*count)++;
 }
 
-/* Refuses partials older than version 3 by name, and unknown versions;
+/* Refuses older partials by name, and unknown versions;
  * VERSION is the text after the header's name. */
 static bool check_version(struct partial_input *m, const char *version)
 {
     size_t len = strcspn(version, "\t");
-    if (len == 1 && (version[0] == '1' || version[0] == '2')) {
+    if (len == 1 && version[0] >= '1' && version[0] < '0' + PARTIAL_VERSION) {
         char what[128];
         snprintf(what, sizeof what, "partial format version %c is no "
                  "longer read; make the partials again with this fanout",
@@ -614,9 +619,9 @@ static bool check_key_fields(struct partial_input *m, size_t fields)
 
 static bool parse_key_line(struct partial_input *m, char *line)
 {
-    char *f[10];
-    if (split_tabs(line, f, 10) != 9)
-        return bad_line(m, "malformed partial line: expected 10 fields");
+    char *f[11];
+    if (split_tabs(line, f, 11) != 10)
+        return bad_line(m, "malformed partial line: expected 11 fields");
 
     size_t key_fields;
     long key_len = unescape_key(m, f[0], &key_fields);
@@ -626,8 +631,13 @@ static bool parse_key_line(struct partial_input *m, char *line)
         return false;
 
     struct accum a = { 0 };
-    u128 count, scale;
-    if (!parse_u128(f[1], &count) || count == 0 || count > UINT64_MAX)
+    u128 count, scale, missing;
+    if (!parse_u128(f[1], &count) || count > UINT64_MAX)
+        return bad_line(m, "malformed partial line: bad count");
+    if (!parse_u128(f[9], &missing) || missing > UINT64_MAX)
+        return bad_line(m, "malformed partial line: bad missing count");
+    /* A key line stands for one record at least, with a value or not. */
+    if (count + missing == 0)
         return bad_line(m, "malformed partial line: bad count");
     if (!parse_u128(f[2], &scale) || scale > NUMBER_MAX_SCALE)
         return bad_line(m, "malformed partial line: bad scale");
@@ -641,6 +651,7 @@ static bool parse_key_line(struct partial_input *m, char *line)
         || (bounded && (a.positive > most || a.negative > most)))
         return bad_line(m, "malformed partial line: bad total");
     a.count = (uint64_t)count;
+    a.missing = (uint64_t)missing;
     a.scale = (int)scale;
     if (strcmp(f[5], "-") == 0 && strcmp(f[6], "-") == 0) {
         m->saw_no_extrema = true;
@@ -651,9 +662,9 @@ static bool parse_key_line(struct partial_input *m, char *line)
         return bad_line(m, "malformed partial line: bad minimum or maximum");
     }
 
-    /* Every first-hand key line stands for one value at least. */
+    /* Every first-hand key line stands for one record at least. */
     u128 lines;
-    if (!parse_u128(f[7], &lines) || lines == 0 || lines > count
+    if (!parse_u128(f[7], &lines) || lines == 0 || lines > count + missing
         || __builtin_add_overflow(m->keys, (unsigned long long)lines,
                                   &m->keys))
         return bad_line(m, "malformed partial line: bad line count");
@@ -668,7 +679,10 @@ static bool parse_key_line(struct partial_input *m, char *line)
     struct accum *into = table_find_or_add(m->table, m->key,
                                            (size_t)key_len);
     uint64_t total;
-    if (__builtin_add_overflow(into->count, a.count, &total)) {
+    if (__builtin_add_overflow(into->count, a.count, &total)
+        || __builtin_add_overflow(into->missing, a.missing, &total)
+        || __builtin_add_overflow(into->count + a.count,
+                                  into->missing + a.missing, &total)) {
         char key[DIAG_EXCERPT_SIZE];
         diag_excerpt(key, m->key, (size_t)key_len);
         diag_error("count overflow for key '%s'", key);

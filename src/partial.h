@@ -1,11 +1,11 @@
 /* partial: the versioned line format of partial aggregates (--partial)
  * and reading it back (--merge).
  *
- * Format version 3, one record per line, each ended by a newline, and
+ * Format version 4, one record per line, each ended by a newline, and
  * each line ending with a TAB and its CHECK:
  *
- *   #fanout-partial<TAB>3<TAB>ID<TAB>SETTING<TAB>...<TAB>CHECK       header
- *   KEY<TAB>COUNT<TAB>SCALE<TAB>POS<TAB>NEG<TAB>MIN<TAB>MAX<TAB>LINES<TAB>FIRST<TAB>CHECK
+ *   #fanout-partial<TAB>4<TAB>ID<TAB>SETTING<TAB>...<TAB>CHECK       header
+ *   KEY<TAB>COUNT<TAB>SCALE<TAB>POS<TAB>NEG<TAB>MIN<TAB>MAX<TAB>LINES<TAB>FIRST<TAB>MISSING<TAB>CHECK
  *   #end<TAB>ID<TAB>N<TAB>SUM<TAB>CHECK                              trailer
  *   #fold<TAB>SUM<TAB>CHECK                      written by a combiner
  *
@@ -19,7 +19,8 @@
  * they are aggregated, in a canonical form and a fixed order (aggregate,
  * then key, value and separator in field mode or delimiter in key-value
  * mode, terminator, max-record, the bounds that were given with their
- * limits in lowest terms, key-match): all the headers must have the same.
+ * limits in lowest terms, key-match, na with the --na tokens sorted
+ * bytewise without repeats): all the headers must have the same.
  * --merge reads the operations from aggregate and the number of key
  * fields from key (1 without it), and only compares the rest.
  *
@@ -32,13 +33,17 @@
  * 10^38 in magnitude, as values have at most 38 digits), or - when no min
  * or max was asked for.  LINES is the number
  * of key lines of first-hand partials the line stands for: 1, or more
- * after a combiner folded lines together, never more than COUNT.  FIRST
- * is the key's rank in order of first appearance within the partial: 0
- * for the key whose first accepted record came first, up to N - 1.  N is
+ * after a combiner folded lines together, never more than COUNT +
+ * MISSING.  FIRST is the key's rank in order of first appearance within
+ * the partial: 0 for the key whose first accepted record came first, up
+ * to N - 1.  MISSING is the number of the key's records without a value
+ * (--na), which COUNT leaves out; a line stands for one record at least,
+ * and one without values has totals and extremes of 0.  N is
  * the number of key lines of that partial and SUM the sum of their
  * CHECKs, modulo 2^64, which does not depend on their order.  Versions 1
- * and 2 had no identities or checks; they are refused by name, as
- * partials are made to be merged by the same fanout in the same job.
+ * and 2 had no identities or checks, version 3 no MISSING; they are
+ * refused by name, as partials are made to be merged by the same fanout
+ * in the same job.
  *
  * Keys come sorted, so the lines of one key fall together when a framework
  * sorts them, and the checks of --merge do not depend on the order of
@@ -78,7 +83,7 @@ struct table;
 struct writer;
 
 /* The version written, and the room for an identity with its NUL. */
-enum { PARTIAL_VERSION = 3, PARTIAL_ID_SIZE = 33 };
+enum { PARTIAL_VERSION = 4, PARTIAL_ID_SIZE = 33 };
 
 /* Writes the partial of TABLE under a new identity; false, having said
  * why, if no identity could be made. */

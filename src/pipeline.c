@@ -59,13 +59,17 @@
  * decoded on a thread of its own (prefetch.h), one per compressed input
  * being read or about to be, up to --jobs at once; the producer cuts the
  * decoded bytes as it cuts a pipe's, so that decoding, cutting and
- * parsing run side by side.  Each decoding holds at most a few chunks
- * of decoded bytes, which adds --jobs times that to the memory bound.
+ * parsing run side by side; a compressed pipe that has stayed empty for
+ * a moment ends a block early too, once all it sent is decoded.  Each
+ * decoding holds at most a few chunks of decoded bytes, which adds
+ * --jobs times that to the memory bound.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
- * stored in the block, and a record --where filters out an entry marked
- * filtered among them, which output leaves out as it does a rejection.  A read error, or an input in UTF-16 or UTF-32
- * (reader.c), ends the producer early and is reported by the main
+ * stored in the block, and a blank one, or one --where filters out, an
+ * entry of the same list marked as skipped, so that the collector leaves
+ * them all out of the output in one pass and counts them apart.  A read
+ * error, or an input in UTF-16 or UTF-32 (reader.c), ends the producer
+ * early and is reported by the main
  * thread.  A worker's read error travels with its block, and the
  * collector, taking blocks in order, stops the run there, as if the
  * producer had met it.

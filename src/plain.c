@@ -6,7 +6,9 @@
  * accept, with exactly the same effect on the table; any other record is
  * left to the general path, which also produces every rejection.  Why it
  * holds: the fast path is used only in key-value mode without
- * --key-match or --where, in blocks without a NUL byte (plain_begin's caller checks),
+ * --key-match or --where, when no --na token is made of digits alone (it
+ * would be no value), in blocks without a NUL byte (plain_begin's caller
+ * checks),
  * where the general path splits a record at its first delimiter and needs
  * a nonempty key.  A plain record has exactly that key, then one to
  * PLAIN_MAX_DIGITS digits and its terminator and nothing else (so no CR
@@ -14,7 +16,9 @@
  * as that integer at scale 0; it passes every bound exactly when it lies
  * in the range of integers rules_accept passes (plain_rules), and its
  * length is checked against --max-record like any other.  Adding it with
- * accum_add_natural is accum_add of that integer at scale 0.  Keys enter
+ * accum_add_natural is accum_add of that integer at scale 0, which the
+ * general path also does for a count alone, which reads no value but
+ * adds one that is a number (worker.c).  Keys enter
  * the table in input order, deferred updates included.
  * fuzz/fuzz_record.c runs every block both ways and compares the
  * outcomes, with a small table and a large one.
@@ -31,6 +35,7 @@
 #include "aggregate.h"
 #include "block.h"
 #include "diag.h"
+#include "missing.h"
 #include "number.h"
 #include "options.h"
 #include "swar.h"
@@ -349,7 +354,8 @@ struct plain *plain_new(const struct config *cfg)
 {
     struct plain *pl = xcalloc(1, sizeof *pl);
     pl->usable = plain_rules(cfg, &pl->rules) && !cfg->format.field_mode
-                 && !cfg->rules.key_pattern && cfg->where_count == 0;
+                 && !cfg->rules.key_pattern && cfg->where_count == 0
+                 && !(cfg->na && missing_tokens_has_digits(cfg->na));
     pl->extrema = aggregate_wants_extrema(cfg->ops, cfg->op_count);
     pl->max_record = cfg->max_record;
     return pl;

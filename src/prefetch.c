@@ -4,7 +4,10 @@
  * it; the reader takes queued chunks in order, copies their bytes into
  * its blocks and gives them back.  CHUNKS chunks of CHUNK_SIZE bytes are
  * all there is, so a decoding runs at most that far ahead, and memory
- * does not grow with the input.  At the end of the stream, or when it
+ * does not grow with the input.  A chunk goes on before it is full when
+ * the input is a live pipe whose writer has gone quiet, so that the
+ * records it wrote last come out now, as they do from a plain pipe; the
+ * chunk says so, and the reader cuts its block there.  At the end of the stream, or when it
  * fails, the thread closes the queue of filled chunks after writing what
  * happened, which the queue's lock hands on to the reader. */
 #include "config.h"
@@ -16,11 +19,17 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { CHUNK_SIZE = 256 * 1024, CHUNKS = 4 };
 
+/* How long decoded bytes wait for more once the input has nothing to
+ * read, as the reader waits on a plain pipe (reader.c). */
+enum { LIVE_WAIT_MS = 10 };
+
 struct chunk {
     size_t len;
+    bool quiet;                 /* handed on because the input went quiet */
     unsigned char data[CHUNK_SIZE];
 };
 
@@ -38,17 +47,47 @@ struct prefetch {
     size_t taken;               /* its bytes copied out so far */
 };
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Whether the decoded bytes in a chunk are to go on now rather than wait,
+ * perhaps for ever, for the chunk to fill.  *SINCE is when the stream
+ * first had nothing left to decode for this chunk (-1 until then). */
+static bool gone_quiet(const struct decode_stream *s, int64_t *since)
+{
+    if (!decode_stream_starved(s))
+        return false;
+    int64_t now = monotonic_ms();
+    if (*since < 0)
+        *since = now;
+    int64_t left = LIVE_WAIT_MS - (now - *since);
+    return decode_stream_quiet(s, left > 0 ? (int)left : 0);
+}
+
 static void *run_decoding(void *arg)
 {
     struct prefetch *p = arg;
     struct chunk *c;
     while ((c = queue_pop(p->free)) != NULL) {
         ssize_t got = 0;
+        int64_t since = -1;
         c->len = 0;
-        while (c->len < CHUNK_SIZE
-               && (got = decode_stream_read(p->stream, c->data + c->len,
-                                            CHUNK_SIZE - c->len)) > 0)
+        c->quiet = false;
+        while (c->len < CHUNK_SIZE) {
+            if (c->len > 0 && gone_quiet(p->stream, &since)) {
+                c->quiet = true;
+                break;
+            }
+            got = decode_stream_read(p->stream, c->data + c->len,
+                                     CHUNK_SIZE - c->len);
+            if (got <= 0)
+                break;
             c->len += (size_t)got;
+        }
         atomic_store_explicit(&p->compressed,
                               decode_stream_compressed(p->stream),
                               memory_order_relaxed);
@@ -99,6 +138,11 @@ ssize_t prefetch_read(struct prefetch *p, void *buf, size_t len)
     memcpy(buf, p->current->data + p->taken, n);
     p->taken += n;
     return (ssize_t)n;
+}
+
+bool prefetch_paused(const struct prefetch *p)
+{
+    return p->current && p->taken == p->current->len && p->current->quiet;
 }
 
 const char *prefetch_error(const struct prefetch *p)

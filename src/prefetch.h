@@ -27,6 +27,11 @@ struct prefetch *prefetch_start(int fd, enum decode_format format,
  * a time. */
 ssize_t prefetch_read(struct prefetch *p, void *buf, size_t len);
 
+/* Whether the bytes prefetch_read returned last end what the input held
+ * when its writer went quiet: a live pipe's records, to go on now.  For
+ * the thread that reads. */
+bool prefetch_paused(const struct prefetch *p);
+
 /* What went wrong, once prefetch_read has returned -1. */
 const char *prefetch_error(const struct prefetch *p);
 

@@ -882,9 +882,10 @@ static bool fill_block(struct reader *r, struct block *b)
             if (got == 0)
                 r->at_eof = true;
             b->len += (size_t)got;
-            /* A decoding hands out whole chunks, never a pipe's
-             * trickle. */
-            if (!r->prefetch && drained(fd, (size_t)got, wanted, &since)
+            /* A decoding hands out whole chunks, short only when its
+             * input went quiet. */
+            if ((r->prefetch ? prefetch_paused(r->prefetch)
+                             : drained(fd, (size_t)got, wanted, &since))
                 && cut_at_last_record(r, b))
                 return true;
         }

@@ -23,18 +23,19 @@
 
 struct writer;
 
-/* What the collector accounted for: records taken in order, and the
- * rejected among them, by kind. */
+/* What the collector accounted for, records taken in order:
+ * read = accepted + rejected + skipped. */
 struct tally {
-    uint64_t read;          /* records taken in, accepted or rejected */
+    uint64_t read;          /* records taken in, whatever became of them */
     uint64_t rejected;
     uint64_t rejected_by[REJECT_REASONS];   /* rejected, by kind */
     uint64_t skipped;       /* neither accepted nor rejected: */
-    uint64_t filtered;      /* dropped by --where */
+    uint64_t blank;         /* skipped as blank */
+    uint64_t filtered;      /* skipped as --where drops them */
+    uint64_t missing;       /* accepted without a value (--na) */
     bool too_many_errors;   /* --max-errors was exceeded */
 };
 
-/* Records accepted: those read less the rejected and skipped. */
 static inline uint64_t tally_accepted(const struct tally *t)
 {
     return t->read - t->rejected - t->skipped;

@@ -9,6 +9,7 @@
 #include "csv.h"
 #include "diag.h"
 #include "filter.h"
+#include "missing.h"
 #include "options.h"
 #include "plain.h"
 #include "table.h"
@@ -159,15 +160,24 @@ static void reject_split(const struct worker *w, const struct place *at,
     }
 }
 
-/* Parses and checks the value; false after rejecting the record. */
-static bool check_value(const struct worker *w, const struct place *at,
-                        const struct record_parts *parts,
-                        struct number *value)
+/* What check_value found. */
+enum value_check { VALUE_REJECTED, VALUE_OK, VALUE_NONE };
+
+/* Parses and checks the value: VALUE_OK with it in *VALUE, VALUE_NONE
+ * for one of the --na tokens, which no bound applies to, or
+ * VALUE_REJECTED after rejecting the record. */
+static enum value_check check_value(const struct worker *w,
+                                    const struct place *at,
+                                    const struct record_parts *parts,
+                                    struct number *value)
 {
     char text[DIAG_EXCERPT_SIZE];
+    if (w->cfg->na
+        && missing_tokens_has(w->cfg->na, parts->value, parts->value_len))
+        return VALUE_NONE;
     if (parts->value_len == 0) {
         REJECT(at, REJECT_MISSING_VALUE, "missing value");
-        return false;
+        return VALUE_REJECTED;
     }
     switch (number_parse(parts->value, parts->value_len, value)) {
     case NUMBER_OK:
@@ -175,12 +185,12 @@ static bool check_value(const struct worker *w, const struct place *at,
     case NUMBER_INVALID:
         diag_excerpt(text, parts->value, parts->value_len);
         REJECT(at, REJECT_INVALID_NUMBER, "invalid number '%s'", text);
-        return false;
+        return VALUE_REJECTED;
     case NUMBER_TOO_LONG:
         diag_excerpt(text, parts->value, parts->value_len);
         REJECT(at, REJECT_TOO_MANY_DIGITS, "too many digits in number '%s'",
                text);
-        return false;
+        return VALUE_REJECTED;
     }
     if (!rules_accept(&w->cfg->rules, *value)) {
         enum bound_kind broken = rules_check_value(&w->cfg->rules, *value);
@@ -188,8 +198,18 @@ static bool check_value(const struct worker *w, const struct place *at,
         REJECT(at, (enum reject_reason)(REJECT_BELOW_MIN + broken),
                bound_defs[broken].message, text,
                w->cfg->rules.bounds[broken].text);
-        return false;
+        return VALUE_REJECTED;
     }
+    return VALUE_OK;
+}
+
+/* Whether the LEN bytes at RECORD are empty or only blanks: a line that
+ * separates stanzas, or ends a file, holds no record. */
+static bool is_blank_record(const char *record, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (record[i] != ' ' && record[i] != '\t')
+            return false;
     return true;
 }
 
@@ -214,6 +234,20 @@ static bool meets_where(struct worker *w, const struct record_parts *parts)
     return true;
 }
 
+/* Counts a record for a run that reads no value (a count alone).  The
+ * value of a key-value record is added all the same when it is a number,
+ * as the fast path adds every plain record it takes (plain.c): the
+ * totals are never printed, and both paths leave the same table. */
+static void count_record(struct accum *a, const struct record_parts *parts)
+{
+    struct number value;
+    if (parts->value
+        && number_parse(parts->value, parts->value_len, &value) == NUMBER_OK)
+        accum_add(a, value);
+    else
+        accum_count(a);
+}
+
 /* Rejects a record too long to keep, which the rejects file will not get
  * since it may never have been held whole. */
 static void reject_long(struct worker *w, const struct place *at)
@@ -236,6 +270,10 @@ static void check_record(struct worker *w, const struct place *at,
         REJECT(at, REJECT_NUL_BYTE, "NUL byte in record");
         return;
     }
+    if (is_blank_record(record, len)) {
+        block_skip(at->block, at->record, at->start, at->len);
+        return;
+    }
     struct record_parts parts;
     enum record_status status =
         w->csv ? csv_split(w->csv, record, len,
@@ -252,8 +290,12 @@ static void check_record(struct worker *w, const struct place *at,
         return;
     }
     struct number value;
-    if (w->cfg->needs_value && !check_value(w, at, &parts, &value))
-        return;
+    enum value_check found = VALUE_NONE;
+    if (w->cfg->needs_value) {
+        found = check_value(w, at, &parts, &value);
+        if (found == VALUE_REJECTED)
+            return;
+    }
     if (w->matcher) {
         const char *key = shown_key(w, parts.key, parts.key_len);
         if (!key_matcher_match(w->matcher, key, parts.key_len)) {
@@ -264,13 +306,17 @@ static void check_record(struct worker *w, const struct place *at,
             return;
         }
     }
+    if (w->cfg->needs_value && found == VALUE_NONE)
+        at->block->missing++;
     if (w->table) {
         struct accum *a = table_find_or_add(w->table, parts.key,
                                             parts.key_len);
-        if (w->cfg->needs_value)
+        if (!w->cfg->needs_value)
+            count_record(a, &parts);
+        else if (found == VALUE_OK)
             accum_add(a, value);
         else
-            accum_count(a);
+            accum_count_missing(a);
     }
 }
 

@@ -43,12 +43,14 @@ setup() {
 	assert_result 0 $'k\t3' ""
 }
 
-@test "count is the number of accepted records per key" {
+@test "count is the number of accepted records per key, which reads no number unless a bound does" {
 	printf 'a:1\nb:-7\na:0\na:2.5\nb:x\n' >in.txt
-	run_fanout --aggregate=count in.txt
+	run_fanout --aggregate=count --min=-10 in.txt
 	assert_result 1 "$(text $'a\t3' $'b\t1')" \
 		"$(text "fanout: in.txt:5: invalid number 'x'" \
 			"fanout: 5 records read, 4 accepted, 1 rejected")"
+	run_fanout --aggregate=count in.txt
+	assert_result 0 "$(text $'a\t3' $'b\t2')" ""
 }
 
 @test "min and max are printed at the key's scale (1.5 and 2 give 1.5 and 2.0)" {
@@ -180,12 +182,12 @@ setup() {
 	assert_result 0 "" ""
 }
 
-@test "no accepted records prints no aggregate lines and exits 1" {
+@test "no accepted records prints no aggregate lines and exits 2" {
 	printf 'a\n:1\n' >in.txt
 	run_to_files in.txt
-	[[ "$status" == 1 ]]
+	[[ "$status" == 2 ]]
 	expect_file out ''
-	expect_file err "fanout: in.txt:1: missing delimiter ':'\nfanout: in.txt:2: empty key\nfanout: 2 records read, 0 accepted, 2 rejected\n"
+	expect_file err "fanout: in.txt:1: missing delimiter ':'\nfanout: in.txt:2: empty key\nfanout: no record accepted\nfanout: 2 records read, 0 accepted, 2 rejected; 0 bytes of output written\n"
 }
 
 @test "many keys are all present and sorted (checked with awk and sort)" {

@@ -11,7 +11,7 @@ load test_helper
 KV_OPTS=(--min=-950 --max=950 '--key-match=^k[0-9]')
 
 # gen_kv SEED N CR_RATE: N key-value records; about 2.5% are rejected
-# (missing delimiter, empty line, empty key, missing value, invalid number,
+# (missing delimiter, empty key, missing value, invalid number,
 # too many digits, key not matching), about 5% of the rest are out of bounds.
 gen_kv() {
 	"$GAWK" -v seed="$1" -v n="$2" -v crrate="$3" 'BEGIN {
@@ -249,13 +249,13 @@ model_matches() {
 	}' >fields.txt
 	"$GAWK" -v out="$T/fmodel" '
 		{ n++ }
-		NF < 1 { printf "fanout: fields.txt:%d: missing field 1\n", n > (out ".err"); r++; print > (out ".rej"); next }
+		NF < 1 { b++; next }
 		NF < 2 { printf "fanout: fields.txt:%d: missing field 2\n", n > (out ".err"); r++; print > (out ".rej"); next }
 		NF < 3 { printf "fanout: fields.txt:%d: missing field 3\n", n > (out ".err"); r++; print > (out ".rej"); next }
 		$2 !~ /^[+-]?[0-9]+$/ { printf "fanout: fields.txt:%d: invalid number '"'"'%s'"'"'\n", n, $2 > (out ".err"); r++; print > (out ".rej"); next }
 		{ s[$1 "\t" $3] += $2; c[$1 "\t" $3]++ }
 		END {
-			printf "fanout: %d records read, %d accepted, %d rejected\n", n, n - r, r > (out ".err")
+			printf "fanout: %d records read, %d accepted, %d rejected, %d skipped\n", n, n - r - b, r, b > (out ".err")
 			for (k in s) printf "%s\t%d\t%d\n", k, s[k], c[k] > (out ".unsorted")
 		}' fields.txt
 	sort "$T/fmodel.unsorted" >"$T/fmodel.out"
@@ -266,4 +266,56 @@ model_matches() {
 		fan f $run --key=1,3 --value=2 -a sum,count fields.txt
 		same_as "$T/j1" f
 	done
+}
+
+@test "--na and blank lines give the same results for every --jobs and --batch (checked with awk)" {
+	"$GAWK" 'BEGIN {
+		srand(31)
+		for (i = 1; i <= 30000; i++) {
+			r = rand(); k = "k" int(rand() * 50); v = int(rand() * 2001) - 1000
+			if (r < 0.05) print ""
+			else if (r < 0.07) print "  \t"
+			else if (r < 0.15) print k ":NA"
+			else if (r < 0.18) print k ":"
+			else if (r < 0.20) print k ": - \r"
+			else if (r < 0.21) print "bad" i
+			else if (r < 0.215) print "none" int(rand() * 3) ":NA"
+			else print k ":" v
+		}
+	}' >na.txt
+	# The model: blank lines skipped, lines without ':' rejected, NA, -
+	# and empty values counted but not summed; a key without values has
+	# empty fields.
+	"$GAWK" -v out="$T/na-model" '
+		{ n++; line = $0; sub(/\r$/, "", line) }
+		line ~ /^[ \t]*$/ { skipped++; next }
+		index(line, ":") == 0 { printf "fanout: na.txt:%d: missing delimiter '"':'"'\n", n > (out ".err"); print > (out ".rej"); r++; next }
+		{
+			print > (out ".ord")
+			p = index(line, ":"); key = substr(line, 1, p - 1); v = substr(line, p + 1)
+			gsub(/^[ \t]+|[ \t]+$/, "", v)
+			cnt[key]++
+			if (v == "NA" || v == "-" || v == "") next
+			if (!(key in vals) || v + 0 < mn[key]) mn[key] = v + 0
+			if (!(key in vals) || v + 0 > mx[key]) mx[key] = v + 0
+			vals[key]++; sum[key] += v
+		}
+		END {
+			printf "fanout: %d records read, %d accepted, %d rejected, %d skipped\n", n, n - r - skipped, r, skipped > (out ".err")
+			for (k in cnt)
+				if (k in vals) printf "%s\t%d\t%d\t%d\t%d\n", k, cnt[k], sum[k], mn[k], mx[k] > (out ".unsorted")
+				else printf "%s\t%d\t\t\t\n", k, cnt[k] > (out ".unsorted")
+		}' na.txt
+	LC_ALL=C sort "$T/na-model.unsorted" >"$T/na-model.out"
+	fan j1 --jobs=1 --na -a count,sum,min,max na.txt
+	model_matches "$T/na-model" j1 1
+	for run in "--jobs=2 --batch=64" "--jobs=4 --batch=4K" "--jobs=3 --batch=1"; do
+		# shellcheck disable=SC2086
+		fan na $run --na -a count,sum,min,max na.txt
+		same_as "$T/j1" na
+	done
+	fan o1 --jobs=1 --na --ordered na.txt
+	expect_same_file "$T/na-model.ord" "$T/o1.out"
+	fan o4 --jobs=4 --batch=100 --na --ordered na.txt
+	same_as "$T/o1" o4
 }

@@ -81,16 +81,18 @@ setup() {
 @test "a missing field is reported with its number" {
 	printf 'a,5\na\n' >in.txt
 	run_fanout -t , --key=1 --value=3 in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: missing field 3" "fanout: in.txt:2: missing field 3" \
-		"fanout: 2 records read, 0 accepted, 2 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: missing field 3" "fanout: in.txt:2: missing field 3" \
+		"fanout: no record accepted" \
+		"fanout: 2 records read, 0 accepted, 2 rejected; 0 bytes of output written")"
 }
 
 @test "the lowest-numbered needed field that is absent is reported" {
-	printf 'a b\na b c d e f\n\n   \n' >in.txt
+	printf 'a b\na b c d e f\n\n   \n- - 3\n' >in.txt
 	run_fanout --key=1,7 --value=3 in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: missing field 3" "fanout: in.txt:2: missing field 7" \
-		"fanout: in.txt:3: missing field 1" "fanout: in.txt:4: missing field 1" \
-		"fanout: 4 records read, 0 accepted, 4 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: missing field 3" "fanout: in.txt:2: missing field 7" \
+		"fanout: in.txt:5: missing field 7" \
+		"fanout: no record accepted" \
+		"fanout: 5 records read, 0 accepted, 3 rejected, 2 skipped; 0 bytes of output written")"
 }
 
 @test "an empty key field is an empty key; a composite key is empty only when all its fields are" {
@@ -104,7 +106,8 @@ setup() {
 @test "a single empty key field is an empty key" {
 	printf ',5\n' >in.txt
 	run_fanout -t , --key=1 --value=2 in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: empty key" "fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: empty key" "fanout: no record accepted" \
+	"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "the value field is validated like a key-value value" {
@@ -120,8 +123,11 @@ setup() {
 @test "count without --value needs only the key fields" {
 	printf 'a\nb whatever\na not-a-number\n\n' >in.txt
 	run_fanout --key=1 --aggregate=count in.txt
-	assert_result 1 "$(text $'a\t2' $'b\t1')" \
-		"$(text "fanout: in.txt:4: missing field 1" "fanout: 4 records read, 3 accepted, 1 rejected")"
+	assert_result 0 "$(text $'a\t2' $'b\t1')" ""
+	run_fanout --key=2 --aggregate=count in.txt
+	assert_result 1 "$(text $'not-a-number\t1' $'whatever\t1')" \
+		"$(text "fanout: in.txt:1: missing field 2" \
+			"fanout: 4 records read, 2 accepted, 1 rejected, 1 skipped")"
 }
 
 @test "count-only with a composite key counts each pair" {

@@ -319,8 +319,9 @@ signalled_while_opening() {
 	local evil=$'x\nfanout: all good' shown='x\x0afanout: all good'
 	printf 'bad\n' >"$evil"
 	run_fanout "$evil"
-	assert_result 1 "" "$(text "fanout: $shown:1: missing delimiter ':'" \
-		"fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: $shown:1: missing delimiter ':'" \
+		"fanout: no record accepted" \
+		"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 	run_fanout "$evil" $'no\tsuch\\file'
 	assert_result 2 "" 'fanout: no\x09such\\file: No such file or directory'
 	run_fanout -r $'nodir\e[2J/rej.txt' "$evil"

@@ -7,7 +7,8 @@
 #        [-v maxerr=N] [-v nul=1] -f kv-model.awk FILE
 #
 # writes PREFIX.unsorted (aggregate lines, unsorted), .err, .rej and .ord
-# (the --ordered output).  MIN and MAX have at most 2 decimals and are
+# (the --ordered output).  Blank records are skipped: neither accepted
+# nor rejected.  MIN and MAX have at most 2 decimals and are
 # printed as given; maxerr=N models --max-errors=N, nul=1 --null-data.
 function reject(reason) {
 	printf "fanout: %s:%d: %s\n", name, n, reason > (out ".err")
@@ -39,6 +40,7 @@ BEGIN {
 	n++
 	body = rec
 	if (!nul) sub(/\r$/, "", body)
+	if (body ~ /^[ \t]*$/) { skipped++; next }
 	p = index(body, ":")
 	if (!p) { reject("missing delimiter ':'"); next }
 	key = substr(body, 1, p - 1)
@@ -71,7 +73,7 @@ BEGIN {
 END {
 	# A run stopped by --max-errors is trouble: its summary also says how
 	# much output was written, nothing in aggregate mode.
-	if (r) printf "fanout: %d records read, %d accepted, %d rejected%s\n", n, a, r, stopped ? "; 0 bytes of output written" : "" > (out ".err")
+	if (r) printf "fanout: %d records read, %d accepted, %d rejected%s%s\n", n, a, r, skipped ? ", " skipped " skipped" : "", stopped ? "; 0 bytes of output written" : "" > (out ".err")
 	if (!stopped)
 		for (k in cnt)
 			printf "%s\t%s\t%d\t%s\t%s\n", k, fmt(sum[k], sc[k]), cnt[k], fmt(mn[k], sc[k]), fmt(mx[k], sc[k]) > (out ".unsorted")

@@ -82,10 +82,11 @@ setup() {
 @test "--max-record is checked before anything else in a record" {
 	printf 'k:1\0xxxxxxxxx\nno delimiter here\nk:\0\n' >in.txt
 	run_fanout --max-record=10 in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: record longer than 10 bytes" \
+	assert_result 2 "" "$(text "fanout: in.txt:1: record longer than 10 bytes" \
 		"fanout: in.txt:2: record longer than 10 bytes" \
 		"fanout: in.txt:3: NUL byte in record" \
-		"fanout: 3 records read, 0 accepted, 3 rejected")"
+		"fanout: no record accepted" \
+		"fanout: 3 records read, 0 accepted, 3 rejected; 0 bytes of output written")"
 }
 
 @test "bad --max-record values are usage errors" {

@@ -52,16 +52,18 @@ setup() {
 		printf 'k:%s\n' "$v"
 		expected+=("fanout: in.txt:$n: invalid number '$v'")
 	done >in.txt
-	expected+=("fanout: $n records read, 0 accepted, $n rejected")
+	expected+=("fanout: no record accepted"
+		"fanout: $n records read, 0 accepted, $n rejected; 0 bytes of output written")
 	run_fanout in.txt
-	assert_result 1 "" "$(text "${expected[@]}")"
+	assert_result 2 "" "$(text "${expected[@]}")"
 }
 
 @test "an empty value is a missing value, not an invalid number" {
 	printf 'k:\nk: \t \n' >in.txt
 	run_fanout in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: missing value" "fanout: in.txt:2: missing value" \
-		"fanout: 2 records read, 0 accepted, 2 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: missing value" "fanout: in.txt:2: missing value" \
+		"fanout: no record accepted" \
+		"fanout: 2 records read, 0 accepted, 2 rejected; 0 bytes of output written")"
 }
 
 @test "18 significant digits are accepted" {
@@ -73,11 +75,12 @@ setup() {
 @test "39 significant digits are too many digits" {
 	printf 'a:123456789012345678901234567890123456789\nb:-123456789012345678901234567890123456789\nc:12345678901.2345678901234567890123456789\n' >in.txt
 	run_fanout in.txt
-	assert_result 1 "" "$(text \
+	assert_result 2 "" "$(text \
 		"fanout: in.txt:1: too many digits in number '123456789012345678901234567890123456789'" \
 		"fanout: in.txt:2: too many digits in number '-123456789012345678901234567890123456789'" \
 		"fanout: in.txt:3: too many digits in number '12345678901.2345678901234567890123456789'" \
-		"fanout: 3 records read, 0 accepted, 3 rejected")"
+		"fanout: no record accepted" \
+		"fanout: 3 records read, 0 accepted, 3 rejected; 0 bytes of output written")"
 }
 
 @test "leading zeros of the integer part do not count as significant digits" {
@@ -97,15 +100,17 @@ setup() {
 @test "the grammar is checked before the digit count (a long malformed value is an invalid number)" {
 	printf 'k:1234567890123456789012345678901234567890e1x\n' >in.txt
 	run_fanout in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: invalid number '1234567890123456789012345678901234567890e1x'" \
-		"fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: invalid number '1234567890123456789012345678901234567890e1x'" \
+		"fanout: no record accepted" \
+		"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "the digit count is checked before the bounds" {
 	printf 'k:999999999999999999999999999999999999999\n' >in.txt
 	run_fanout --max=10 in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: too many digits in number '999999999999999999999999999999999999999'" \
-		"fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: too many digits in number '999999999999999999999999999999999999999'" \
+		"fanout: no record accepted" \
+		"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "a sum with 18 fraction digits and a large integer part is printed exactly" {

@@ -42,13 +42,15 @@ make_big_input() {
 	assert_result 0 "" ""
 	printf 'x\ny:z\n' >in.txt
 	run_exact closed --ordered in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: missing delimiter ':'" \
+	assert_result 2 "" "$(text "fanout: in.txt:1: missing delimiter ':'" \
 		"fanout: in.txt:2: invalid number 'z'" \
-		"fanout: 2 records read, 0 accepted, 2 rejected")"
+		"fanout: no record accepted" \
+		"fanout: 2 records read, 0 accepted, 2 rejected; 0 bytes of output written")"
 	run_exact closed in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: missing delimiter ':'" \
+	assert_result 2 "" "$(text "fanout: in.txt:1: missing delimiter ':'" \
 		"fanout: in.txt:2: invalid number 'z'" \
-		"fanout: 2 records read, 0 accepted, 2 rejected")"
+		"fanout: no record accepted" \
+		"fanout: 2 records read, 0 accepted, 2 rejected; 0 bytes of output written")"
 }
 
 @test "--help and --version with standard output closed: write error, status 2" {

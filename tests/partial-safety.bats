@@ -48,14 +48,23 @@ craft() {
 	"$FANOUT" --partial in.txt -k 1 -v 3 >base.txt
 	local other
 	for other in "-k 1 -v 3 --above=0" "-k 1 -v 3 --key-match=a" \
-		"-k 2 -v 3" "-k 1 -v 1" "-k 1 -v 3 -t ," "-k 1 -v 3 -a count" \
-		"-k 1 -v 3 --max-record=1K" "-k 1 -v 3 -z"; do
+		"-k 2 -v 3" "-k 3 -v 3" "-k 1 -v 3 -a count" \
+		"-k 1 -v 3 --na" "-k 1 -v 3 --na=x" \
+		"-k 1 -v 3 --max-record=1K"; do
 		# shellcheck disable=SC2086
 		"$FANOUT" --partial $other in.txt >other.txt 2>/dev/null || true
 		run_fanout --merge base.txt other.txt
 		assert_result 2 "" "fanout: other.txt:1: partials made with different options cannot be merged (first partial at base.txt:1)" \
 			|| fail "with $other"
 	done
+	# A separator of one space, not runs of blanks, cuts these lines
+	# alike, and so does -z the same records ended by NUL.
+	"$FANOUT" --partial -k 1 -v 3 -t ' ' in.txt >other.txt
+	run_fanout --merge base.txt other.txt
+	assert_result 2 "" "fanout: other.txt:1: partials made with different options cannot be merged (first partial at base.txt:1)"
+	tr '\n' '\0' <in.txt | "$FANOUT" --partial -k 1 -v 3 -z >other.txt
+	run_fanout --merge base.txt other.txt
+	assert_result 2 "" "fanout: other.txt:1: partials made with different options cannot be merged (first partial at base.txt:1)"
 	printf 'a:1\n' | "$FANOUT" --partial >kv.partial
 	printf 'a;1\n' | "$FANOUT" --partial -d ';' >semicolon.partial
 	run_fanout --merge kv.partial semicolon.partial
@@ -120,61 +129,68 @@ craft() {
 
 @test "counts that add past 2^64 in a merge: count overflow, status 2, with --merge and a combiner" {
 	# 2^64 - 1 = 18446744073709551615 values in each of two partials.
-	printf 'k\t18446744073709551615\t0\t0\t0\t-\t-\t1\t0\n' | craft aggregate=count key=1 >p1.txt
-	printf 'k\t1\t0\t0\t0\t-\t-\t1\t0\n' | craft aggregate=count key=1 >p2.txt
+	printf 'k\t18446744073709551615\t0\t0\t0\t-\t-\t1\t0\t0\n' | craft aggregate=count key=1 >p1.txt
+	printf 'k\t1\t0\t0\t0\t-\t-\t1\t0\t0\n' | craft aggregate=count key=1 >p2.txt
 	run_fanout --merge p1.txt
 	assert_result 0 $'k\t18446744073709551615' ""
 	run_fanout --merge p1.txt p2.txt
 	assert_result 2 "" "fanout: count overflow for key 'k'"
 	run_fanout --merge --partial p1.txt p2.txt
 	assert_result 2 "" "fanout: count overflow for key 'k'"
-	printf 'k\t18446744073709551615\t0\t5\t0\t-\t-\t1\t0\n' | craft aggregate=mean key=1 >m1.txt
-	printf 'k\t1\t0\t5\t0\t-\t-\t1\t0\n' | craft aggregate=mean key=1 >m2.txt
+	printf 'k\t18446744073709551615\t0\t5\t0\t-\t-\t1\t0\t0\n' | craft aggregate=mean key=1 >m1.txt
+	printf 'k\t1\t0\t5\t0\t-\t-\t1\t0\t0\n' | craft aggregate=mean key=1 >m2.txt
 	run_fanout --merge m1.txt m2.txt
+	assert_result 2 "" "fanout: count overflow for key 'k'"
+	# Records without a value (--na) count too.
+	printf 'k\t0\t0\t0\t0\t-\t-\t1\t0\t1\n' | craft aggregate=count key=1 na=NA >n1.txt
+	printf 'k\t18446744073709551615\t0\t0\t0\t-\t-\t1\t0\t0\n' | craft aggregate=count key=1 na=NA >n2.txt
+	run_fanout --merge n1.txt
+	assert_result 0 $'k\t1' ""
+	run_fanout --merge n1.txt n2.txt
 	assert_result 2 "" "fanout: count overflow for key 'k'"
 }
 
 @test "extremes and totals no real partial can hold, and more lines than values, are malformed lines" {
 	# At scale 0 a value has at most 38 digits; at any scale, a mantissa
 	# fits in an i128.
-	printf 'k\t1\t0\t5\t0\t%s\t%s\t1\t0\n' 99999999999999999999999999999999999999 99999999999999999999999999999999999999 | craft aggregate=max key=1 >ok.txt
+	printf 'k\t1\t0\t5\t0\t%s\t%s\t1\t0\t0\n' 99999999999999999999999999999999999999 99999999999999999999999999999999999999 | craft aggregate=max key=1 >ok.txt
 	run_fanout --merge ok.txt
 	assert_result 0 $'k\t99999999999999999999999999999999999999' ""
-	printf 'k\t1\t0\t5\t0\t100000000000000000000000000000000000000\t100000000000000000000000000000000000000\t1\t0\n' | craft aggregate=max key=1 >big.txt
+	printf 'k\t1\t0\t5\t0\t100000000000000000000000000000000000000\t100000000000000000000000000000000000000\t1\t0\t0\n' | craft aggregate=max key=1 >big.txt
 	run_fanout --merge big.txt
 	assert_result 2 "" "fanout: big.txt:2: malformed partial line: bad minimum or maximum"
-	printf 'k\t1\t0\t5\t0\t-100000000000000000000000000000000000000\t5\t1\t0\n' | craft aggregate=min key=1 >neg.txt
+	printf 'k\t1\t0\t5\t0\t-100000000000000000000000000000000000000\t5\t1\t0\t0\n' | craft aggregate=min key=1 >neg.txt
 	run_fanout --merge neg.txt
 	assert_result 2 "" "fanout: neg.txt:2: malformed partial line: bad minimum or maximum"
 	# Merged with a key at scale 18, a maximum near 10^37 is rescaled past
 	# 2^127: an overflow, as for the values themselves.
-	printf 'k\t1\t18\t5\t0\t5\t5\t1\t0\n' | craft aggregate=max key=1 >fine.txt
-	printf 'k\t1\t1\t5\t0\t9000000000000000000000000000000000000\t9000000000000000000000000000000000000\t1\t0\n' | craft aggregate=max key=1 >huge.txt
+	printf 'k\t1\t18\t5\t0\t5\t5\t1\t0\t0\n' | craft aggregate=max key=1 >fine.txt
+	printf 'k\t1\t1\t5\t0\t9000000000000000000000000000000000000\t9000000000000000000000000000000000000\t1\t0\t0\n' | craft aggregate=max key=1 >huge.txt
 	run_fanout --merge fine.txt huge.txt
 	assert_result 2 "" "fanout: sum overflow for key 'k'"
 	# Nor can totals beyond COUNT such values.
-	printf 'k\t2\t0\t199999999999999999999999999999999999998\t0\t-\t-\t1\t0\n' | craft aggregate=sum key=1 >most.txt
+	printf 'k\t2\t0\t199999999999999999999999999999999999998\t0\t-\t-\t1\t0\t0\n' | craft aggregate=sum key=1 >most.txt
 	run_fanout --merge most.txt
 	assert_result 0 $'k\t199999999999999999999999999999999999998' ""
-	printf 'k\t2\t0\t0\t199999999999999999999999999999999999999\t-\t-\t1\t0\n' | craft aggregate=sum key=1 >total.txt
+	printf 'k\t2\t0\t0\t199999999999999999999999999999999999999\t-\t-\t1\t0\t0\n' | craft aggregate=sum key=1 >total.txt
 	run_fanout --merge total.txt
 	assert_result 2 "" "fanout: total.txt:2: malformed partial line: bad total"
-	printf 'k\t2\t0\t5\t0\t-\t-\t3\t0\n' | craft aggregate=sum key=1 >lines.txt
+	printf 'k\t2\t0\t5\t0\t-\t-\t3\t0\t0\n' | craft aggregate=sum key=1 >lines.txt
 	run_fanout --merge lines.txt
 	assert_result 2 "" "fanout: lines.txt:2: malformed partial line: bad line count"
 }
 
 @test "a key line whose number of key fields differs from its header is malformed" {
-	printf 'a\\0b\t1\t0\t5\t0\t-\t-\t1\t0\n' | craft aggregate=sum key=1 >kv.txt
+	printf 'a\\0b\t1\t0\t5\t0\t-\t-\t1\t0\t0\n' | craft aggregate=sum key=1 >kv.txt
 	run_fanout --merge kv.txt
 	assert_result 2 "" "fanout: kv.txt:2: malformed partial line: wrong number of key fields"
-	printf 'a\t1\t0\t5\t0\t-\t-\t1\t0\n' | craft aggregate=sum key=1,3 value=2 >one.txt
+	printf 'a\t1\t0\t5\t0\t-\t-\t1\t0\t0\n' | craft aggregate=sum key=1,3 value=2 >one.txt
 	run_fanout --merge one.txt
 	assert_result 2 "" "fanout: one.txt:2: malformed partial line: wrong number of key fields"
-	printf 'a\\0b\\0c\t1\t0\t5\t0\t-\t-\t1\t0\n' | craft aggregate=sum key=1,3 value=2 >three.txt
+	printf 'a\\0b\\0c\t1\t0\t5\t0\t-\t-\t1\t0\t0\n' | craft aggregate=sum key=1,3 value=2 >three.txt
 	run_fanout --merge three.txt
 	assert_result 2 "" "fanout: three.txt:2: malformed partial line: wrong number of key fields"
-	printf 'a\\0\t1\t0\t5\t0\t-\t-\t1\t0\n' | craft aggregate=sum key=1,3 value=2 >two.txt
+	printf 'a\\0\t1\t0\t5\t0\t-\t-\t1\t0\t0\n' | craft aggregate=sum key=1,3 value=2 >two.txt
 	run_fanout --merge --format=csv two.txt
 	assert_result 0 "a,,5" ""
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Partial format version 3 written and checked independently of fanout,
+"""Partial format version 4 written and checked independently of fanout,
 for tests/partial-safety.bats.  src/partial.h describes the format.
 
   partials.py craft [--id HEX] SETTING... <KEYLINES
-      A partial whose key lines are KEYLINES (the nine fields of each,
+      A partial whose key lines are KEYLINES (the ten fields of each,
       without their check): the header with SETTINGs, every line sealed
       with its check, and a trailer counting the LINES of the key lines
       (those that are numbers) and adding up their checks.
@@ -55,7 +55,7 @@ def craft(args):
     ident = os.urandom(16).hex()
     if args[:1] == ["--id"]:
         ident, args = args[1], args[2:]
-    out = [seal(b"\t".join([b"#fanout-partial", b"3", ident.encode()]
+    out = [seal(b"\t".join([b"#fanout-partial", b"4", ident.encode()]
                            + [a.encode() for a in args]))]
     lines = total = 0
     for line in sys.stdin.buffer.read().splitlines():

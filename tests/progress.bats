@@ -320,7 +320,8 @@ for r in records:
     stamp = calendar.timegm(time.strptime(r["time"], "%Y-%m-%dT%H:%M:%SZ"))
     assert int(sys.argv[1]) <= stamp <= int(sys.argv[2]) + 1, r["time"]
 assert final["final"] is True and final["exit_status"] == 1, final
-assert final["records"] == {"read": 6001, "accepted": 6000, "rejected": 1, "skipped": 0}, final
+assert final["records"] == {"read": 6001, "accepted": 6000, "rejected": 1,
+                            "skipped": 0, "missing_values": 0}, final
 assert final["errors"] == [], final
 ' "$before" "$after" || fail "$(cat -v err | head -5)"
 }

@@ -222,10 +222,11 @@ setup() {
 			split($2, p, ":"); if (seen[p[1], p[2]]++) bad = bad "\ntwice: " $0
 			n[p[1]]++; next
 		}
-		/^fanout: 200000 records read, 0 accepted, 200000 rejected$/ { summaries++; next }
+		/^fanout: no record accepted$/ { nothing++; next }
+		/^fanout: 200000 records read, 0 accepted, 200000 rejected; 0 bytes of output written$/ { summaries++; next }
 		{ bad = bad "\nnot a whole message: " $0 }
 		END {
-			if (n["a.txt"] != 200000 || n["b.txt"] != 200000 || summaries != 2)
+			if (n["a.txt"] != 200000 || n["b.txt"] != 200000 || summaries != 2 || nothing != 2)
 				bad = bad "\ncounts: " n["a.txt"] " " n["b.txt"] " " summaries
 			if (bad != "") { print substr(bad, 2) > "/dev/stderr"; exit 1 }
 		}' err

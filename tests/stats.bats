@@ -85,6 +85,7 @@ expected_counts() {
 	"$GAWK" -v kinds="$KINDS" -v size="$(stat -c %s "$1")" -v known="$2" '
 	function kind(   d, key, val, digits) {
 		if (length($0) > 100) return "too_long"
+		if ($0 ~ /^[ \t]*$/) return "blank"
 		d = index($0, ":")
 		if (d == 0) return "missing_delimiter"
 		key = substr($0, 1, d - 1); val = substr($0, d + 1)
@@ -98,11 +99,12 @@ expected_counts() {
 		if (key !~ /^k[0-9]+$/) return "key_mismatch"
 		return ""
 	}
-	{ k = kind(); read++; if (k == "") accepted++; else { rejected++; n[k]++ } }
+	{ k = kind(); read++; if (k == "") accepted++; else if (k == "blank") skipped++; else { rejected++; n[k]++ } }
 	END {
 		split(kinds, all, /[ \n]+/)
 		for (i in all) if (all[i] != "") printf "rejected.%s=%d\n", all[i], n[all[i]]
-		printf "records.read=%d\nrecords.accepted=%d\nrecords.rejected=%d\nrecords.skipped=0\n", read, accepted, rejected
+		printf "records.read=%d\nrecords.accepted=%d\nrecords.rejected=%d\n", read, accepted, rejected
+		printf "records.skipped=%d\nrecords.missing_values=0\n", skipped
 		printf "bytes_read=%d\ninput_size=%s\n", size, known == "file" ? size : "unknown"
 	}' "$1" | LC_ALL=C sort
 }
@@ -121,8 +123,10 @@ text_counts() {
 	}
 	!/^fanout: stats: / { next }
 	{ line = substr($0, 16) }
-	line ~ /^[0-9]+ records read, [0-9]+ accepted, [0-9]+ rejected$/ {
-		split(line, f, /[ ,]+/); read = f[1]; acc = f[4]; rej = f[6]; seen["records"]++; next }
+	line ~ /^[0-9]+ records read, [0-9]+ accepted, [0-9]+ rejected(, [0-9]+ skipped)?$/ {
+		split(line, f, /[ ,]+/); read = f[1]; acc = f[4]; rej = f[6]; skipped = f[8]; seen["records"]++; next }
+	line ~ /^skipped: [0-9]+ blank$/ { next }
+	line ~ /^missing values: [0-9]+$/ { split(line, f, " "); missing = f[3]; next }
 	line ~ /^rejected: / {
 		m = split(substr(line, 11), parts, /, /)
 		for (i = 1; i <= m; i++) { c = parts[i]; sub(/ .*/, "", c); w = parts[i]; sub(/^[0-9]+ /, "", w)
@@ -141,7 +145,8 @@ text_counts() {
 		for (s in seen) if (seen[s] != 1) { print "line " s " seen " seen[s] " times"; bad = 1 }
 		if (length(seen) != 6) { print "lines missing: " length(seen) " kinds seen"; bad = 1 }
 		for (k in n) printf "rejected.%s=%d\n", k, n[k] >out
-		printf "records.read=%d\nrecords.accepted=%d\nrecords.rejected=%d\nrecords.skipped=0\n", read, acc, rej >out
+		printf "records.read=%d\nrecords.accepted=%d\nrecords.rejected=%d\n", read, acc, rej >out
+		printf "records.skipped=%d\nrecords.missing_values=%d\n", skipped, missing >out
 		printf "bytes_read=%d\ninput_size=%s\n", bytes, size >out
 		printf "reader.blocks=%d\nworkers=%d\nworkers.blocks=%d\nworkers.records=%d\n", blocks, workers, wblocks, wrecords >out
 		exit bad

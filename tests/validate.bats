@@ -15,11 +15,11 @@ setup() {
 		"fanout: 2 records read, 1 accepted, 1 rejected")"
 }
 
-@test "an empty line is a record and is rejected as missing delimiter" {
-	printf 'a:1\n\na:2\n' >in.txt
+@test "an empty line is a record, skipped as blank: neither accepted nor rejected" {
+	printf 'a:1\n\na:2\nx\n' >in.txt
 	run_fanout in.txt
-	assert_result 1 $'a\t3' "$(text "fanout: in.txt:2: missing delimiter ':'" \
-		"fanout: 3 records read, 2 accepted, 1 rejected")"
+	assert_result 1 $'a\t3' "$(text "fanout: in.txt:4: missing delimiter ':'" \
+		"fanout: 4 records read, 2 accepted, 1 rejected, 1 skipped")"
 }
 
 @test "the record is split at the first delimiter" {
@@ -58,12 +58,13 @@ setup() {
 @test "an empty key is rejected" {
 	printf ':5\n' >in.txt
 	run_fanout in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: empty key" "fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: empty key" "fanout: no record accepted" \
+	"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "checks run in order: delimiter, empty key, missing value, invalid number, digits, bounds, key-match" {
 	{
-		printf '\n'                         # 1 no delimiter
+		printf 'k\n'                        # 1 no delimiter
 		printf ':\n'                        # 2 empty key beats missing value
 		printf ':abc\n'                     # 3 empty key beats invalid number
 		printf 'zzz:\n'                     # 4 missing value beats key-match
@@ -127,8 +128,9 @@ setup() {
 @test "the value in a bound message is the trimmed text as written" {
 	printf 'k: \t+007.50 \n' >in.txt
 	run_fanout --max=7 in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: value +007.50 is above maximum 7" \
-		"fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: value +007.50 is above maximum 7" \
+		"fanout: no record accepted" \
+		"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "bounds are checked in the order min, max, above, below" {
@@ -137,19 +139,21 @@ setup() {
 	# With --above=7 --below=12, 15 passes --above and fails --below.
 	printf 'k:5\nk:15\nk:1\n' >in.txt
 	run_fanout --below=12 --above=20 --max=3 in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: value 5 is above maximum 3" \
+	assert_result 2 "" "$(text "fanout: in.txt:1: value 5 is above maximum 3" \
 		"fanout: in.txt:2: value 15 is above maximum 3" \
 		"fanout: in.txt:3: value 1 is not above 20" \
-		"fanout: 3 records read, 0 accepted, 3 rejected")"
+		"fanout: no record accepted" \
+		"fanout: 3 records read, 0 accepted, 3 rejected; 0 bytes of output written")"
 	run_fanout --above=7 --min=2 in.txt
 	assert_result 1 $'k\t15' "$(text "fanout: in.txt:1: value 5 is not above 7" \
 		"fanout: in.txt:3: value 1 is below minimum 2" \
 		"fanout: 3 records read, 1 accepted, 2 rejected")"
 	run_fanout --below=12 --above=7 in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: value 5 is not above 7" \
+	assert_result 2 "" "$(text "fanout: in.txt:1: value 5 is not above 7" \
 		"fanout: in.txt:2: value 15 is not below 12" \
 		"fanout: in.txt:3: value 1 is not above 7" \
-		"fanout: 3 records read, 0 accepted, 3 rejected")"
+		"fanout: no record accepted" \
+		"fanout: 3 records read, 0 accepted, 3 rejected; 0 bytes of output written")"
 }
 
 @test "a range of all four bounds together accepts only the values inside it" {
@@ -205,8 +209,9 @@ setup() {
 	v=$(repeat_char x 64)
 	printf 'k:%s\n' "$v" >in.txt
 	run_fanout in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: invalid number '$v'" \
-		"fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: invalid number '$v'" \
+		"fanout: no record accepted" \
+		"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "a quoted excerpt longer than 64 bytes is cut to 64 bytes followed by ..." {
@@ -214,8 +219,9 @@ setup() {
 	v=$(repeat_char y 64)
 	printf 'k:%sZZZZ\n' "$v" >in.txt
 	run_fanout in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: invalid number '$v...'" \
-		"fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: invalid number '$v...'" \
+		"fanout: no record accepted" \
+		"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "a long run of digits is cut to 64 bytes in the too-many-digits message" {
@@ -223,8 +229,9 @@ setup() {
 	v=$(repeat_char 9 64)
 	printf 'k:%s99999\n' "$v" >in.txt
 	run_fanout in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: too many digits in number '$v...'" \
-		"fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: too many digits in number '$v...'" \
+		"fanout: no record accepted" \
+		"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "a long key is cut to 64 bytes in the key-match message" {
@@ -232,14 +239,15 @@ setup() {
 	k=$(repeat_char K 100)
 	printf '%s:1\n' "$k" >in.txt
 	run_fanout --key-match='^a' in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: key '$(repeat_char K 64)...' does not match '^a'" \
-		"fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: key '$(repeat_char K 64)...' does not match '^a'" \
+		"fanout: no record accepted" \
+		"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "control bytes in an excerpt are written as lower-case \\xHH and a backslash as \\\\" {
 	printf 'k:1\001\nk:1\t2\nk:\033[1m\nk:a\\b\nk:\177\nk:\037x\n' >in.txt
 	run_to_files in.txt
-	[[ "$status" == 1 ]]
+	[[ "$status" == 2 ]]
 	expect_file out ''
 	expect_file err '%s\n' \
 		"fanout: in.txt:1: invalid number '1\\x01'" \
@@ -248,21 +256,24 @@ setup() {
 		"fanout: in.txt:4: invalid number 'a\\\\b'" \
 		"fanout: in.txt:5: invalid number '\\x7f'" \
 		"fanout: in.txt:6: invalid number '\\x1fx'" \
-		"fanout: 6 records read, 0 accepted, 6 rejected"
+		"fanout: no record accepted" \
+		"fanout: 6 records read, 0 accepted, 6 rejected; 0 bytes of output written"
 }
 
 @test "bytes from 0x80 up are written unchanged in an excerpt" {
 	printf 'k:\303\251\n' >in.txt
 	run_fanout in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: invalid number '"$'\303\251'"'" \
-		"fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: invalid number '"$'\303\251'"'" \
+		"fanout: no record accepted" \
+		"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "a key with control bytes is escaped in the key-match message" {
 	printf 'a\001b:1\n' >in.txt
 	run_fanout --key-match='^ab$' in.txt
-	assert_result 1 "" "$(text "fanout: in.txt:1: key 'a\\x01b' does not match '^ab\$'" \
-		"fanout: 1 records read, 0 accepted, 1 rejected")"
+	assert_result 2 "" "$(text "fanout: in.txt:1: key 'a\\x01b' does not match '^ab\$'" \
+		"fanout: no record accepted" \
+		"fanout: 1 records read, 0 accepted, 1 rejected; 0 bytes of output written")"
 }
 
 @test "no summary line is printed when nothing is rejected" {

@@ -80,10 +80,11 @@ for line in open(sys.argv[2]):
 	assert_stdout 'b:1.5e3'
 	run_fanout -o --where='value=1e-30' n.txt
 	assert_stdout $'c:1E-30\nc:0.000000000000000000000000000001'
+	# Nothing accepted and something rejected is trouble, filtered or not.
 	run_fanout -o --where='value=abc' n.txt
-	assert_status 1
+	assert_status 2
 	assert_stdout ''
-	assert_stderr $'fanout: n.txt:8: invalid number \'abc\'\nfanout: 8 records read, 0 accepted, 1 rejected, 7 skipped'
+	assert_stderr $'fanout: n.txt:8: invalid number \'abc\'\nfanout: no record accepted\nfanout: 8 records read, 0 accepted, 1 rejected, 7 skipped; 0 bytes of output written'
 	run_fanout -o --where='value<-1.99E1' n.txt
 	assert_stdout 'd:-2e1'
 }
@@ -116,8 +117,9 @@ for line in open(sys.argv[2]):
 	printf '%s' "$stderr" | python3 -c '
 import json, sys
 r = json.loads(sys.stdin.read())
-assert r["records"] == {"read": 6, "accepted": 2, "rejected": 1, "skipped": 3}, r["records"]
-assert r["skipped"] == {"filtered": 3}, r["skipped"]
+assert r["records"] == {"read": 6, "accepted": 2, "rejected": 1, "skipped": 3,
+                        "missing_values": 0}, r["records"]
+assert r["skipped"] == {"blank": 0, "filtered": 3}, r["skipped"]
 assert r["rejected"]["missing_delimiter"] == 1
 '
 }
@@ -195,4 +197,15 @@ assert r["rejected"]["missing_delimiter"] == 1
 	"$FANOUT" --partial -k 1 -v 3 -a count,sum piece.aa >other.partial
 	run_to_files --merge piece.ab.partial other.partial
 	[[ $status == 2 ]] || fail "mixed merge status $status"
+}
+
+@test "blank lines and filtered records are skipped apart, and --stats counts each kind" {
+	printf '%s\n' a:1 '' b:2 '  ' a:3 >f.txt
+	run_fanout --where='key=a' --stats f.txt
+	assert_status 0
+	assert_stdout $'a\t4'
+	[[ ${stderr_lines[0]} == "fanout: stats: 5 records read, 2 accepted, 0 rejected, 3 skipped" ]] ||
+		fail "stats: ${stderr_lines[0]}"
+	[[ ${stderr_lines[1]} == "fanout: stats: skipped: 2 blank, 1 filtered" ]] ||
+		fail "skipped line: ${stderr_lines[1]}"
 }

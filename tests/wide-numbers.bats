@@ -164,7 +164,8 @@ PY
 		expected+=("fanout: in.txt:$i: invalid number '$v'")
 	done >in.txt
 	run_fanout in.txt
-	assert_result 1 "" "$(text "${expected[@]}" "fanout: $i records read, 0 accepted, $i rejected")"
+	assert_result 2 "" "$(text "${expected[@]}" "fanout: no record accepted" \
+		"fanout: $i records read, 0 accepted, $i rejected; 0 bytes of output written")"
 }
 
 @test "the bounds take the same grammar: --above=1e-5 --max=18446744073709551615" {
