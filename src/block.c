@@ -134,7 +134,18 @@ void block_reject(struct block *b, uint64_t record, size_t start,
     r->reason_len = b->reasons_len - reason;
     r->unkept = false;
     r->skipped = false;
+    r->filtered = false;
     r->kind = kind;
+}
+
+void block_filter(struct block *b, uint64_t record, size_t start,
+                  size_t len)
+{
+    reserve_rejection(b);
+    b->rejections[b->rejection_count++] = (struct rejection){
+        .record = record, .line = record, .start = start, .len = len,
+        .skipped = true, .filtered = true,
+    };
 }
 
 void block_skip(struct block *b, uint64_t record, size_t start, size_t len)

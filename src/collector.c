@@ -145,7 +145,10 @@ bool collector_take(struct collector *c, const struct block *b)
         from = after(b, r);
         if (r->skipped) {
             c->tally.skipped++;
-            c->tally.blank++;
+            if (r->filtered)
+                c->tally.filtered++;
+            else
+                c->tally.blank++;
             continue;
         }
         report(c, b, r);

@@ -379,7 +379,7 @@ struct csv_splitter {
     const struct record_format *format;
     size_t field_count;         /* fields worth finding: highest wanted */
     struct field *fields;       /* found fields, 1-based index - 1 */
-    bool *wanted;               /* which are the key's or the value */
+    bool *wanted;               /* which are the key's, the value or --where's */
     char *text;                 /* unquoted fields that held "" */
     size_t text_cap;
     char *key;                  /* composite key */
@@ -390,13 +390,12 @@ struct csv_splitter *csv_splitter_new(const struct record_format *format)
 {
     struct csv_splitter *s = xcalloc(1, sizeof *s);
     s->format = format;
-    size_t highest = format->value_field;
-    for (size_t i = 0; i < format->key_field_count; i++)
-        if (format->key_fields[i] > highest)
-            highest = format->key_fields[i];
+    size_t highest = record_highest_field(format);
     s->field_count = highest;
     s->fields = xcalloc(highest ? highest : 1, sizeof *s->fields);
     s->wanted = xcalloc(highest ? highest : 1, sizeof *s->wanted);
+    for (size_t i = 0; i < format->where_field_count; i++)
+        s->wanted[format->where_fields[i] - 1] = true;
     for (size_t i = 0; i < format->key_field_count; i++)
         s->wanted[format->key_fields[i] - 1] = true;
     if (format->value_field)
@@ -618,12 +617,7 @@ enum record_status csv_split(struct csv_splitter *s, const char *record,
     out->value_len = 0;
     size_t found = find_fields(s, record, len, readable, scan);
     if (found < s->field_count) {
-        size_t missing = f->value_field > found ? f->value_field : 0;
-        for (size_t i = 0; i < f->key_field_count; i++)
-            if (f->key_fields[i] > found
-                && (missing == 0 || f->key_fields[i] < missing))
-                missing = f->key_fields[i];
-        out->missing_field = missing;
+        out->missing_field = record_missing_field(f, found);
         return RECORD_MISSING_FIELD;
     }
     if (f->key_field_count == 1) {
@@ -642,4 +636,11 @@ enum record_status csv_split(struct csv_splitter *s, const char *record,
         trim_blanks(&out->value, &out->value_len);
     }
     return RECORD_OK;
+}
+
+void csv_splitter_field(const struct csv_splitter *s, size_t field,
+                        const char **text, size_t *len)
+{
+    *text = s->fields[field - 1].start;
+    *len = s->fields[field - 1].len;
 }

@@ -91,4 +91,9 @@ enum record_status csv_split(struct csv_splitter *s, const char *record,
                              const struct csv_record *scan,
                              struct record_parts *out);
 
+/* Field FIELD (1-based, a key, value or --where field) of the record
+ * the last csv_split found RECORD_OK, unquoted, into *TEXT and *LEN. */
+void csv_splitter_field(const struct csv_splitter *s, size_t field,
+                        const char **text, size_t *len);
+
 #endif

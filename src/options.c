@@ -47,6 +47,7 @@ enum option_id {
     OPT_ABOVE,
     OPT_BELOW,
     OPT_KEY_MATCH,
+    OPT_WHERE,
     OPT_REJECTS,
     OPT_MAX_ERRORS,
     OPT_QUIET,
@@ -192,6 +193,9 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_KEY_MATCH] = { "key-match", 'm', required_argument, "REGEX",
         GROUP_VALIDATION, 0, VALUES_NONE,
         "reject keys that do not match the extended\nregular expression REGEX" },
+    [OPT_WHERE] = { "where", 0, required_argument, "EXPR", GROUP_VALIDATION,
+        0, VALUES_NONE,
+        "count only records where EXPR, FIELD OP VALUE,\nholds; others are filtered, not rejected.\nFIELD: a field number, or key or value without\n--key; OP: = != < <= > >= (as numbers when both\nare), ~ !~ (extended regular expression);\nevery --where must hold" },
     [OPT_REJECTS] = { "rejects", 'r', required_argument, "FILE", GROUP_REJECTIONS,
         0, VALUES_NONE,
         "write rejected records, unchanged, to FILE" },
@@ -726,6 +730,25 @@ static bool check_pattern(const char *pattern)
     return true;
 }
 
+/* Parses the --where arguments, kept in cfg->where[].text, now that the
+ * mode says what a field name means, and notes the fields they read. */
+static bool settle_where(struct config *cfg)
+{
+    struct record_format *f = &cfg->format;
+    f->where_field_count = 0;
+    for (size_t i = 0; i < cfg->where_count; i++) {
+        char why[256];
+        const char *arg = cfg->where[i].text;
+        if (!where_parse(arg, f->field_mode, &cfg->where[i], why,
+                         sizeof why))
+            return invalid("where", arg, why);
+        if (cfg->where[i].subject == WHERE_FIELD)
+            cfg->where_fields[f->where_field_count++] = cfg->where[i].field;
+    }
+    f->where_fields = cfg->where_fields;
+    return true;
+}
+
 /* --csv splits fields at ',' unless -t says otherwise, at a byte that
  * cannot also quote or end a record.  SEEN tells which options were
  * given. */
@@ -830,6 +853,8 @@ static bool settle(struct config *cfg, const bool *seen)
         }
     }
     if (cfg->format.csv && !check_csv(cfg, seen))
+        return false;
+    if (!settle_where(cfg))
         return false;
     if (cfg->queue_depth == 0)
         cfg->queue_depth = cfg->jobs * 2 > MAX_QUEUE_DEPTH
@@ -1053,6 +1078,12 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
         case OPT_KEY_MATCH:
             ok = check_pattern(optarg);
             cfg->rules.key_pattern = optarg;
+            break;
+        case OPT_WHERE:
+            if (cfg->where_count == OPTIONS_MAX_WHERE)
+                ok = invalid(name, optarg, "more than 64 conditions");
+            else
+                cfg->where[cfg->where_count++].text = optarg;
             break;
         case OPT_REJECTS:
             ok = check_rejects(optarg);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "aggregate.h"
+#include "filter.h"
 #include "missing.h"
 #include "format.h"
 #include "order.h"
@@ -18,7 +19,8 @@
 
 enum output_mode { OUTPUT_AGGREGATE, OUTPUT_ORDERED, OUTPUT_UNORDERED };
 
-enum { OPTIONS_MAX_OPS = 64, OPTIONS_MAX_KEY_FIELDS = 64 };
+enum { OPTIONS_MAX_OPS = 64, OPTIONS_MAX_KEY_FIELDS = 64,
+       OPTIONS_MAX_WHERE = 64 };
 
 struct config {
     /* Input. */
@@ -40,6 +42,9 @@ struct config {
     bool needs_value;               /* parse a value for every record */
     struct missing_tokens *na;      /* --na: values that mean none, or
                                        NULL */
+    struct where_cond where[OPTIONS_MAX_WHERE];     /* --where, in order */
+    size_t where_count;
+    size_t where_fields[OPTIONS_MAX_WHERE];         /* their field numbers */
 
     /* Rejections. */
     const char *rejects_path;       /* NULL for none */

@@ -173,6 +173,9 @@ static void put_settings(struct text *t, const struct config *cfg)
     if (cfg->na)
         put_setting(t, "na", missing_tokens_text(cfg->na),
                     strlen(missing_tokens_text(cfg->na)));
+    for (size_t i = 0; i < cfg->where_count; i++)
+        put_setting(t, "where", cfg->where[i].text,
+                    strlen(cfg->where[i].text));
 }
 
 /* Fills ID with 32 hexadecimal digits of fresh random bits, the identity

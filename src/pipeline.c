@@ -70,10 +70,11 @@
  * the producer when their turn comes.
  *
  * Errors.  Workers never print or exit: a bad record becomes a rejection
- * stored in the block, and a blank one an entry of the same list marked
- * as skipped, so that the collector leaves both out of the output in one
- * pass and counts them apart.  A read error, or an input in UTF-16 or
- * UTF-32 (reader.c), ends the producer early and is reported by the main
+ * stored in the block, and a blank one, or one --where filters out, an
+ * entry of the same list marked as skipped, so that the collector leaves
+ * them all out of the output in one pass and counts them apart.  A read
+ * error, or an input in UTF-16 or UTF-32 (reader.c), ends the producer
+ * early and is reported by the main
  * thread.  A worker's read error travels with its block, and the
  * collector, taking blocks in order, stops the run there, as if the
  * producer had met it.

@@ -6,8 +6,9 @@
  * accept, with exactly the same effect on the table; any other record is
  * left to the general path, which also produces every rejection.  Why it
  * holds: the fast path is used only in key-value mode without
- * --key-match, when no --na token is made of digits alone (it would be
- * no value), in blocks without a NUL byte (plain_begin's caller checks),
+ * --key-match or --where, when no --na token is made of digits alone (it
+ * would be no value), in blocks without a NUL byte (plain_begin's caller
+ * checks),
  * where the general path splits a record at its first delimiter and needs
  * a nonempty key.  A plain record has exactly that key, then one to
  * PLAIN_MAX_DIGITS digits and its terminator and nothing else (so no CR
@@ -353,7 +354,7 @@ struct plain *plain_new(const struct config *cfg)
 {
     struct plain *pl = xcalloc(1, sizeof *pl);
     pl->usable = plain_rules(cfg, &pl->rules) && !cfg->format.field_mode
-                 && !cfg->rules.key_pattern
+                 && !cfg->rules.key_pattern && cfg->where_count == 0
                  && !(cfg->na && missing_tokens_has_digits(cfg->na));
     pl->extrema = aggregate_wants_extrema(cfg->ops, cfg->op_count);
     pl->max_record = cfg->max_record;

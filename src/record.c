@@ -30,14 +30,41 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-struct splitter *splitter_new(const struct record_format *format)
+size_t record_highest_field(const struct record_format *format)
 {
-    struct splitter *s = xcalloc(1, sizeof *s);
-    s->format = format;
     size_t highest = format->value_field;
     for (size_t i = 0; i < format->key_field_count; i++)
         if (format->key_fields[i] > highest)
             highest = format->key_fields[i];
+    for (size_t i = 0; i < format->where_field_count; i++)
+        if (format->where_fields[i] > highest)
+            highest = format->where_fields[i];
+    return highest;
+}
+
+/* FIELD, if it is above FOUND and below LOWEST or LOWEST is 0; else
+ * LOWEST. */
+static size_t lower_missing(size_t field, size_t found, size_t lowest)
+{
+    return field > found && (lowest == 0 || field < lowest) ? field : lowest;
+}
+
+size_t record_missing_field(const struct record_format *format,
+                            size_t found)
+{
+    size_t missing = lower_missing(format->value_field, found, 0);
+    for (size_t i = 0; i < format->key_field_count; i++)
+        missing = lower_missing(format->key_fields[i], found, missing);
+    for (size_t i = 0; i < format->where_field_count; i++)
+        missing = lower_missing(format->where_fields[i], found, missing);
+    return missing;
+}
+
+struct splitter *splitter_new(const struct record_format *format)
+{
+    struct splitter *s = xcalloc(1, sizeof *s);
+    s->format = format;
+    size_t highest = record_highest_field(format);
     s->field_count = highest;
     s->fields = xcalloc(highest ? highest : 1, sizeof *s->fields);
     if (format->quoted_groups) {
@@ -194,13 +221,7 @@ static enum record_status split_fields(struct splitter *s,
         }
     }
     if (found < s->field_count) {
-        /* Report the lowest-numbered wanted field that is absent. */
-        size_t missing = f->value_field > found ? f->value_field : 0;
-        for (size_t i = 0; i < f->key_field_count; i++)
-            if (f->key_fields[i] > found
-                && (missing == 0 || f->key_fields[i] < missing))
-                missing = f->key_fields[i];
-        out->missing_field = missing;
+        out->missing_field = record_missing_field(f, found);
         return RECORD_MISSING_FIELD;
     }
     if (f->key_field_count == 1) {
@@ -229,4 +250,11 @@ enum record_status splitter_split(struct splitter *s, const char *record,
     if (s->format->field_mode)
         return split_fields(s, record, len, out);
     return split_key_value(s, record, len, out);
+}
+
+void splitter_field(const struct splitter *s, size_t field,
+                    const char **text, size_t *len)
+{
+    *text = s->fields[field - 1].start;
+    *len = s->fields[field - 1].len;
 }

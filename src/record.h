@@ -26,6 +26,9 @@ struct record_format {
                                            names by field number - 1,
                                            NULL entries for none */
     size_t field_name_count;
+    const size_t *where_fields; /* field mode: 1-based, the fields --where
+                                   reads, which a record must have too */
+    size_t where_field_count;
 };
 
 enum record_status {
@@ -64,5 +67,18 @@ void splitter_free(struct splitter *s);
 /* Splits the LEN bytes at RECORD (no terminator, no trailing CR). */
 enum record_status splitter_split(struct splitter *s, const char *record,
                                   size_t len, struct record_parts *out);
+
+/* Field FIELD (1-based, a key, value or --where field) of the record
+ * the last split found RECORD_OK, into *TEXT and *LEN. */
+void splitter_field(const struct splitter *s, size_t field,
+                    const char **text, size_t *len);
+
+/* The highest of FORMAT's key, value and --where fields; field mode. */
+size_t record_highest_field(const struct record_format *format);
+
+/* The lowest-numbered of FORMAT's key, value and --where fields above
+ * FOUND: the one to name when a record has only FOUND fields. */
+size_t record_missing_field(const struct record_format *format,
+                            size_t found);
 
 #endif

@@ -138,10 +138,24 @@ static void take_snapshot(const struct stats *s, struct snapshot *n)
     n->output_ns = stats_get(&s->output_ns);
 }
 
+/* The skipped records of T by kind, kinds with none left out, as
+ * "2 blank, 1 filtered", in OUT of SIZE bytes. */
+static const char *skipped_kinds(char *out, size_t size, const struct tally *t)
+{
+    int n = 0;
+    out[0] = '\0';
+    if (t->blank > 0)
+        n = snprintf(out, size, "%" PRIu64 " blank", t->blank);
+    if (t->filtered > 0 && n >= 0 && (size_t)n < size)
+        snprintf(out + n, size - (size_t)n, "%s%" PRIu64 " filtered",
+                 n > 0 ? ", " : "", t->filtered);
+    return out;
+}
+
 static void report_text(const struct stats *s, const struct tally *t,
                         const struct snapshot *n, struct writer *w)
 {
-    char a[32], b[32], head[64];
+    char a[32], b[32], head[64], kinds[64];
     snprintf(head, sizeof head, "%s: stats:", program_name);
     put(w, "%s %" PRIu64 " records read, %" PRIu64 " accepted, %" PRIu64
         " rejected", head, t->read, tally_accepted(t), t->rejected);
@@ -163,7 +177,7 @@ static void report_text(const struct stats *s, const struct tally *t,
         writer_putc(w, '\n');
     }
     if (t->skipped > 0)
-        put(w, "%s skipped: %" PRIu64 " blank\n", head, t->blank);
+        put(w, "%s skipped: %s\n", head, skipped_kinds(kinds, sizeof kinds, t));
     if (t->missing > 0)
         put(w, "%s missing values: %" PRIu64 "\n", head, t->missing);
     if (s->size_known)
@@ -259,7 +273,8 @@ static void report_json(const struct stats *s, const struct tally *t,
     for (int k = 0; k < REJECT_REASONS; k++)
         put(w, "%s\"%s\":%" PRIu64, k ? "," : "", reason_names[k].key,
             t->rejected_by[k]);
-    put(w, "},\"skipped\":{\"blank\":%" PRIu64 "}", t->blank);
+    put(w, "},\"skipped\":{\"blank\":%" PRIu64 ",\"filtered\":%" PRIu64 "}",
+        t->blank, t->filtered);
     put(w, ",\"headers_read\":%" PRIu64 ",\"bytes_read\":%" PRIu64
         ",\"compressed_bytes_read\":%" PRIu64 ",\"decoded_bytes\":%" PRIu64
         ",", n->headers, n->bytes, n->compressed, n->decoded);

@@ -29,8 +29,9 @@ struct tally {
     uint64_t read;          /* records taken in, whatever became of them */
     uint64_t rejected;
     uint64_t rejected_by[REJECT_REASONS];   /* rejected, by kind */
-    uint64_t skipped;       /* neither accepted nor rejected: blank */
+    uint64_t skipped;       /* neither accepted nor rejected: */
     uint64_t blank;         /* skipped as blank */
+    uint64_t filtered;      /* skipped as --where drops them */
     uint64_t missing;       /* accepted without a value (--na) */
     bool too_many_errors;   /* --max-errors was exceeded */
 };

@@ -8,6 +8,7 @@
 #include "block.h"
 #include "csv.h"
 #include "diag.h"
+#include "filter.h"
 #include "missing.h"
 #include "options.h"
 #include "plain.h"
@@ -22,6 +23,7 @@ struct worker {
     struct csv_splitter *csv;       /* with --csv, instead of splitter */
     struct csv_record csv_scan;     /* the scan of the record being checked */
     struct key_matcher *matcher;    /* NULL without --key-match */
+    struct filter *filter;          /* NULL without --where */
     struct table *table;            /* NULL unless aggregating */
     struct plain *plain;            /* the fast path for plain records */
     char *shown_key;                /* composite key with TABs, for the
@@ -48,6 +50,16 @@ struct worker *worker_new(const struct config *cfg)
             return NULL;
         }
     }
+    if (cfg->where_count > 0) {
+        char error[256];
+        w->filter = filter_new(cfg->where, cfg->where_count, error,
+                               sizeof error);
+        if (!w->filter) {
+            diag_error("invalid --where value: %s", error);
+            worker_free(w);
+            return NULL;
+        }
+    }
     if (cfg->mode == OUTPUT_AGGREGATE)
         w->table = table_new();
     w->plain = plain_new(cfg);
@@ -61,6 +73,7 @@ void worker_free(struct worker *w)
     splitter_free(w->splitter);
     csv_splitter_free(w->csv);
     key_matcher_free(w->matcher);
+    filter_free(w->filter);
     table_free(w->table);
     plain_free(w->plain);
     free(w->shown_key);
@@ -209,6 +222,27 @@ static bool is_blank_record(const char *record, size_t len)
     return true;
 }
 
+/* Whether the record split into PARTS meets every --where condition. */
+static bool meets_where(struct worker *w, const struct record_parts *parts)
+{
+    for (size_t i = 0; i < w->cfg->where_count; i++) {
+        const struct where_cond *c = &w->cfg->where[i];
+        const char *text = parts->key;
+        size_t len = parts->key_len;
+        if (c->subject == WHERE_VALUE) {
+            text = parts->value;
+            len = parts->value_len;
+        } else if (c->subject == WHERE_FIELD && w->csv) {
+            csv_splitter_field(w->csv, c->field, &text, &len);
+        } else if (c->subject == WHERE_FIELD) {
+            splitter_field(w->splitter, c->field, &text, &len);
+        }
+        if (!filter_holds(w->filter, i, text, len))
+            return false;
+    }
+    return true;
+}
+
 /* Counts a record for a run that reads no value (a count alone).  The
  * value of a key-value record is added all the same when it is a number,
  * as the fast path adds every plain record it takes (plain.c): the
@@ -258,6 +292,10 @@ static void check_record(struct worker *w, const struct place *at,
                : splitter_split(w->splitter, record, len, &parts);
     if (status != RECORD_OK) {
         reject_split(w, at, status, &parts);
+        return;
+    }
+    if (w->filter && !meets_where(w, &parts)) {
+        block_filter(at->block, at->record, at->start, at->len);
         return;
     }
     struct number value;

@@ -148,7 +148,7 @@ assert rows[1]["sum"] is None and rows[0]["mean"] == 1.0' run.stdout
 d = json.loads(sys.argv[1])
 r = d["records"]
 assert r == {"read": 5, "accepted": 3, "rejected": 1, "skipped": 1, "missing_values": 2}, r
-assert d["skipped"] == {"blank": 1}, d["skipped"]' "$stderr"
+assert d["skipped"] == {"blank": 1, "filtered": 0}, d["skipped"]' "$stderr"
 }
 
 @test "--partial with --na merges to one run's result; partials with and without --na do not merge" {
