@@ -108,18 +108,11 @@ static struct prepared *prepare(size_t mode)
     return p;
 }
 
-/* Sign of M (at scale S) less LIMIT. */
+/* Sign of M (at scale S) less LIMIT; a mantissa of 38 digits at one
+ * scale may not fit at another, which number_compare allows for. */
 static int compare_at(i128 m, int s, struct number limit)
 {
-    if (s >= limit.scale) {
-        i128 l = number_rescale(limit.mantissa, limit.scale, s);
-        return (m > l) - (m < l);
-    }
-    i128 scaled;
-    if (__builtin_mul_overflow(m, (i128)number_pow10(limit.scale - s),
-                               &scaled))
-        return m < 0 ? -1 : 1;
-    return (scaled > limit.mantissa) - (scaled < limit.mantissa);
+    return number_compare((struct number){ m, s }, limit);
 }
 
 /* Checks B, which worker_process filled from the SIZE bytes at DATA. */
