@@ -111,8 +111,17 @@ void accum_merge(struct accum *into, const struct accum *from)
     into->parts += other.parts;
 }
 
+/* Writes the signed MANTISSA at SCALE rounded to DECIMALS places. */
+static size_t format_rounded(char *text, i128 mantissa, int scale,
+                             int decimals)
+{
+    u128 magnitude = mantissa < 0 ? -(u128)mantissa : (u128)mantissa;
+    return number_format_quotient(text, magnitude, mantissa < 0, scale, 1,
+                                  decimals);
+}
+
 size_t aggregate_format(char *text, const struct accum *a,
-                        enum aggregate_op op)
+                        enum aggregate_op op, int decimals)
 {
     if (op == OP_COUNT)
         return number_format(text, (u128)a->count + a->missing, false, 0);
@@ -123,15 +132,23 @@ size_t aggregate_format(char *text, const struct accum *a,
                         : a->positive - a->negative;
     switch (op) {
     case OP_SUM:
-        return number_format(text, sum, negative, a->scale);
+        return decimals < 0
+             ? number_format(text, sum, negative, a->scale)
+             : number_format_quotient(text, sum, negative, a->scale, 1,
+                                      decimals);
     case OP_COUNT:
         break;
     case OP_MIN:
-        return number_format_signed(text, a->min, a->scale);
+        return decimals < 0 ? number_format_signed(text, a->min, a->scale)
+                            : format_rounded(text, a->min, a->scale,
+                                             decimals);
     case OP_MAX:
-        return number_format_signed(text, a->max, a->scale);
+        return decimals < 0 ? number_format_signed(text, a->max, a->scale)
+                            : format_rounded(text, a->max, a->scale,
+                                             decimals);
     case OP_MEAN: {
-        int places = a->scale > 6 ? a->scale : 6;
+        int places = decimals >= 0 ? decimals
+                   : a->scale > 6 ? a->scale : 6;
         return number_format_quotient(text, sum, negative, a->scale,
                                       a->count, places);
     }
@@ -140,11 +157,11 @@ size_t aggregate_format(char *text, const struct accum *a,
 }
 
 bool aggregate_print(struct writer *out, const struct accum *a,
-                     const enum aggregate_op *ops, size_t n)
+                     const enum aggregate_op *ops, size_t n, int decimals)
 {
     char text[AGGREGATE_TEXT_SIZE];
     for (size_t i = 0; i < n; i++) {
-        size_t len = aggregate_format(text, a, ops[i]);
+        size_t len = aggregate_format(text, a, ops[i], decimals);
         writer_putc(out, '\t');
         writer_put(out, text, len);
     }

@@ -125,16 +125,23 @@ struct writer;
 /* Room for the text of any one result. */
 enum { AGGREGATE_TEXT_SIZE = NUMBER_TEXT_SIZE + 64 };
 
+/* The most places --decimals may ask for. */
+enum { AGGREGATE_MAX_DECIMALS = 38 };
+
 /* Writes the result of OP over A into TEXT (AGGREGATE_TEXT_SIZE bytes,
  * not NUL-terminated) and returns its length: a plain decimal, '-' for
  * negative values, '.' before any fraction digits, whatever the locale;
  * 0, nothing, for a result of values over a key that has none, whose
- * records all lacked a value (--na). */
+ * records all lacked a value (--na).  With DECIMALS of 0 or more (up to
+ * AGGREGATE_MAX_DECIMALS), a result of values has exactly that many
+ * places, rounded half to even; with -1, the key's scale (at least six
+ * for a mean). */
 size_t aggregate_format(char *text, const struct accum *a,
-                        enum aggregate_op op);
+                        enum aggregate_op op, int decimals);
 
-/* Writes, for each of the N operations in OPS, a TAB and the result of A. */
+/* Writes, for each of the N operations in OPS, a TAB and the result of A,
+ * with DECIMALS as aggregate_format takes it. */
 bool aggregate_print(struct writer *out, const struct accum *a,
-                     const enum aggregate_op *ops, size_t n);
+                     const enum aggregate_op *ops, size_t n, int decimals);
 
 #endif

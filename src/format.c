@@ -228,7 +228,8 @@ static void put_json_row(struct writer *out,
         writer_puts(out, ",\"");
         writer_puts(out, aggregate_def_of(layout->ops[i])->name);
         writer_puts(out, "\":");
-        size_t text_len = aggregate_format(text, a, layout->ops[i]);
+        size_t text_len = aggregate_format(text, a, layout->ops[i],
+                                           layout->decimals);
         if (text_len == 0)
             writer_puts(out, "null");       /* a key without values */
         writer_put(out, text, text_len);
@@ -274,7 +275,8 @@ void format_row(struct writer *out, const struct format_layout *layout,
     switch (layout->format) {
     case FORMAT_TSV:
         put_key_columns(out, layout, key, len);
-        aggregate_print(out, a, layout->ops, layout->op_count);
+        aggregate_print(out, a, layout->ops, layout->op_count,
+                        layout->decimals);
         writer_putc(out, '\n');
         return;
     case FORMAT_CSV: {
@@ -282,7 +284,8 @@ void format_row(struct writer *out, const struct format_layout *layout,
         char text[AGGREGATE_TEXT_SIZE];
         for (size_t i = 0; i < layout->op_count; i++) {
             writer_putc(out, ',');
-            writer_put(out, text, aggregate_format(text, a, layout->ops[i]));
+            writer_put(out, text, aggregate_format(text, a, layout->ops[i],
+                                                   layout->decimals));
         }
         writer_putc(out, '\n');
         return;

@@ -33,6 +33,7 @@ struct format_layout {
     size_t key_fields;              /* columns the key is split into */
     const enum aggregate_op *ops;   /* the results, in --aggregate order */
     size_t op_count;
+    int decimals;                   /* --decimals, or -1 */
     /* The input's names of the key fields and the value field, for the
      * header; NULL entries (or NULL) where a field has none. */
     const char *const *key_names;

@@ -209,9 +209,39 @@ size_t number_format_signed(char *out, i128 mantissa, int scale)
     return number_format(out, magnitude, negative, scale);
 }
 
+/* Writes Q + F, Q being at SCALE and F a fraction of its last place that
+ * is zero exactly when R is, rounded half to even to PLACES < SCALE
+ * digits after the point. */
+static size_t format_fewer_places(char *out, u128 q, u128 r, bool negative,
+                                  int scale, int places)
+{
+    /* The digits past PLACES are REST / UNIT of a last place, plus the
+     * fraction R / DENOMINATOR of one of their own units; UNIT is a
+     * power of ten, so even, and comparing REST with its half needs no
+     * product that could overflow. */
+    u128 unit = number_pow10(scale - places);
+    u128 kept = q / unit, rest = q % unit, half = unit / 2;
+    bool round_up = rest > half
+                 || (rest == half && (r > 0 || kept % 2 == 1));
+    if (round_up)
+        kept++;
+    char digits[NUMBER_TEXT_SIZE];
+    size_t len = number_format(digits, kept, false, places);
+    size_t n = 0;
+    if (negative && kept != 0)
+        out[n++] = '-';
+    memcpy(out + n, digits, len);
+    out[n + len] = '\0';
+    return n + len;
+}
+
 size_t number_format_quotient(char *out, u128 numerator, bool negative,
                               int scale, uint64_t denominator, int places)
 {
+    if (places < scale)
+        return format_fewer_places(out, numerator / denominator,
+                                   numerator % denominator, negative, scale,
+                                   places);
     /* Long division: the whole part at the numerator's scale, then one
      * more digit per extra place.  The remainder stays below the 64-bit
      * denominator, so remainder * 10 cannot overflow. */

@@ -66,8 +66,7 @@ size_t number_format_signed(char *out, i128 mantissa, int scale);
 
 /* Writes NUMERATOR / DENOMINATOR rounded half to even to PLACES digits
  * after the point, NUMERATOR being at scale SCALE (PLACES <=
- * NUMBER_MAX_SCALE + 20; fewer places than SCALE round the digits
- * away).  OUT must hold NUMBER_TEXT_SIZE + PLACES bytes.  Returns the
+ * SCALE + 64; fewer places than SCALE round the digits away).  OUT must hold NUMBER_TEXT_SIZE + PLACES bytes.  Returns the
  * length. */
 size_t number_format_quotient(char *out, u128 numerator, bool negative,
                               int scale, uint64_t denominator, int places);

@@ -60,6 +60,7 @@ enum option_id {
     OPT_HEADER,
     OPT_SORT,
     OPT_TOP,
+    OPT_DECIMALS,
     OPT_JOBS,
     OPT_QUEUE_DEPTH,
     OPT_BATCH,
@@ -232,6 +233,9 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_TOP] = { "top", 0, required_argument, "N", GROUP_OUTPUT,
         WITH_MERGE | SHAPES_RESULTS, VALUES_NONE,
         "only the first N keys; without --sort, the N\nlargest by value" },
+    [OPT_DECIMALS] = { "decimals", 0, required_argument, "N", GROUP_OUTPUT,
+        WITH_MERGE | SHAPES_RESULTS, VALUES_NONE,
+        "print sums, means, minima and maxima with N\nplaces, rounded half to even (0 to 38)" },
     [OPT_JOBS] = { "jobs", 'j', required_argument, "N", GROUP_CONCURRENCY,
         WITH_MERGE, VALUES_NONE,
         "worker threads (default: online processors)" },
@@ -1001,6 +1005,7 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     cfg->jobs = default_jobs();
     cfg->batch = DEFAULT_BATCH;
     cfg->max_record = DEFAULT_MAX_RECORD;
+    cfg->decimals = -1;
 
     struct option longs[OPTION_COUNT + 1];
     char shorts[3 * OPTION_COUNT + 1];
@@ -1119,6 +1124,10 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_TOP:
             ok = parse_count(name, optarg, 1, UINT64_MAX, &cfg->top);
+            break;
+        case OPT_DECIMALS:
+            ok = parse_count(name, optarg, 0, AGGREGATE_MAX_DECIMALS, &n);
+            cfg->decimals = (int)n;
             break;
         case OPT_JOBS:
             ok = parse_count(name, optarg, 1, MAX_JOBS, &n);

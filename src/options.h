@@ -67,6 +67,8 @@ struct config {
     bool header;                    /* a row of column names first */
     enum result_order order;
     uint64_t top;                   /* rows to print; 0 for all */
+    int decimals;                   /* places of printed values; -1 for
+                                       the key's scale */
 
     /* Concurrency. */
     unsigned jobs;

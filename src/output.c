@@ -151,7 +151,9 @@ static const struct table_entry **sorted_by_value(const struct table *table,
     char *texts = xmalloc((n ? n : 1) * AGGREGATE_TEXT_SIZE);
     for (size_t i = 0; i < n; i++) {
         char *text = texts + i * AGGREGATE_TEXT_SIZE;
-        size_t len = aggregate_format(text, &order[i]->accum, op);
+        /* Keys are ordered by their exact values, whatever --decimals
+         * prints. */
+        size_t len = aggregate_format(text, &order[i]->accum, op, -1);
         items[i] = (struct value_item){
             .entry = order[i],
             .rank = i,
@@ -205,6 +207,7 @@ void output_results(const struct config *cfg, const struct table *table,
                     ? cfg->format.key_field_count : 1,
         .ops = cfg->ops,
         .op_count = cfg->op_count,
+        .decimals = cfg->decimals,
         .key_names = named ? key_names : NULL,
         .value_name = field_name(f, f->value_field),
     };
