@@ -370,15 +370,10 @@ size_t csv_scan_finish(struct csv_scan *s, const char *record,
     return field;
 }
 
-struct field {
-    const char *start;
-    size_t len;
-};
-
 struct csv_splitter {
     const struct record_format *format;
     size_t field_count;         /* fields worth finding: highest wanted */
-    struct field *fields;       /* found fields, 1-based index - 1 */
+    struct record_field *fields;       /* found fields, 1-based index - 1 */
     bool *wanted;               /* which are the key's, the value or --where's */
     char *text;                 /* unquoted fields that held "" */
     size_t text_cap;
@@ -420,12 +415,12 @@ void csv_splitter_free(struct csv_splitter *s)
  * just past its closing quote. */
 static const char *take_quoted(struct csv_splitter *s, const char *p,
                                const char *end, size_t *used,
-                               struct field *out)
+                               struct record_field *out)
 {
     const char *start = ++p;
     const char *close = memchr(p, '"', (size_t)(end - p));
     if (!close || close + 1 == end || close[1] != '"') {
-        *out = (struct field){ start, (size_t)((close ? close : end) - start) };
+        *out = (struct record_field){ start, (size_t)((close ? close : end) - start) };
         return close ? close + 1 : end;
     }
     char *text = s->text + *used, *t = text;
@@ -440,7 +435,7 @@ static const char *take_quoted(struct csv_splitter *s, const char *p,
         *t++ = '"';
         p = close + 2;
     }
-    *out = (struct field){ text, (size_t)(t - text) };
+    *out = (struct record_field){ text, (size_t)(t - text) };
     *used += (size_t)(t - text);
     return close < end ? close + 1 : end;
 }
@@ -449,14 +444,14 @@ static const char *take_quoted(struct csv_splitter *s, const char *p,
  * the splitter's text at *USED if it holds a doubled quote; JUST_TWO
  * says it has two quotes at most. */
 static void take_field(struct csv_splitter *s, const char *p, size_t len,
-                       bool just_two, size_t *used, struct field *out)
+                       bool just_two, size_t *used, struct record_field *out)
 {
     if (len == 0 || *p != '"') {
-        *out = (struct field){ p, len };
+        *out = (struct record_field){ p, len };
         return;
     }
     if (just_two) {
-        *out = (struct field){ p + 1, len - 2 };
+        *out = (struct record_field){ p + 1, len - 2 };
         return;
     }
     take_quoted(s, p, p + len, used, out);
@@ -554,7 +549,7 @@ static size_t find_fields(struct csv_splitter *s, const char *p, size_t len,
             p = take_quoted(s, p, end, &used, &s->fields[n]);
         } else {
             const char *stop = memchr(p, sep, (size_t)(end - p));
-            s->fields[n] = (struct field){ p, (size_t)((stop ? stop : end) - p) };
+            s->fields[n] = (struct record_field){ p, (size_t)((stop ? stop : end) - p) };
             p = stop ? stop : end;
         }
         n++;
@@ -564,47 +559,6 @@ static size_t find_fields(struct csv_splitter *s, const char *p, size_t len,
         p++;
     }
     return n;
-}
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static void trim_blanks(const char **text, size_t *len)
-{
-    const char *p = *text, *end = p + *len;
-    while (p < end && is_blank(*p))
-        p++;
-    while (end > p && is_blank(end[-1]))
-        end--;
-    *text = p;
-    *len = (size_t)(end - p);
-}
-
-/* Joins the key fields into the key buffer, as record.c does. */
-static void join_key(struct csv_splitter *s, struct record_parts *out)
-{
-    const struct record_format *f = s->format;
-    size_t need = f->key_field_count;
-    for (size_t i = 0; i < f->key_field_count; i++)
-        need += s->fields[f->key_fields[i] - 1].len;
-    if (need > s->key_cap) {
-        s->key_cap = need * 2;
-        s->key = xrealloc(s->key, s->key_cap);
-    }
-    char *p = s->key;
-    bool all_empty = true;
-    for (size_t i = 0; i < f->key_field_count; i++) {
-        const struct field *field = &s->fields[f->key_fields[i] - 1];
-        if (i > 0)
-            *p++ = RECORD_KEY_JOIN;
-        memcpy(p, field->start, field->len);
-        p += field->len;
-        all_empty = all_empty && field->len == 0;
-    }
-    out->key = s->key;
-    out->key_len = all_empty ? 0 : (size_t)(p - s->key);
 }
 
 enum record_status csv_split(struct csv_splitter *s, const char *record,
@@ -621,19 +575,19 @@ enum record_status csv_split(struct csv_splitter *s, const char *record,
         return RECORD_MISSING_FIELD;
     }
     if (f->key_field_count == 1) {
-        const struct field *field = &s->fields[f->key_fields[0] - 1];
+        const struct record_field *field = &s->fields[f->key_fields[0] - 1];
         out->key = field->start;
         out->key_len = field->len;
     } else {
-        join_key(s, out);
+        record_join_key(s->format, s->fields, &s->key, &s->key_cap, out);
     }
     if (out->key_len == 0)
         return RECORD_EMPTY_KEY;
     if (f->value_field) {
-        const struct field *field = &s->fields[f->value_field - 1];
+        const struct record_field *field = &s->fields[f->value_field - 1];
         out->value = field->start;
         out->value_len = field->len;
-        trim_blanks(&out->value, &out->value_len);
+        record_trim_blanks(&out->value, &out->value_len);
     }
     return RECORD_OK;
 }

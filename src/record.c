@@ -9,15 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct field {
-    const char *start;
-    size_t len;
-};
-
 struct splitter {
     const struct record_format *format;
     size_t field_count;         /* fields worth finding: highest wanted */
-    struct field *fields;       /* found fields, 1-based index - 1 */
+    struct record_field *fields;       /* found fields, 1-based index - 1 */
     char *key;                  /* composite key scratch */
     size_t key_cap;
     struct log_field *groups;   /* quoted_groups: fields with their shape */
@@ -148,11 +143,11 @@ static enum record_status find_groups(struct splitter *s, const char *p,
     }
     *found = n < s->field_count ? n : s->field_count;
     for (size_t i = 0; i < *found; i++)
-        s->fields[i] = (struct field){ s->groups[i].start, s->groups[i].len };
+        s->fields[i] = (struct record_field){ s->groups[i].start, s->groups[i].len };
     return RECORD_OK;
 }
 
-static void trim_blanks(const char **text, size_t *len)
+void record_trim_blanks(const char **text, size_t *len)
 {
     const char *p = *text, *end = p + *len;
     while (p < end && is_blank(*p))
@@ -176,33 +171,33 @@ static enum record_status split_key_value(struct splitter *s,
         return RECORD_EMPTY_KEY;
     out->value = delim + 1;
     out->value_len = len - out->key_len - 1;
-    trim_blanks(&out->value, &out->value_len);
+    record_trim_blanks(&out->value, &out->value_len);
     return RECORD_OK;
 }
 
-/* Joins the key fields into the scratch buffer. */
-static void join_key(struct splitter *s, struct record_parts *out)
+void record_join_key(const struct record_format *f,
+                     const struct record_field *fields, char **key,
+                     size_t *key_cap, struct record_parts *out)
 {
-    const struct record_format *f = s->format;
     size_t need = f->key_field_count;
     for (size_t i = 0; i < f->key_field_count; i++)
-        need += s->fields[f->key_fields[i] - 1].len;
-    if (need > s->key_cap) {
-        s->key_cap = need * 2;
-        s->key = xrealloc(s->key, s->key_cap);
+        need += fields[f->key_fields[i] - 1].len;
+    if (need > *key_cap) {
+        *key_cap = need * 2;
+        *key = xrealloc(*key, *key_cap);
     }
-    char *p = s->key;
+    char *p = *key;
     bool all_empty = true;
     for (size_t i = 0; i < f->key_field_count; i++) {
-        const struct field *field = &s->fields[f->key_fields[i] - 1];
+        const struct record_field *field = &fields[f->key_fields[i] - 1];
         if (i > 0)
             *p++ = RECORD_KEY_JOIN;
         memcpy(p, field->start, field->len);
         p += field->len;
         all_empty = all_empty && field->len == 0;
     }
-    out->key = s->key;
-    out->key_len = all_empty ? 0 : (size_t)(p - s->key);
+    out->key = *key;
+    out->key_len = all_empty ? 0 : (size_t)(p - *key);
 }
 
 static enum record_status split_fields(struct splitter *s,
@@ -225,19 +220,19 @@ static enum record_status split_fields(struct splitter *s,
         return RECORD_MISSING_FIELD;
     }
     if (f->key_field_count == 1) {
-        const struct field *field = &s->fields[f->key_fields[0] - 1];
+        const struct record_field *field = &s->fields[f->key_fields[0] - 1];
         out->key = field->start;
         out->key_len = field->len;
     } else {
-        join_key(s, out);
+        record_join_key(s->format, s->fields, &s->key, &s->key_cap, out);
     }
     if (out->key_len == 0)
         return RECORD_EMPTY_KEY;
     if (f->value_field) {
-        const struct field *field = &s->fields[f->value_field - 1];
+        const struct record_field *field = &s->fields[f->value_field - 1];
         out->value = field->start;
         out->value_len = field->len;
-        trim_blanks(&out->value, &out->value_len);
+        record_trim_blanks(&out->value, &out->value_len);
     }
     return RECORD_OK;
 }

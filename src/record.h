@@ -58,6 +58,24 @@ struct record_parts {
                                splitter's scratch */
 };
 
+/* One field of a record: where it starts, and its length. */
+struct record_field {
+    const char *start;
+    size_t len;
+};
+
+/* Removes leading and trailing blanks (spaces and tabs) from the *LEN
+ * bytes at *TEXT. */
+void record_trim_blanks(const char **text, size_t *len);
+
+/* Joins the key fields FORMAT names among FIELDS, separated by
+ * RECORD_KEY_JOIN, into the buffer *KEY of *KEY_CAP bytes, grown as
+ * needed, and points OUT's key at it; a key whose fields are all empty
+ * has length 0. */
+void record_join_key(const struct record_format *format,
+                     const struct record_field *fields, char **key,
+                     size_t *key_cap, struct record_parts *out);
+
 struct splitter;
 
 /* A splitter for FORMAT, which must outlive it. */
