@@ -143,7 +143,8 @@ static enum record_status find_groups(struct splitter *s, const char *p,
     }
     *found = n < s->field_count ? n : s->field_count;
     for (size_t i = 0; i < *found; i++)
-        s->fields[i] = (struct record_field){ s->groups[i].start, s->groups[i].len };
+        s->fields[i] = (struct record_field){ s->groups[i].start,
+                                              s->groups[i].len };
     return RECORD_OK;
 }
 
