@@ -52,18 +52,6 @@ wait_bg() {
 	wait "$bg_pid" || status=$?
 }
 
-# wait_for WHAT COMMAND...: polls COMMAND until it succeeds, for at most
-# 30 s.
-wait_for() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 1500; i++)); do
-		"$@" && return 0
-		sleep 0.02
-	done
-	fail "timed out waiting for $what"
-}
-
 # has_open PID FILE: process PID holds FILE open.
 has_open() {
 	local fd target

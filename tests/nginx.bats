@@ -44,17 +44,6 @@ listening() {
 	python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$PORT" 2>/dev/null
 }
 
-# wait_for WHAT COMMAND...: polls COMMAND for up to 30 seconds.
-wait_for() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 300; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	fail "timed out waiting for $what" "$(cat "$NGINX_DIR/error.log" 2>/dev/null)"
-}
-
 # start_nginx: writes the configuration and starts nginx in the
 # foreground of a background job (daemon off), on a free port; tries
 # other ports if one was taken in between.  Sets NGINX_PID and PORT.
@@ -215,13 +204,15 @@ oracle() {
 	start_nginx
 	requests 1
 	local first=$REQUESTS
-	wait_for "$first lines in the log" lines_in "$NGINX_DIR/access.log" "$first"
+	wait_for "$first lines in the log" lines_in "$NGINX_DIR/access.log" "$first" ||
+		fail "$(cat "$NGINX_DIR/error.log" 2>/dev/null)"
 
 	# Rotate as logrotate does: rename, reopen, and compress the old log
 	# once nginx writes the new one.
 	mv "$NGINX_DIR/access.log" "$NGINX_DIR/access.log.1"
 	nginx_cmd -s reopen
-	wait_for "the reopened log" test -f "$NGINX_DIR/access.log"
+	wait_for "the reopened log" test -f "$NGINX_DIR/access.log" ||
+		fail "$(cat "$NGINX_DIR/error.log" 2>/dev/null)"
 	requests 2
 	wait_for "$REQUESTS lines in the new log" lines_in "$NGINX_DIR/access.log" "$REQUESTS"
 	stop_nginx QUIT

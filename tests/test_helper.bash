@@ -156,3 +156,15 @@ repeat_char() {
 	printf -v s '%*s' "$2" ''
 	printf '%s' "${s// /$1}"
 }
+
+# wait_for WHAT COMMAND...: polls COMMAND until it succeeds, for at most
+# 30 s; otherwise fails, saying what it waited for.
+wait_for() {
+	local what=$1 i
+	shift
+	for ((i = 0; i < 1500; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	fail "timed out waiting for $what"
+}
