@@ -33,6 +33,7 @@ enum reject_reason {
     REJECT_NUL_BYTE,
     REJECT_BAD_QUOTE,
     REJECT_MALFORMED,
+    REJECT_INVALID_TIME,
     REJECT_REASONS
 };
 

@@ -395,6 +395,8 @@ struct csv_splitter *csv_splitter_new(const struct record_format *format)
         s->wanted[format->key_fields[i] - 1] = true;
     if (format->value_field)
         s->wanted[format->value_field - 1] = true;
+    if (format->time_field)
+        s->wanted[format->time_field - 1] = true;
     return s;
 }
 
@@ -574,14 +576,18 @@ enum record_status csv_split(struct csv_splitter *s, const char *record,
         out->missing_field = record_missing_field(f, found);
         return RECORD_MISSING_FIELD;
     }
-    if (f->key_field_count == 1) {
+    if (f->key_field_count == 0) {
+        /* --time without --key: the time bucket is all the key. */
+        out->key = record;
+        out->key_len = 0;
+    } else if (f->key_field_count == 1) {
         const struct record_field *field = &s->fields[f->key_fields[0] - 1];
         out->key = field->start;
         out->key_len = field->len;
     } else {
         record_join_key(s->format, s->fields, &s->key, &s->key_cap, out);
     }
-    if (out->key_len == 0)
+    if (out->key_len == 0 && f->key_field_count > 0)
         return RECORD_EMPTY_KEY;
     if (f->value_field) {
         const struct record_field *field = &s->fields[f->value_field - 1];

@@ -11,12 +11,14 @@
 #include "logformat.h"
 #include "missing.h"
 #include "order.h"
+#include "timestamp.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { MAX_JOBS = 1024, MAX_QUEUE_DEPTH = 4096, MAX_FIELD = 100000 };
@@ -40,6 +42,8 @@ enum option_id {
     OPT_QUOTED_FIELDS,
     OPT_LOG_FORMAT,
     OPT_HEADER_IN,
+    OPT_TIME,
+    OPT_TIME_FORMAT,
     OPT_NULL_DATA,
     OPT_MAX_RECORD,
     OPT_MIN,
@@ -48,12 +52,15 @@ enum option_id {
     OPT_BELOW,
     OPT_KEY_MATCH,
     OPT_WHERE,
+    OPT_SINCE,
+    OPT_UNTIL,
     OPT_REJECTS,
     OPT_MAX_ERRORS,
     OPT_QUIET,
     OPT_AGGREGATE,
     OPT_ORDERED,
     OPT_UNORDERED,
+    OPT_BUCKET,
     OPT_PARTIAL,
     OPT_MERGE,
     OPT_FORMAT,
@@ -107,6 +114,7 @@ enum value_set {
     VALUES_STATS,           /* stats_words */
     VALUES_PROGRESS,        /* progress_words */
     VALUES_LOG_FORMATS,     /* log_format_defs */
+    VALUES_TIME_FORMATS,    /* time_format_defs */
 };
 
 struct word_def {
@@ -173,6 +181,12 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_HEADER_IN] = { "header-in", 0, no_argument, NULL, GROUP_INPUT,
         0, VALUES_NONE,
         "the first line of each input names its fields\nand is not a record; --key and --value take\nthe names" },
+    [OPT_TIME] = { "time", 0, required_argument, "FIELD", GROUP_INPUT,
+        0, VALUES_NONE,
+        "field FIELD (a number or name) is the record's\ntime; a record without one is rejected" },
+    [OPT_TIME_FORMAT] = { "time-format", 0, required_argument, "FORMAT",
+        GROUP_INPUT, 0, VALUES_TIME_FORMATS,
+        "how --time's field is written: a pattern of\nstrptime directives (%Y %y %m %d %e %j %H %M\n%S %b %h %z %T %F %s %%), or:" },
     [OPT_NULL_DATA] = { "null-data", 'z', no_argument, NULL, GROUP_INPUT,
         0, VALUES_NONE,
         "records end with NUL, not newline" },
@@ -197,6 +211,12 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_WHERE] = { "where", 0, required_argument, "EXPR", GROUP_VALIDATION,
         0, VALUES_NONE,
         "count only records where EXPR, FIELD OP VALUE,\nholds; others are filtered, not rejected.\nFIELD: a field number, or key or value without\n--key; OP: = != < <= > >= (as numbers when both\nare), ~ !~ (extended regular expression);\nevery --where must hold" },
+    [OPT_SINCE] = { "since", 0, required_argument, "TIME", GROUP_VALIDATION,
+        0, VALUES_NONE,
+        "count only records whose --time is TIME or\nlater; TIME is ISO 8601 (2026-12-06T05:00:00Z)\nor before now: -15m, -2h, -1d; others are\nfiltered, not rejected" },
+    [OPT_UNTIL] = { "until", 0, required_argument, "TIME", GROUP_VALIDATION,
+        0, VALUES_NONE,
+        "count only records whose --time is before TIME" },
     [OPT_REJECTS] = { "rejects", 'r', required_argument, "FILE", GROUP_REJECTIONS,
         0, VALUES_NONE,
         "write rejected records, unchanged, to FILE" },
@@ -215,6 +235,9 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_UNORDERED] = { "unordered", 'u', no_argument, NULL, GROUP_OUTPUT,
         0, VALUES_NONE,
         "like --ordered, in the order blocks finish" },
+    [OPT_BUCKET] = { "bucket", 0, required_argument, "DURATION", GROUP_OUTPUT,
+        0, VALUES_NONE,
+        "the key starts with the start of the --time\nbucket of DURATION (30s, 5m, 1h, 1d), from the\nUnix epoch, as 2026-12-06T05:05:00Z" },
     [OPT_PARTIAL] = { "partial", 0, no_argument, NULL, GROUP_OUTPUT,
         WITH_MERGE, VALUES_NONE,
         "print partial aggregates for --merge" },
@@ -288,6 +311,11 @@ static const char *value_word(enum value_set set, size_t i,
             return NULL;
         *summary = log_format_defs[i].summary;
         return log_format_defs[i].name;
+    case VALUES_TIME_FORMATS:
+        if (i >= time_format_def_count)
+            return NULL;
+        *summary = time_format_defs[i].summary;
+        return time_format_defs[i].name;
     case VALUES_STATS:
         words = stats_words;
         n = sizeof stats_words / sizeof *stats_words;
@@ -626,7 +654,7 @@ static bool resolve_fields(struct config *cfg, const struct header *h)
 {
     const char *p = cfg->key_arg;
     cfg->format.key_field_count = 0;
-    for (;;) {
+    while (p) {
         size_t len = strcspn(p, ",");
         if (cfg->format.key_field_count == OPTIONS_MAX_KEY_FIELDS)
             return invalid("key", cfg->key_arg, "more than 64 fields");
@@ -639,6 +667,10 @@ static bool resolve_fields(struct config *cfg, const struct header *h)
         p += len + 1;
     }
     cfg->format.key_fields = cfg->key_fields;
+    if (cfg->time_arg
+        && !field_number(cfg, h, "time", cfg->time_arg, cfg->time_arg,
+                         strlen(cfg->time_arg), &cfg->format.time_field))
+        return false;
     if (cfg->value_arg
         && !field_number(cfg, h, "value", cfg->value_arg, cfg->value_arg,
                          strlen(cfg->value_arg), &cfg->format.value_field))
@@ -687,6 +719,77 @@ static bool parse_log_format(const char *arg, struct config *cfg)
     cfg->format.quoted_groups = true;
     cfg->format.field_names = def->names;
     cfg->format.field_name_count = def->field_count + LOG_DERIVED_COUNT;
+    return true;
+}
+
+/* --time-format: one of the named formats, or a pattern of directives. */
+static bool parse_time_format(const char *arg, struct config *cfg)
+{
+    const char *word, *summary;
+    for (size_t i = 0;
+         (word = value_word(VALUES_TIME_FORMATS, i, &summary)); i++)
+        if (strcmp(arg, word) == 0) {
+            cfg->time.format = time_format_defs[i].format;
+            return true;
+        }
+    const char *why;
+    if (!strchr(arg, '%')) {
+        char known[256];
+        list_words(VALUES_TIME_FORMATS, known, sizeof known);
+        char *shown = diag_name(arg);
+        diag_usage_error("invalid --time-format value '%s' (known: %s, or a "
+                         "pattern such as '%%d.%%m.%%Y %%H:%%M')", shown,
+                         known);
+        free(shown);
+        return false;
+    }
+    if (!time_pattern_check(arg, &why))
+        return invalid("time-format", arg, why);
+    cfg->time.format = TIME_PATTERN;
+    cfg->time.pattern = arg;
+    return true;
+}
+
+static bool parse_bucket(const char *arg, struct config *cfg)
+{
+    const char *why;
+    if (!time_parse_duration(arg, &cfg->bucket_ms, &why))
+        return invalid("bucket", arg, why);
+    return true;
+}
+
+/* --since or --until (option ID) as a time in UTC, now known. */
+static bool parse_time_bound(int id, const char *arg, int64_t now_ms,
+                             int64_t *out)
+{
+    const char *why;
+    if (!time_parse_bound(arg, now_ms, out, &why))
+        return invalid(option_defs[id].name, arg, why);
+    return true;
+}
+
+/* The time settings go with --time, which puts the run in field mode:
+ * without --key the time bucket is the whole key.  SEEN tells which
+ * options were given. */
+static bool settle_time(struct config *cfg, const bool *seen)
+{
+    static const int needs_time[] = { OPT_TIME_FORMAT, OPT_BUCKET,
+                                      OPT_SINCE, OPT_UNTIL };
+    for (size_t i = 0; i < sizeof needs_time / sizeof *needs_time; i++)
+        if (!cfg->time_arg && seen[needs_time[i]]) {
+            diag_usage_error("--%s requires --time",
+                             option_defs[needs_time[i]].name);
+            return false;
+        }
+    if (!cfg->time_arg)
+        return true;
+    if (!cfg->key_arg && cfg->mode == OUTPUT_AGGREGATE && !cfg->bucket_ms) {
+        diag_usage_error("--time without --key requires --bucket");
+        return false;
+    }
+    cfg->format.field_mode = true;
+    cfg->format.time_key = cfg->bucket_ms > 0
+                        && cfg->mode == OUTPUT_AGGREGATE;
     return true;
 }
 
@@ -793,6 +896,8 @@ static bool settle(struct config *cfg, const bool *seen)
     }
     cfg->mode = ordered ? OUTPUT_ORDERED
               : unordered ? OUTPUT_UNORDERED : OUTPUT_AGGREGATE;
+    if (!settle_time(cfg, seen))
+        return false;
     if (cfg->partial && cfg->mode != OUTPUT_AGGREGATE) {
         diag_usage_error("--partial cannot be used with --ordered or --unordered");
         return false;
@@ -1006,6 +1111,9 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     cfg->batch = DEFAULT_BATCH;
     cfg->max_record = DEFAULT_MAX_RECORD;
     cfg->decimals = -1;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    cfg->time.now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 
     struct option longs[OPTION_COUNT + 1];
     char shorts[3 * OPTION_COUNT + 1];
@@ -1061,6 +1169,25 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_HEADER_IN:
             cfg->header_in = true;
+            break;
+        case OPT_TIME:
+            cfg->time_arg = optarg;
+            break;
+        case OPT_TIME_FORMAT:
+            ok = parse_time_format(optarg, cfg);
+            break;
+        case OPT_SINCE:
+            ok = parse_time_bound(id, optarg, cfg->time.now_ms,
+                                  &cfg->since_ms);
+            cfg->has_since = true;
+            break;
+        case OPT_UNTIL:
+            ok = parse_time_bound(id, optarg, cfg->time.now_ms,
+                                  &cfg->until_ms);
+            cfg->has_until = true;
+            break;
+        case OPT_BUCKET:
+            ok = parse_bucket(optarg, cfg);
             break;
         case OPT_NULL_DATA:
             cfg->terminator = '\0';

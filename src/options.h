@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "record.h"
 #include "stats.h"
+#include "timestamp.h"
 #include "validate.h"
 
 enum output_mode { OUTPUT_AGGREGATE, OUTPUT_ORDERED, OUTPUT_UNORDERED };
@@ -36,6 +37,9 @@ struct config {
     const char *value_arg;          /* numbers or names */
     bool header_in;                 /* each input's first line names its
                                        fields */
+    const char *time_arg;           /* --time as given: number or name */
+    struct time_spec time;          /* how its field is read; now_ms is
+                                       the run's start */
 
     /* Validation. */
     struct rules rules;
@@ -45,6 +49,8 @@ struct config {
     struct where_cond where[OPTIONS_MAX_WHERE];     /* --where, in order */
     size_t where_count;
     size_t where_fields[OPTIONS_MAX_WHERE];         /* their field numbers */
+    bool has_since, has_until;      /* --since, --until: records count */
+    int64_t since_ms, until_ms;     /* in [since, until), UTC */
 
     /* Rejections. */
     const char *rejects_path;       /* NULL for none */
@@ -61,6 +67,7 @@ struct config {
     bool merge;                     /* inputs are partial aggregates */
     enum aggregate_op ops[OPTIONS_MAX_OPS];
     size_t op_count;
+    int64_t bucket_ms;              /* --bucket: its width, or 0 */
 
     /* Result formatting: --format, --header, --sort, --top. */
     enum result_format result_format;

@@ -8,6 +8,7 @@
 #include "table.h"
 #include "writer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,18 +194,45 @@ static const char *field_name(const struct record_format *format, size_t n)
     return format->field_names[n - 1];
 }
 
+/* The names of the key columns with --bucket: "time", then the key
+ * fields' names, or key, key1, key2... as they would be without it.
+ * GENERATED holds the names made up. */
+static void time_key_names(const struct record_format *f, const char **names,
+                           char generated[][24])
+{
+    names[0] = "time";
+    for (size_t i = 0; i < f->key_field_count; i++) {
+        const char *name = f->field_name_count > 0 && f->key_fields
+                         ? field_name(f, f->key_fields[i]) : NULL;
+        if (!name) {
+            if (f->key_field_count == 1)
+                snprintf(generated[i], sizeof generated[i], "key");
+            else
+                snprintf(generated[i], sizeof generated[i], "key%zu", i + 1);
+            name = generated[i];
+        }
+        names[i + 1] = name;
+    }
+}
+
 void output_results(const struct config *cfg, const struct table *table,
                     struct writer *out)
 {
     const struct record_format *f = &cfg->format;
-    const char *key_names[OPTIONS_MAX_KEY_FIELDS];
+    const char *key_names[OPTIONS_MAX_KEY_FIELDS + 1];
+    char generated[OPTIONS_MAX_KEY_FIELDS][24];
     bool named = f->field_name_count > 0;   /* never in a merge */
     for (size_t i = 0; named && i < f->key_field_count; i++)
         key_names[i] = field_name(f, f->key_fields[i]);
+    size_t key_columns = f->key_field_count;
+    if (f->time_key) {
+        time_key_names(f, key_names, generated);
+        named = true;
+        key_columns++;
+    }
     const struct format_layout layout = {
         .format = cfg->result_format,
-        .key_fields = cfg->format.key_field_count > 1
-                    ? cfg->format.key_field_count : 1,
+        .key_fields = key_columns > 1 ? key_columns : 1,
         .ops = cfg->ops,
         .op_count = cfg->op_count,
         .decimals = cfg->decimals,

@@ -10,6 +10,7 @@
 #include "record.h"
 #include "signals.h"
 #include "table.h"
+#include "timestamp.h"
 #include "writer.h"
 
 #include <errno.h>
@@ -125,6 +126,37 @@ static void put_bound(struct text *t, const char *name, struct number n)
                                                       scale));
 }
 
+/* Appends the settings of --time and what goes with it: the field, how
+ * it is read, the bucket width in seconds, and --since and --until as
+ * milliseconds since the epoch, as relative times were resolved when
+ * the run started. */
+static void put_time_settings(struct text *t, const struct config *cfg)
+{
+    char number[64];
+    if (!cfg->format.time_field)
+        return;
+    snprintf(number, sizeof number, "%zu", cfg->format.time_field);
+    put_setting(t, "time", number, strlen(number));
+    const char *format = cfg->time.pattern;
+    for (size_t i = 0; !format && i < time_format_def_count; i++)
+        if (time_format_defs[i].format == cfg->time.format)
+            format = time_format_defs[i].name;
+    put_setting(t, "time-format", format, strlen(format));
+    if (cfg->format.time_key) {
+        snprintf(number, sizeof number, "%lld",
+                 (long long)(cfg->bucket_ms / 1000));
+        put_setting(t, "bucket", number, strlen(number));
+    }
+    if (cfg->has_since) {
+        snprintf(number, sizeof number, "%lld", (long long)cfg->since_ms);
+        put_setting(t, "since", number, strlen(number));
+    }
+    if (cfg->has_until) {
+        snprintf(number, sizeof number, "%lld", (long long)cfg->until_ms);
+        put_setting(t, "until", number, strlen(number));
+    }
+}
+
 /* Appends every option that decides which records count and how, each
  * given as one canonical setting, so that partials made with the same
  * options have the same settings whatever the command line looked like. */
@@ -176,6 +208,7 @@ static void put_settings(struct text *t, const struct config *cfg)
     for (size_t i = 0; i < cfg->where_count; i++)
         put_setting(t, "where", cfg->where[i].text,
                     strlen(cfg->where[i].text));
+    put_time_settings(t, cfg);
 }
 
 /* Fills ID with 32 hexadecimal digits of fresh random bits, the identity
@@ -487,10 +520,15 @@ static bool use_settings(struct partial_input *m, char *settings)
     m->key_fields = 1;
     char *fields[2 * OPTIONS_MAX_OPS];
     size_t n = split_tabs(settings, fields, 2 * OPTIONS_MAX_OPS);
+    /* --bucket puts the bucket before the key fields, which with --time
+     * may be none. */
+    bool bucket = false;
+    for (size_t i = 0; i < n; i++)
+        bucket = bucket || strncmp(fields[i], "bucket=", 7) == 0;
     for (size_t i = 0; i < n; i++) {
         if (strncmp(fields[i], "key=", 4) == 0) {
             m->key_fields = count_key_fields(fields[i] + 4);
-            if (m->key_fields == 0)
+            if (m->key_fields == 0 && !(bucket && fields[i][4] == '\0'))
                 return bad_line(m, "malformed partial header");
         }
         if (strncmp(fields[i], "aggregate=", 10) != 0 || cfg->op_count > 0)
@@ -509,6 +547,10 @@ static bool use_settings(struct partial_input *m, char *settings)
     if (cfg->op_count == 0)
         return bad_line(m, "malformed partial header");
     cfg->format.key_field_count = m->key_fields;
+    if (bucket) {
+        cfg->format.time_key = true;
+        m->key_fields++;
+    }
     /* Key lines that came before any header. */
     if (m->early_most > 0 && m->early_fewest != m->key_fields) {
         m->at = m->early_fewest_at;

@@ -34,6 +34,8 @@ size_t record_highest_field(const struct record_format *format)
     for (size_t i = 0; i < format->where_field_count; i++)
         if (format->where_fields[i] > highest)
             highest = format->where_fields[i];
+    if (format->time_field > highest)
+        highest = format->time_field;
     return highest;
 }
 
@@ -52,7 +54,7 @@ size_t record_missing_field(const struct record_format *format,
         missing = lower_missing(format->key_fields[i], found, missing);
     for (size_t i = 0; i < format->where_field_count; i++)
         missing = lower_missing(format->where_fields[i], found, missing);
-    return missing;
+    return lower_missing(format->time_field, found, missing);
 }
 
 struct splitter *splitter_new(const struct record_format *format)
@@ -220,14 +222,18 @@ static enum record_status split_fields(struct splitter *s,
         out->missing_field = record_missing_field(f, found);
         return RECORD_MISSING_FIELD;
     }
-    if (f->key_field_count == 1) {
+    if (f->key_field_count == 0) {
+        /* --time without --key: the time bucket is all the key. */
+        out->key = record;
+        out->key_len = 0;
+    } else if (f->key_field_count == 1) {
         const struct record_field *field = &s->fields[f->key_fields[0] - 1];
         out->key = field->start;
         out->key_len = field->len;
     } else {
         record_join_key(s->format, s->fields, &s->key, &s->key_cap, out);
     }
-    if (out->key_len == 0)
+    if (out->key_len == 0 && f->key_field_count > 0)
         return RECORD_EMPTY_KEY;
     if (f->value_field) {
         const struct record_field *field = &s->fields[f->value_field - 1];

@@ -29,6 +29,11 @@ struct record_format {
     const size_t *where_fields; /* field mode: 1-based, the fields --where
                                    reads, which a record must have too */
     size_t where_field_count;
+    size_t time_field;          /* field mode: 1-based, --time's field,
+                                   which a record must have; 0 for none */
+    bool time_key;              /* --bucket: the key's first column is
+                                   the start of the time bucket, before
+                                   the key_fields */
 };
 
 enum record_status {
@@ -91,10 +96,12 @@ enum record_status splitter_split(struct splitter *s, const char *record,
 void splitter_field(const struct splitter *s, size_t field,
                     const char **text, size_t *len);
 
-/* The highest of FORMAT's key, value and --where fields; field mode. */
+/* The highest of FORMAT's key, value, --where and --time fields; field
+ * mode. */
 size_t record_highest_field(const struct record_format *format);
 
-/* The lowest-numbered of FORMAT's key, value and --where fields above
+/* The lowest-numbered of FORMAT's key, value, --where and --time fields
+ * above
  * FOUND: the one to name when a record has only FOUND fields. */
 size_t record_missing_field(const struct record_format *format,
                             size_t found);

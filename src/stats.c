@@ -34,6 +34,7 @@ static const struct reason_name {
     [REJECT_NUL_BYTE]        = { "nul_byte",          "NUL byte" },
     [REJECT_BAD_QUOTE]       = { "bad_quote",         "bad quote" },
     [REJECT_MALFORMED]       = { "malformed",         "malformed" },
+    [REJECT_INVALID_TIME]    = { "invalid_time",      "invalid time" },
 };
 
 uint64_t stats_now(void)

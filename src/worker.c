@@ -13,6 +13,7 @@
 #include "options.h"
 #include "plain.h"
 #include "table.h"
+#include "timestamp.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,10 @@ struct worker {
     char *shown_key;                /* composite key with TABs, for the
                                        pattern and messages */
     size_t shown_key_cap;
+    char *time_key;                 /* --bucket: the bucket, then the key */
+    size_t time_key_cap;
+    int64_t last_bucket;            /* the bucket time_key starts with */
+    size_t bucket_len;              /* its length there; 0 before one */
 };
 
 struct worker *worker_new(const struct config *cfg)
@@ -77,6 +82,7 @@ void worker_free(struct worker *w)
     table_free(w->table);
     plain_free(w->plain);
     free(w->shown_key);
+    free(w->time_key);
     free(w);
 }
 
@@ -222,6 +228,16 @@ static bool is_blank_record(const char *record, size_t len)
     return true;
 }
 
+/* Field FIELD of the record just split, in field mode. */
+static void field_text(const struct worker *w, size_t field,
+                       const char **text, size_t *len)
+{
+    if (w->csv)
+        csv_splitter_field(w->csv, field, text, len);
+    else
+        splitter_field(w->splitter, field, text, len);
+}
+
 /* Whether the record split into PARTS meets every --where condition. */
 static bool meets_where(struct worker *w, const struct record_parts *parts)
 {
@@ -232,15 +248,74 @@ static bool meets_where(struct worker *w, const struct record_parts *parts)
         if (c->subject == WHERE_VALUE) {
             text = parts->value;
             len = parts->value_len;
-        } else if (c->subject == WHERE_FIELD && w->csv) {
-            csv_splitter_field(w->csv, c->field, &text, &len);
         } else if (c->subject == WHERE_FIELD) {
-            splitter_field(w->splitter, c->field, &text, &len);
+            field_text(w, c->field, &text, &len);
         }
         if (!filter_holds(w->filter, i, text, len))
             return false;
     }
     return true;
+}
+
+/* What check_time found. */
+enum time_check { TIME_REJECTED, TIME_FILTERED, TIME_OK };
+
+/* Reads the record's --time field into *WHEN: TIME_OK, TIME_FILTERED
+ * for a time outside --since and --until, or TIME_REJECTED after
+ * rejecting the record for a field that is no time. */
+static enum time_check check_time(const struct worker *w,
+                                  const struct place *at, int64_t *when)
+{
+    const struct config *cfg = w->cfg;
+    const char *text, *why;
+    size_t len;
+    field_text(w, cfg->format.time_field, &text, &len);
+    if (!time_parse(&cfg->time, text, len, when, &why)) {
+        const struct record_format *f = &cfg->format;
+        size_t n = f->time_field;
+        char shown[DIAG_EXCERPT_SIZE];
+        diag_excerpt(shown, text, len);
+        if (n <= f->field_name_count && f->field_names[n - 1])
+            REJECT(at, REJECT_INVALID_TIME, "invalid time '%s' in field %s: "
+                   "%s", shown, f->field_names[n - 1], why);
+        else
+            REJECT(at, REJECT_INVALID_TIME, "invalid time '%s' in field %zu: "
+                   "%s", shown, n, why);
+        return TIME_REJECTED;
+    }
+    if ((cfg->has_since && *when < cfg->since_ms)
+        || (cfg->has_until && *when >= cfg->until_ms))
+        return TIME_FILTERED;
+    return TIME_OK;
+}
+
+/* Points PARTS' key at the key the table keeps with --bucket: the start
+ * of WHEN's bucket as ISO 8601, then the key fields, if any, after
+ * RECORD_KEY_JOIN.  Records of one bucket tend to come together, so the
+ * text of the last bucket is kept. */
+static void bucket_key(struct worker *w, int64_t when,
+                       struct record_parts *parts)
+{
+    int64_t start = time_bucket_start(when, w->cfg->bucket_ms);
+    size_t need = TIME_TEXT_SIZE + 1 + parts->key_len;
+    if (need > w->time_key_cap) {
+        w->time_key_cap = need * 2;
+        w->time_key = xrealloc(w->time_key, w->time_key_cap);
+    }
+    if (w->bucket_len == 0 || start != w->last_bucket) {
+        char text[TIME_TEXT_SIZE];
+        w->bucket_len = time_format_iso(text, start);
+        memcpy(w->time_key, text, w->bucket_len);
+        w->last_bucket = start;
+    }
+    size_t len = w->bucket_len;
+    if (w->cfg->format.key_field_count > 0) {
+        w->time_key[len++] = RECORD_KEY_JOIN;
+        memcpy(w->time_key + len, parts->key, parts->key_len);
+        len += parts->key_len;
+    }
+    parts->key = w->time_key;
+    parts->key_len = len;
 }
 
 /* Counts a record for a run that reads no value (a count alone).  The
@@ -298,6 +373,16 @@ static void check_record(struct worker *w, const struct place *at,
         block_filter(at->block, at->record, at->start, at->len);
         return;
     }
+    int64_t when = 0;
+    if (w->cfg->format.time_field) {
+        enum time_check t = check_time(w, at, &when);
+        if (t == TIME_REJECTED)
+            return;
+        if (t == TIME_FILTERED) {
+            block_filter(at->block, at->record, at->start, at->len);
+            return;
+        }
+    }
     struct number value;
     enum value_check found = VALUE_NONE;
     if (w->cfg->needs_value) {
@@ -317,6 +402,8 @@ static void check_record(struct worker *w, const struct place *at,
     }
     if (w->cfg->needs_value && found == VALUE_NONE)
         at->block->missing++;
+    if (w->table && w->cfg->format.time_key)
+        bucket_key(w, when, &parts);
     if (w->table) {
         struct accum *a = table_find_or_add(w->table, parts.key,
                                             parts.key_len);
