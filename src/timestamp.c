@@ -158,19 +158,30 @@ static bool small(struct cursor *c, int min, int max, int *out)
 }
 
 /* The fraction of a second after a '.' or ',', if one comes: its first
- * three digits as milliseconds, the rest read and dropped. */
-static bool fraction(struct cursor *c, int *ms)
+ * three digits as milliseconds, the rest read and dropped; *MORE tells
+ * whether any of those was not 0. */
+static bool fraction_more(struct cursor *c, int *ms, bool *more)
 {
     *ms = 0;
+    *more = false;
     if (!(take(c, '.') || take(c, ',')))
         return true;
     int n = 0;
     for (; c->p < c->end && is_digit(*c->p); c->p++, n++)
         if (n < 3)
             *ms = *ms * 10 + (*c->p - '0');
+        else
+            *more = *more || *c->p != '0';
     for (int i = n; i < 3; i++)
         *ms *= 10;
     return n > 0;
+}
+
+/* fraction_more, where what is dropped is dropped. */
+static bool fraction(struct cursor *c, int *ms)
+{
+    bool more;
+    return fraction_more(c, ms, &more);
 }
 
 static const char month_names[12][10] = {
@@ -309,15 +320,17 @@ static const char *read_epoch(struct cursor *c, struct civil *t, bool ms)
         return NULL;
     }
     int frac;
-    if (!fraction(c, &frac))
+    bool more;
+    if (!fraction_more(c, &frac, &more))
         return "not a count of seconds since 1970";
+    /* Cut off towards the past, before the epoch too: -1.0005 s is
+     * -1001 ms. */
+    int64_t total = n * MS_PER_SECOND + frac;
+    if (negative)
+        total = -total - more;
     t->has_epoch = true;
-    t->epoch_s = negative ? -n : n;
-    t->ms = frac;
-    if (negative && frac) {
-        t->epoch_s--;
-        t->ms = MS_PER_SECOND - frac;
-    }
+    t->epoch_s = floor_div(total, MS_PER_SECOND);
+    t->ms = (int)(total - t->epoch_s * MS_PER_SECOND);
     return NULL;
 }
 

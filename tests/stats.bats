@@ -51,7 +51,7 @@ setup() {
 # The kinds of rejection, as the JSON report names them.
 KINDS="missing_delimiter missing_field empty_key missing_value invalid_number
 too_many_digits below_min above_max not_above not_below key_mismatch
-too_long nul_byte bad_quote malformed"
+too_long nul_byte bad_quote malformed invalid_time"
 
 # make_input FILE N: N generated key:value records of every kind the
 # options of check_counts can reject, in random proportions (fixed seed).
