@@ -46,10 +46,11 @@ struct rejection {
     size_t reason_len;
     bool unkept;          /* too long to keep: not for the rejects file */
     bool skipped;         /* no rejection but a blank record, or one
-                             --where drops, left out of the output all
-                             the same: no reason, no report, not for the
-                             rejects file */
-    bool filtered;        /* skipped because --where drops it */
+                             --where, --since or --until drops, left out
+                             of the output all the same: no reason, no
+                             report, not for the rejects file */
+    bool filtered;        /* skipped because --where, --since or --until
+                             drops it */
     enum reject_reason kind;
 };
 
@@ -113,7 +114,8 @@ void block_reject(struct block *b, uint64_t record, size_t start,
 void block_skip(struct block *b, uint64_t record, size_t start, size_t len);
 
 /* Records that the record at index RECORD, LEN bytes at START, is
- * filtered by --where: skipped as block_skip does, and marked so. */
+ * filtered by --where, --since or --until: skipped as block_skip does,
+ * and marked so. */
 void block_filter(struct block *b, uint64_t record, size_t start,
                   size_t len);
 

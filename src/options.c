@@ -704,6 +704,9 @@ bool options_resolve_names(struct config *cfg, const struct header *h,
                     ? item_is(cfg->key_arg, i, names[n - 1])
                     : item_is(cfg->value_arg, 0, names[n - 1]));
     }
+    size_t t = f->time_field;
+    named[f->key_field_count + 1] = t >= 1 && t <= count
+                                 && strcmp(cfg->time_arg, names[t - 1]) == 0;
     cfg->format.field_names = names;
     cfg->format.field_name_count = count;
     return true;

@@ -98,11 +98,11 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg);
 
 struct header;
 
-/* With --header-in: turns --key and --value into field numbers now that
- * the first input has given its header H, which must outlive CFG, and
- * has H name the fields; sets NAMED[i] for each key field, then the
- * value field, given as the name H has for it.  False after reporting a
- * usage error. */
+/* With --header-in: turns --key, --value and --time into field numbers
+ * now that the first input has given its header H, which must outlive
+ * CFG, and has H name the fields; sets NAMED[i] for each key field, then
+ * the value field, then the time field, given as the name H has for it.
+ * False after reporting a usage error. */
 bool options_resolve_names(struct config *cfg, const struct header *h,
                            bool *named);
 

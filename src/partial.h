@@ -20,9 +20,12 @@
  * then key, value and separator in field mode or delimiter in key-value
  * mode, terminator, max-record, the bounds that were given with their
  * limits in lowest terms, key-match, na with the --na tokens sorted
- * bytewise without repeats): all the headers must have the same.
- * --merge reads the operations from aggregate and the number of key
- * fields from key (1 without it), and only compares the rest.
+ * bytewise without repeats, each where, and with --time: time,
+ * time-format, bucket in seconds, since and until in milliseconds since
+ * the epoch): all the headers must have the same.  --merge reads the
+ * operations from aggregate and the number of key fields from key (1
+ * without it; one more, the bucket's start, with bucket, when key may
+ * be empty), and only compares the rest.
  *
  * KEY is escaped so it holds no TAB, newline or leading '#': \\ \t \n \r
  * \0 (the separator of composite key fields) and \# at the start; it has

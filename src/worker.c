@@ -1,4 +1,6 @@
-/* worker: the rule set, per record: split, parse, validate, aggregate.
+/* worker: the rule set, per record: split, filter (--where, then the
+ * time against --since and --until), parse, validate, aggregate, under
+ * the key with the time bucket first when --bucket asks for one.
  * Runs of plain KEY:DIGITS records are handed to plain.c, whose fast
  * path must agree with these rules; every other record, and every
  * rejection, goes through them. */

@@ -185,7 +185,7 @@ help_options() {
 help_values() {
 	"$FANOUT" --help | awk '
 		/^(  -[[:alnum:]], |      )--/ { sub(/^ *(-[[:alnum:]], )?/, ""); sub(/[=[ ].*/, ""); option = $0; next }
-		/^ {29}[a-z]+ / && option != "" { print option, $1; next }
+		/^ {29}[a-z][-a-z0-9]* / && option != "" { print option, $1; next }
 		/^ {0,26}[^ ]/ { option = "" }' | sort
 }
 

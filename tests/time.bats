@@ -389,6 +389,15 @@ fanout: $(wc -l <long.tsv) records read, 0 accepted, $(wc -l <long.tsv) rejected
 		exp.sort(key=lambda r: (-int(r[2]), r[0], r[1]))
 		assert [(r["key"], r["count"]) for r in rows] == [([e[0], e[1]], int(e[2])) for e in exp[:2]], rows
 	PY
+	# A later input must have the named time field in the same column.
+	printf 'when\thost\n2026-12-06T05:00:00Z\th1\n' >first.tsv
+	printf 'stamp\thost\n2026-12-06T05:00:00Z\th1\n' >second.tsv
+	run_fanout -t '\t' --header-in --time=when --bucket=15m -k host -a count first.tsv first.tsv
+	assert_result 0 "2026-12-06T05:00:00Z	h1	2" ""
+	run_fanout -t '\t' --header-in --time=when --bucket=15m -k host -a count first.tsv second.tsv
+	assert_status 2
+	[[ ${stderr_lines[0]} == "fanout: second.tsv: header has no field 'when' in column 1, where the first input's has it" ]] \
+		|| fail "$stderr"
 	# --header without --key: the one key column is time.
 	run_fanout --csv --header-in --time=1 --bucket=1h -a count --header in.csv
 	assert_result 0 "$(text 'time	count' '2026-12-06T04:00:00Z	400')" ""
