@@ -10,7 +10,8 @@ sorted list of Decimals: the P-th percentile of n values is the value of
 rank ceil(P / 100 * n), with P / 100 * n a Fraction.  Without
 --approximate, each printed value must equal that value, printed at the
 most places among the values (or N places, rounded half to even); with
-it, it must be within 1% of the value at that rank, with those places.
+it, it must be within 1% of the value at that rank (--within=PERCENT
+for another bound), with those places.
 Distinct counts are the size of Python's set of lines; with
 --approximate, within 2%.  Exits 1 with the differences, 0 if none.
 """
@@ -47,7 +48,7 @@ def read_output(path):
     return out, order
 
 
-def check_quantile(values_path, out, order, decimals, approximate):
+def check_quantile(values_path, out, order, decimals, approximate, within):
     with open(values_path) as f:
         values = [Decimal(line.strip()) for line in f if line.strip()]
     n = len(values)
@@ -77,9 +78,9 @@ def check_quantile(values_path, out, order, decimals, approximate):
         if len(frac) != places:
             errors.append(f"{name}: {got} has not {places} places")
         error = abs(Fraction(Decimal(got)) - Fraction(exact))
-        if error > Fraction(1, 100) * abs(Fraction(exact)):
+        if error > within / 100 * abs(Fraction(exact)):
             errors.append(f"{name} (rank {rank} of {n}): {got} is more "
-                          f"than 1% from {exact}")
+                          f"than {float(within)}% from {exact}")
         if exact != 0:
             worst = max(worst, error / abs(Fraction(exact)))
     if approximate:
@@ -114,9 +115,12 @@ def main(argv):
     kind, values_path, output_path = argv[1:4]
     decimals = None
     approximate = False
+    within = Fraction(1)
     for a in argv[4:]:
         if a.startswith('--decimals='):
             decimals = int(a.split('=', 1)[1])
+        elif a.startswith('--within='):
+            within = Fraction(Decimal(a.split('=', 1)[1]))
         elif a == '--approximate':
             approximate = True
         else:
@@ -124,7 +128,7 @@ def main(argv):
     out, order = read_output(output_path)
     if kind == 'quantile':
         errors = check_quantile(values_path, out, order, decimals,
-                                approximate)
+                                approximate, within)
     else:
         errors = check_distinct(values_path, out, approximate)
     for e in errors:
