@@ -1,0 +1,431 @@
+/* distinct: a set of 64-bit hashes, then HyperLogLog registers. */
+#include "config.h"
+
+#include "distinct.h"
+#include "diag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    INDEX_BITS = 14,                    /* registers = 2^INDEX_BITS */
+    RANK_MAX = 64 - INDEX_BITS + 1,     /* 51: the rest of the hash is 0 */
+    SET_MAX = 2 * DISTINCT_THRESHOLD    /* slots, so at most half full */
+};
+
+struct distinct {
+    /* Exact phase (REGISTERS NULL): open addressing with linear probing;
+     * 0 marks an empty slot, so the hash 0 is HAS_ZERO instead. */
+    uint64_t *slots;
+    size_t cap;                 /* a power of two, up to SET_MAX */
+    size_t count;               /* distinct hashes, HAS_ZERO included */
+    bool has_zero;
+    uint8_t *registers;         /* DISTINCT_REGISTERS of them */
+};
+
+/* The hash.  Odd multipliers taken from the fractional parts of the
+ * square roots of 2, 3, 5 and 7; a multiplication carries each bit only
+ * upwards, so every step also folds high bits back down with a shift. */
+static const uint64_t MIX1 = 0x6a09e667f3bcc909u;
+static const uint64_t MIX2 = 0xbb67ae8584caa73bu;
+static const uint64_t MIX3 = 0x3c6ef372fe94f82bu;
+static const uint64_t MIX4 = 0xa54ff53a5f1d36f1u;
+
+/* Eight bytes read as a little-endian number, whatever the machine. */
+static uint64_t load_le(const unsigned char *p, size_t n)
+{
+    uint64_t w = 0;
+    for (size_t i = n; i-- > 0;)
+        w = w << 8 | p[i];
+    return w;
+}
+
+static uint64_t rotate(uint64_t x, int r)
+{
+    return x << r | x >> (64 - r);
+}
+
+/* Takes one word W into the running hash H. */
+static uint64_t absorb(uint64_t h, uint64_t w)
+{
+    w *= MIX1;
+    w ^= w >> 32;
+    h ^= w;
+    return rotate(h, 27) * MIX2 + MIX3;
+}
+
+/* Makes every input bit reach every output bit: two rounds of
+ * multiplying and folding the high half down. */
+static uint64_t finish(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= MIX4;
+    h ^= h >> 29;
+    h *= MIX2;
+    h ^= h >> 32;
+    return h;
+}
+
+uint64_t distinct_hash(const char *bytes, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)bytes;
+    /* The length goes in first, so that values differing only by
+     * trailing zero bytes differ. */
+    uint64_t h = absorb(MIX4, (uint64_t)len);
+    for (; len >= 8; p += 8, len -= 8)
+        h = absorb(h, load_le(p, 8));
+    if (len > 0)
+        h = absorb(h, load_le(p, len));
+    return finish(h);
+}
+
+struct distinct *distinct_new(void)
+{
+    struct distinct *d = xmalloc(sizeof *d);
+    *d = (struct distinct){ 0 };
+    return d;
+}
+
+void distinct_free(struct distinct *d)
+{
+    if (d) {
+        free(d->slots);
+        free(d->registers);
+        free(d);
+    }
+}
+
+/* The register H selects and the rank it offers: one more than the
+ * leading zeros of the hash's other bits. */
+static void register_add(uint8_t *registers, uint64_t h)
+{
+    size_t index = (size_t)(h >> (64 - INDEX_BITS));
+    uint64_t rest = h << INDEX_BITS | (uint64_t)1 << (INDEX_BITS - 1);
+    uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
+    if (registers[index] < rank)
+        registers[index] = rank;
+}
+
+/* Whether SLOTS (CAP of them) hold H, nonzero; *AT is where it is or
+ * would go. */
+static bool set_find(const uint64_t *slots, size_t cap, uint64_t h,
+                     size_t *at)
+{
+    size_t i = (size_t)h & (cap - 1);
+    while (slots[i] != 0 && slots[i] != h)
+        i = (i + 1) & (cap - 1);
+    *at = i;
+    return slots[i] == h;
+}
+
+static void set_grow(struct distinct *d)
+{
+    size_t cap = d->cap ? d->cap * 2 : 16;
+    uint64_t *slots = xcalloc(cap, sizeof *slots);
+    for (size_t i = 0; i < d->cap; i++) {
+        size_t at;
+        if (d->slots[i] != 0 && !set_find(slots, cap, d->slots[i], &at))
+            slots[at] = d->slots[i];
+    }
+    free(d->slots);
+    d->slots = slots;
+    d->cap = cap;
+}
+
+/* Puts the set's hashes into new registers and drops the set. */
+static void to_registers(struct distinct *d)
+{
+    d->registers = xcalloc(DISTINCT_REGISTERS, 1);
+    if (d->has_zero)
+        register_add(d->registers, 0);
+    for (size_t i = 0; i < d->cap; i++)
+        if (d->slots[i] != 0)
+            register_add(d->registers, d->slots[i]);
+    free(d->slots);
+    d->slots = NULL;
+    d->cap = 0;
+    d->has_zero = false;
+}
+
+static void add_hash(struct distinct *d, uint64_t h)
+{
+    if (d->registers) {
+        register_add(d->registers, h);
+        return;
+    }
+    if (h == 0) {
+        if (d->has_zero)
+            return;
+        d->has_zero = true;
+    } else {
+        size_t at;
+        if (d->cap && set_find(d->slots, d->cap, h, &at))
+            return;
+        if (d->count + 1 > d->cap / 2 && d->cap < SET_MAX) {
+            set_grow(d);
+            set_find(d->slots, d->cap, h, &at);
+        }
+        if (d->count < DISTINCT_THRESHOLD)
+            d->slots[at] = h;
+    }
+    if (++d->count > DISTINCT_THRESHOLD) {
+        to_registers(d);
+        register_add(d->registers, h);
+    }
+}
+
+void distinct_add(struct distinct *d, const char *bytes, size_t len)
+{
+    add_hash(d, distinct_hash(bytes, len));
+}
+
+void distinct_merge(struct distinct *into, const struct distinct *from)
+{
+    if (!from->registers) {
+        if (from->has_zero)
+            add_hash(into, 0);
+        for (size_t i = 0; i < from->cap; i++)
+            if (from->slots[i] != 0)
+                add_hash(into, from->slots[i]);
+        return;
+    }
+    if (!into->registers)
+        to_registers(into);
+    for (size_t i = 0; i < DISTINCT_REGISTERS; i++)
+        if (into->registers[i] < from->registers[i])
+            into->registers[i] = from->registers[i];
+}
+
+bool distinct_is_approximate(const struct distinct *d)
+{
+    return d->registers != NULL;
+}
+
+size_t distinct_bytes(const struct distinct *d)
+{
+    return sizeof *d + d->cap * sizeof *d->slots
+         + (d->registers ? DISTINCT_REGISTERS : 0);
+}
+
+/* The estimator.  C[k] registers hold k; m = 2^14, q = 64 - 14.
+ *   z = m tau(1 - C[q+1] / m);  z = (z + C[k]) / 2 for k = q .. 1;
+ *   z += m sigma(C[0] / m);     estimate = m^2 / (2 ln 2 z)
+ * sigma(x) = x + sum over k >= 1 of x^(2^k) 2^(k-1) and
+ * tau(x) = (1 - x - sum over k >= 1 of (1 - x^(2^-k))^2 2^-k) / 3, each
+ * summed until a term no longer changes the double. */
+
+static double sigma(double x)
+{
+    double z = x, y = 1, previous;
+    do {
+        x *= x;
+        previous = z;
+        z += x * y;
+        y += y;
+    } while (z != previous);
+    return z;
+}
+
+/* The square root of X in (0, 1) by Newton's method from above, where it
+ * falls until it cannot; no libm for one call in a billion estimates. */
+static double square_root(double x)
+{
+    double y = 1, next = 0.5 * (y + x / y);
+    while (next < y) {
+        y = next;
+        next = 0.5 * (y + x / y);
+    }
+    return y;
+}
+
+static double tau(double x)
+{
+    if (x <= 0 || x >= 1)
+        return 0;
+    double z = 1 - x, y = 1, previous;
+    do {
+        x = square_root(x);
+        previous = z;
+        y *= 0.5;
+        z -= (1 - x) * (1 - x) * y;
+    } while (z != previous);
+    return z / 3;
+}
+
+static uint64_t estimate(const uint8_t *registers)
+{
+    uint32_t c[RANK_MAX + 1] = { 0 };
+    for (size_t i = 0; i < DISTINCT_REGISTERS; i++)
+        c[registers[i]]++;
+    if (c[0] == DISTINCT_REGISTERS)
+        return 0;
+    double m = DISTINCT_REGISTERS;
+    double z = m * tau(1 - c[RANK_MAX] / m);
+    for (int k = RANK_MAX - 1; k >= 1; k--)
+        z = 0.5 * (z + c[k]);
+    z += m * sigma(c[0] / m);
+    /* 1 / (2 ln 2) */
+    double e = 0.72134752044448170368 * m * m / z;
+    return (uint64_t)(e + 0.5);
+}
+
+uint64_t distinct_count(const struct distinct *d)
+{
+    return d->registers ? estimate(d->registers) : d->count;
+}
+
+/* Text: "x:" and the set's hashes in ascending order, 16 lowercase hex
+ * digits each; or "h:" and the registers, each a letter ('A' for 0 up to
+ * 'Z' for 25, then 'a' for 26 up to 'y' for 50 and 'z' for 51), a run of
+ * three or more equal registers written as its length and one letter. */
+
+static char register_letter(uint8_t v)
+{
+    return (char)(v < 26 ? 'A' + v : 'a' + (v - 26));
+}
+
+static int letter_register(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    return -1;
+}
+
+static size_t write_decimal(char *text, size_t v)
+{
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        text[i] = digits[n - 1 - i];
+    return n;
+}
+
+static int compare_hashes(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+size_t distinct_write_size(const struct distinct *d)
+{
+    return 2 + (d->registers ? DISTINCT_REGISTERS : d->count * 16);
+}
+
+size_t distinct_write(const struct distinct *d, char *text)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t len = 2;
+    if (!d->registers) {
+        memcpy(text, "x:", 2);
+        uint64_t *sorted = xmalloc((d->count + 1) * sizeof *sorted);
+        size_t n = 0;
+        if (d->has_zero)
+            sorted[n++] = 0;
+        for (size_t i = 0; i < d->cap; i++)
+            if (d->slots[i] != 0)
+                sorted[n++] = d->slots[i];
+        qsort(sorted, n, sizeof *sorted, compare_hashes);
+        for (size_t i = 0; i < n; i++)
+            for (int shift = 60; shift >= 0; shift -= 4)
+                text[len++] = hex[sorted[i] >> shift & 15];
+        free(sorted);
+        return len;
+    }
+    memcpy(text, "h:", 2);
+    for (size_t i = 0; i < DISTINCT_REGISTERS;) {
+        size_t run = 1;
+        while (i + run < DISTINCT_REGISTERS
+               && d->registers[i + run] == d->registers[i])
+            run++;
+        /* A run's digits are never longer than the run itself. */
+        if (run >= 3)
+            len += write_decimal(text + len, run);
+        else if (run == 2)
+            text[len++] = register_letter(d->registers[i]);
+        text[len++] = register_letter(d->registers[i]);
+        i += run;
+    }
+    return len;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* The set written as LEN hex digits at TEXT, ascending as written. */
+static struct distinct *read_set(const char *text, size_t len)
+{
+    if (len % 16 != 0 || len / 16 > DISTINCT_THRESHOLD)
+        return NULL;
+    struct distinct *d = distinct_new();
+    uint64_t previous = 0;
+    for (size_t i = 0; i < len; i += 16) {
+        uint64_t h = 0;
+        for (size_t j = i; j < i + 16; j++) {
+            int v = hex_digit(text[j]);
+            if (v < 0) {
+                distinct_free(d);
+                return NULL;
+            }
+            h = h << 4 | (uint64_t)v;
+        }
+        if (i > 0 && h <= previous) {
+            distinct_free(d);
+            return NULL;
+        }
+        add_hash(d, h);
+        previous = h;
+    }
+    return d;
+}
+
+/* The registers written as the LEN bytes at TEXT. */
+static struct distinct *read_registers(const char *text, size_t len)
+{
+    struct distinct *d = distinct_new();
+    d->registers = xcalloc(DISTINCT_REGISTERS, 1);
+    size_t filled = 0;
+    for (size_t i = 0; i < len;) {
+        size_t run = 0;
+        bool counted = false;
+        for (; i < len && text[i] >= '0' && text[i] <= '9'; i++) {
+            run = run * 10 + (size_t)(text[i] - '0');
+            counted = true;
+            if (run > DISTINCT_REGISTERS)
+                goto bad;
+        }
+        int v = i < len ? letter_register(text[i++]) : -1;
+        if (!counted)
+            run = 1;
+        if (v < 0 || v > RANK_MAX || run == 0
+            || run > DISTINCT_REGISTERS - filled)
+            goto bad;
+        memset(d->registers + filled, v, run);
+        filled += run;
+    }
+    if (filled == DISTINCT_REGISTERS)
+        return d;
+bad:
+    distinct_free(d);
+    return NULL;
+}
+
+struct distinct *distinct_read(const char *text, size_t len)
+{
+    if (len >= 2 && memcmp(text, "x:", 2) == 0)
+        return read_set(text + 2, len - 2);
+    if (len >= 2 && memcmp(text, "h:", 2) == 0)
+        return read_registers(text + 2, len - 2);
+    return NULL;
+}

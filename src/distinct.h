@@ -1,0 +1,82 @@
+/* distinct: the distinct values of one key and field, counted exactly
+ * while there are few of them, then estimated by HyperLogLog.
+ *
+ * A value is any string of bytes, known by its 64-bit hash
+ * (distinct_hash, fixed in the code: the same on every machine and run).
+ *
+ * Exact phase: up to DISTINCT_THRESHOLD distinct hashes are kept in a
+ * set, and the count is the set's size.  Two different values count as
+ * one only if their hashes collide: among 1,024 values, with a hash that
+ * spreads values evenly, that happens with probability below
+ * 1024^2 / 2^65 = 2^-45, once in 35 trillion keys.
+ *
+ * HyperLogLog phase: past the threshold, 2^14 one-byte registers (16 KiB)
+ * each keep the most leading zeros seen among the hashes that select it,
+ * and the count is Ertl's improved estimator over them (O. Ertl, "New
+ * cardinality estimation algorithms for HyperLogLog sketches", 2017):
+ * about 0.8% standard error from the threshold up to billions.
+ *
+ * Determinism: the state depends only on the set of values.  A part turns
+ * into registers when its own set passes the threshold, a merge of sets
+ * when their union does; a part's set is within the whole's, so a state
+ * has registers exactly when the key's distinct values pass the
+ * threshold, and registers are merged by maximum, which neither order
+ * nor repetition changes.
+ *
+ * Memory per key: at most 16 KiB and a few bytes either way (a set of at
+ * most 2,048 slots of 8 bytes, half full at most; or the registers). */
+#ifndef FANOUT_DISTINCT_H
+#define FANOUT_DISTINCT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Distinct values counted exactly per key and field. */
+enum { DISTINCT_THRESHOLD = 1024 };
+
+/* Registers of the HyperLogLog phase (2^14). */
+enum { DISTINCT_REGISTERS = 1 << 14 };
+
+/* The most bytes distinct_bytes can return. */
+enum { DISTINCT_MAX_BYTES = DISTINCT_REGISTERS + 64 };
+
+struct distinct;
+
+/* The hash distinct values are known by. */
+uint64_t distinct_hash(const char *bytes, size_t len);
+
+/* An empty state; never NULL (allocation failure exits). */
+struct distinct *distinct_new(void);
+
+void distinct_free(struct distinct *d);
+
+/* Adds the value that is the LEN bytes at BYTES.  No allocation once the
+ * set has grown to its size, none at all with registers. */
+void distinct_add(struct distinct *d, const char *bytes, size_t len);
+
+/* Folds FROM into INTO; FROM is unchanged. */
+void distinct_merge(struct distinct *into, const struct distinct *from);
+
+/* The count of distinct values: exact, or the estimate. */
+uint64_t distinct_count(const struct distinct *d);
+
+/* Whether distinct_count is an estimate. */
+bool distinct_is_approximate(const struct distinct *d);
+
+/* Most bytes distinct_write may write for D as it is now. */
+size_t distinct_write_size(const struct distinct *d);
+
+/* Writes D as one line of text without the newline (letters, digits and
+ * ':' only) into TEXT, which holds distinct_write_size(D) bytes, and
+ * returns its length.  The same state gives the same text. */
+size_t distinct_write(const struct distinct *d, char *text);
+
+/* The state written as the LEN bytes at TEXT, or NULL if they are not
+ * such a text. */
+struct distinct *distinct_read(const char *text, size_t len);
+
+/* Bytes of memory D holds, the struct included. */
+size_t distinct_bytes(const struct distinct *d);
+
+#endif

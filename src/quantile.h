@@ -1,0 +1,109 @@
+/* quantile: the values of one key and field, kept for percentiles: exactly
+ * while there are few of them, then in a mergeable sketch whose answers
+ * are within 1% of the exact ones.
+ *
+ * Rank rule (nearest rank): the P-th percentile of n values, 0 < P <= 100,
+ * is the value of rank ceil(P / 100 * n) in ascending order, ranks counted
+ * from 1, with P / 100 * n computed exactly (P may have decimals, as in
+ * 99.9).  So p100 is the maximum, any P <= 100 / n the minimum, and the
+ * median is p50, q1 p25 and q3 p75: of 1 2 3 4, p50 is 2 and p75 is 3.
+ *
+ * Exact phase: up to QUANTILE_BUDGET values are kept as they are, and a
+ * percentile is the value at its rank, printed at the key's scale (the
+ * most digits after the point among its values) or rounded half to even
+ * to the places asked for.
+ *
+ * Sketch phase: past the budget, a value only counts in a bucket of its
+ * magnitude (separate buckets for negative values, and a count of zeros),
+ * and a percentile is a value inside its rank's bucket, within 0.45% of
+ * the exact value at that rank; printed at the key's scale (or at more
+ * places) it stays within 0.9%, so within 1% (quantile.c says why).  The
+ * smallest and largest values are kept exactly: rank 1 and rank n print
+ * them, and no answer lies outside them.  Printed at fewer places than
+ * the key's scale, an answer may also be off by the rounding to those
+ * places, as the exact value would be.
+ *
+ * Determinism: the state depends only on the multiset of values added, so
+ * any split into parts, merged in any order, gives the same state, text
+ * and answers.  A part turns into a sketch when its own count passes the
+ * budget, and a merge does when the total passes it; a part's count is at
+ * most the whole's, so a state is a sketch exactly when the key's count
+ * passes the budget, and a sketch's buckets are counts of values.
+ *
+ * Memory per key: exact, at most QUANTILE_BUDGET * 17 bytes (17 KiB);
+ * sketch, for each sign, 8 bytes per bucket between the lowest and the
+ * highest in use, 85 buckets per doubling of magnitude: 680 bytes per
+ * factor of 2, 2.3 KiB per factor of 10 that a key's values span, and at
+ * most twice that (at least 512 bytes) while the array grows by doubling.
+ * Values within 10^-38 .. 10^38 fall in 21,590 buckets per sign, so a key
+ * never takes more than QUANTILE_MAX_BYTES (345,440 bytes of buckets and
+ * 256 for the rest) whatever its values. */
+#ifndef FANOUT_QUANTILE_H
+#define FANOUT_QUANTILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "number.h"
+
+/* Values kept exactly per key and field. */
+enum { QUANTILE_BUDGET = 1024 };
+
+/* Buckets per sign, and the most bytes quantile_bytes can return. */
+enum { QUANTILE_BUCKETS = 21590 };
+enum { QUANTILE_MAX_BYTES = 2 * QUANTILE_BUCKETS * 8 + 256 };
+
+/* Room for any text quantile_format writes. */
+enum { QUANTILE_TEXT_SIZE = 2 * NUMBER_TEXT_SIZE + 48 };
+
+struct quantile;
+
+/* An empty state; never NULL (allocation failure exits). */
+struct quantile *quantile_new(void);
+
+void quantile_free(struct quantile *q);
+
+/* Adds VALUE.  No allocation per value once the key's buckets or value
+ * array have grown to what its values need. */
+void quantile_add(struct quantile *q, struct number value);
+
+/* Folds FROM into INTO; FROM is unchanged. */
+void quantile_merge(struct quantile *into, const struct quantile *from);
+
+/* Values added. */
+uint64_t quantile_count(const struct quantile *q);
+
+/* Whether answers come from the sketch, not from the values. */
+bool quantile_is_approximate(const struct quantile *q);
+
+/* Whether the LEN bytes at TEXT are a rank P as percentiles take it: a
+ * decimal number in (0, 100], with no sign or exponent, such as 99.9. */
+bool quantile_parse_rank(const char *text, size_t len, struct number *p);
+
+/* Writes the P-th percentile (P in (0, 100]) into TEXT, which must hold
+ * QUANTILE_TEXT_SIZE bytes (not NUL-terminated), and returns its length:
+ * a plain decimal, '-' for negative values, '.' before any fraction
+ * digits; 0, nothing, when no value was added.  DECIMALS of 0 or more
+ * (at most 38) asks for exactly that many places, rounded half to even;
+ * -1 for the key's scale.  May reorder the values kept (not the state's
+ * meaning), hence not const. */
+size_t quantile_format(struct quantile *q, struct number p, int decimals,
+                       char *text);
+
+/* Most bytes quantile_write may write for Q as it is now. */
+size_t quantile_write_size(const struct quantile *q);
+
+/* Writes Q as one line of text without the newline (no TAB, space or
+ * newline in it) into TEXT, which holds quantile_write_size(Q) bytes, and
+ * returns its length.  The same state gives the same text. */
+size_t quantile_write(struct quantile *q, char *text);
+
+/* The state written as the LEN bytes at TEXT, or NULL if they are not
+ * such a text. */
+struct quantile *quantile_read(const char *text, size_t len);
+
+/* Bytes of memory Q holds, the struct included. */
+size_t quantile_bytes(const struct quantile *q);
+
+#endif
