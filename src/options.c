@@ -52,6 +52,7 @@ enum option_id {
     OPT_MAX_ERRORS,
     OPT_QUIET,
     OPT_AGGREGATE,
+    OPT_TOTAL,
     OPT_ORDERED,
     OPT_UNORDERED,
     OPT_PARTIAL,
@@ -209,6 +210,9 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_AGGREGATE] = { "aggregate", 'a', required_argument, "LIST", GROUP_OUTPUT,
         0, VALUES_AGGREGATES,
         "per-key results, comma-separated (default: sum):" },
+    [OPT_TOTAL] = { "total", 0, no_argument, NULL, GROUP_OUTPUT,
+        0, VALUES_NONE,
+        "one row of results for all records, without a\nkey column (--value without --key does the\nsame); with no record, count 0 and empty\nresults" },
     [OPT_ORDERED] = { "ordered", 'o', no_argument, NULL, GROUP_OUTPUT,
         0, VALUES_NONE,
         "no aggregation: write accepted records in input\norder" },
@@ -626,7 +630,7 @@ static bool resolve_fields(struct config *cfg, const struct header *h)
 {
     const char *p = cfg->key_arg;
     cfg->format.key_field_count = 0;
-    for (;;) {
+    while (p) {
         size_t len = strcspn(p, ",");
         if (cfg->format.key_field_count == OPTIONS_MAX_KEY_FIELDS)
             return invalid("key", cfg->key_arg, "more than 64 fields");
@@ -634,9 +638,7 @@ static bool resolve_fields(struct config *cfg, const struct header *h)
                           &cfg->key_fields[cfg->format.key_field_count]))
             return false;
         cfg->format.key_field_count++;
-        if (p[len] == '\0')
-            break;
-        p += len + 1;
+        p = p[len] == '\0' ? NULL : p + len + 1;
     }
     cfg->format.key_fields = cfg->key_fields;
     if (cfg->value_arg
@@ -655,6 +657,8 @@ static bool item_is(const char *list, size_t i, const char *name)
     return strlen(name) == len && memcmp(list, name, len) == 0;
 }
 
+static bool resolve_where(struct config *cfg, const struct header *h);
+
 bool options_resolve_names(struct config *cfg, const struct header *h,
                            bool *named)
 {
@@ -671,6 +675,17 @@ bool options_resolve_names(struct config *cfg, const struct header *h,
                 && (i < f->key_field_count
                     ? item_is(cfg->key_arg, i, names[n - 1])
                     : item_is(cfg->value_arg, 0, names[n - 1]));
+    }
+    if (!resolve_where(cfg, h))
+        return false;
+    size_t n = f->key_field_count + 1;
+    for (size_t i = 0; i < cfg->where_count; i++) {
+        const struct where_cond *c = &cfg->where[i];
+        if (c->subject != WHERE_FIELD)
+            continue;
+        named[n++] = c->field <= count
+                  && strlen(names[c->field - 1]) == c->name_len
+                  && memcmp(names[c->field - 1], c->name, c->name_len) == 0;
     }
     cfg->format.field_names = names;
     cfg->format.field_name_count = count;
@@ -734,23 +749,51 @@ static bool check_pattern(const char *pattern)
     return true;
 }
 
-/* Parses the --where arguments, kept in cfg->where[].text, now that the
- * mode says what a field name means, and notes the fields they read. */
-static bool settle_where(struct config *cfg)
+/* Gives each --where condition on a field its field number, and notes
+ * the fields they read: names of the --log-format, or of the header H if
+ * not NULL, and numbers.  False after reporting a usage error. */
+static bool resolve_where(struct config *cfg, const struct header *h)
 {
     struct record_format *f = &cfg->format;
     f->where_field_count = 0;
     for (size_t i = 0; i < cfg->where_count; i++) {
-        char why[256];
-        const char *arg = cfg->where[i].text;
-        if (!where_parse(arg, f->field_mode, &cfg->where[i], why,
-                         sizeof why))
-            return invalid("where", arg, why);
-        if (cfg->where[i].subject == WHERE_FIELD)
-            cfg->where_fields[f->where_field_count++] = cfg->where[i].field;
+        struct where_cond *c = &cfg->where[i];
+        if (c->subject != WHERE_FIELD)
+            continue;
+        /* A header's name that looks like a number means its column, as
+         * for --key and --value. */
+        if ((c->field == 0 || h)
+            && !field_number(cfg, h, "where", c->text, c->name, c->name_len,
+                             &c->field))
+            return false;
+        cfg->where_fields[f->where_field_count++] = c->field;
     }
     f->where_fields = cfg->where_fields;
     return true;
+}
+
+/* Parses the --where arguments, kept in cfg->where[].text, now that the
+ * mode says what a field name means; with --header-in the names wait
+ * for the first header. */
+static bool settle_where(struct config *cfg)
+{
+    struct record_format *f = &cfg->format;
+    for (size_t i = 0; i < cfg->where_count; i++) {
+        char why[256];
+        struct where_cond *c = &cfg->where[i];
+        const char *arg = c->text;
+        if (!where_parse(arg, f->field_mode, c, why, sizeof why))
+            return invalid("where", arg, why);
+        if (c->subject == WHERE_FIELD && c->field == 0 && !f->log
+            && !cfg->header_in) {
+            snprintf(why, sizeof why, "no field '%.*s' (a field number)",
+                     (int)c->name_len, c->name);
+            return invalid("where", arg, why);
+        }
+    }
+    f->where_field_count = 0;
+    f->where_fields = cfg->where_fields;
+    return cfg->header_in && f->field_mode ? true : resolve_where(cfg, NULL);
 }
 
 /* --csv splits fields at ',' unless -t says otherwise, at a byte that
@@ -782,6 +825,31 @@ static bool results_need_value(const struct config *cfg)
     return false;
 }
 
+/* --value without --key is field mode too, with no key: like --total,
+ * one row for all records.  Checks where a run without a key makes no
+ * sense.  SEEN tells which options were given. */
+static bool check_total(struct config *cfg, const bool *seen)
+{
+    if (cfg->value_arg)
+        cfg->format.field_mode = true;
+    if (cfg->total && cfg->key_arg) {
+        diag_usage_error("--total cannot be used with --key");
+        return false;
+    }
+    if (cfg->total && cfg->mode != OUTPUT_AGGREGATE) {
+        diag_usage_error("--total cannot be used with --ordered or --unordered");
+        return false;
+    }
+    if (cfg->format.field_mode && !cfg->key_arg) {
+        if (seen[OPT_KEY_MATCH]) {
+            diag_usage_error("--key-match requires --key in field mode");
+            return false;
+        }
+        cfg->total = cfg->mode == OUTPUT_AGGREGATE;
+    }
+    return true;
+}
+
 /* Checks that the options given make sense together and derives what
  * follows from them.  SEEN tells which options were given. */
 static bool settle(struct config *cfg, const bool *seen)
@@ -801,14 +869,13 @@ static bool settle(struct config *cfg, const bool *seen)
         diag_usage_error("--aggregate cannot be used with --ordered or --unordered");
         return false;
     }
+    if (!check_total(cfg, seen))
+        return false;
     if (!cfg->format.field_mode) {
-        if (seen[OPT_VALUE]) {
-            diag_usage_error("--value requires --key");
-            return false;
-        }
         for (int id = OPT_FIELD_SEPARATOR; id <= OPT_LOG_FORMAT; id++)
             if (seen[id]) {
-                diag_usage_error("--%s requires --key", option_defs[id].name);
+                diag_usage_error("--%s requires --key or --value",
+                                 option_defs[id].name);
                 return false;
             }
         /* Counting needs no number, so that lines such as apt's
@@ -1103,6 +1170,9 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_AGGREGATE:
             ok = parse_ops(optarg, cfg);
+            break;
+        case OPT_TOTAL:
+            cfg->total = true;
             break;
         case OPT_ORDERED:
         case OPT_UNORDERED:

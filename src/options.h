@@ -36,6 +36,8 @@ struct config {
     const char *value_arg;          /* numbers or names */
     bool header_in;                 /* each input's first line names its
                                        fields */
+    bool total;                     /* --total, or --value without --key:
+                                       one row for every record, no key */
 
     /* Validation. */
     struct rules rules;
@@ -91,11 +93,12 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg);
 
 struct header;
 
-/* With --header-in: turns --key and --value into field numbers now that
- * the first input has given its header H, which must outlive CFG, and
- * has H name the fields; sets NAMED[i] for each key field, then the
- * value field, given as the name H has for it.  False after reporting a
- * usage error. */
+/* With --header-in: turns --key, --value and the fields of --where into
+ * field numbers now that the first input has given its header H, which
+ * must outlive CFG, and has H name the fields; sets NAMED[i] for each key
+ * field, then the value field, then each field --where reads
+ * (cfg->format.where_fields), given as the name H has for it.  False
+ * after reporting a usage error. */
 bool options_resolve_names(struct config *cfg, const struct header *h,
                            bool *named);
 

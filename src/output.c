@@ -203,7 +203,8 @@ void output_results(const struct config *cfg, const struct table *table,
         key_names[i] = field_name(f, f->key_fields[i]);
     const struct format_layout layout = {
         .format = cfg->result_format,
-        .key_fields = cfg->format.key_field_count > 1
+        .key_fields = cfg->total ? 0
+                    : cfg->format.key_field_count > 1
                     ? cfg->format.key_field_count : 1,
         .ops = cfg->ops,
         .op_count = cfg->op_count,
@@ -213,6 +214,13 @@ void output_results(const struct config *cfg, const struct table *table,
     };
     if (cfg->header)
         format_header(out, &layout);
+    if (cfg->total && table_size(table) == 0) {
+        /* As SQL's SELECT count(*), sum(x) over no rows: one row, count 0
+         * and the rest empty, so that a script reads one row always. */
+        const struct accum none = { 0 };
+        format_row(out, &layout, "", 0, &none);
+        return;
+    }
     const struct table_entry **sorted = sorted_entries(cfg, table);
     size_t n = table_size(table);
     if (cfg->top && cfg->top < n)

@@ -227,7 +227,7 @@ static enum record_status split_fields(struct splitter *s,
     } else {
         record_join_key(s->format, s->fields, &s->key, &s->key_cap, out);
     }
-    if (out->key_len == 0)
+    if (out->key_len == 0 && f->key_field_count > 0)
         return RECORD_EMPTY_KEY;
     if (f->value_field) {
         const struct record_field *field = &s->fields[f->value_field - 1];
