@@ -903,7 +903,8 @@ static bool settle(struct config *cfg, const bool *seen)
         if (!cfg->header_in && !resolve_fields(cfg, NULL))
             return false;
         if (seen[OPT_DELIMITER]) {
-            diag_usage_error("--delimiter cannot be used with --key");
+            diag_usage_error("--delimiter cannot be used with --%s",
+                             cfg->key_arg ? "key" : "value");
             return false;
         }
         cfg->needs_value = cfg->value_arg != NULL;
