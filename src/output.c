@@ -30,7 +30,11 @@ bool output_check_overflow(const struct table *table)
     size_t n = table_size(table);
     bool ok = true;
     for (size_t i = 0; i < n; i++)
-        if (sorted[i]->accum.overflow) {
+        if (sorted[i]->accum.overflow && sorted[i]->key_len == 0) {
+            /* Only a run without a key has the empty key. */
+            diag_error("sum overflow in the total");
+            ok = false;
+        } else if (sorted[i]->accum.overflow) {
             char key[DIAG_EXCERPT_SIZE];
             diag_excerpt(key, sorted[i]->key, sorted[i]->key_len);
             diag_error("sum overflow for key '%s'", key);
