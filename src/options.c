@@ -760,9 +760,10 @@ static bool resolve_where(struct config *cfg, const struct header *h)
         struct where_cond *c = &cfg->where[i];
         if (c->subject != WHERE_FIELD)
             continue;
-        /* A header's name that looks like a number means its column, as
-         * for --key and --value. */
-        if ((c->field == 0 || h)
+        /* A header's name that looks like a number means its column,
+         * and a log line has only so many fields, as for --key and
+         * --value. */
+        if ((c->field == 0 || h || f->log)
             && !field_number(cfg, h, "where", c->text, c->name, c->name_len,
                              &c->field))
             return false;
