@@ -47,9 +47,9 @@ struct format_layout {
 void format_json_string(struct writer *out, const char *s, size_t len);
 
 /* Writes the row of column names: "key", or "key1" to "keyN" for a
- * composite key, or nothing without a key, then the operation names; the key fields' own names
- * instead where they have them, and "sum(NAME)" for an operation on a
- * value field named NAME.  Not for JSON. */
+ * composite key, or nothing without a key, then the operation names; the
+ * key fields' own names instead where they have them, and "sum(NAME)" for
+ * an operation on a value field named NAME.  Not for JSON. */
 void format_header(struct writer *out, const struct format_layout *layout);
 
 /* Writes the row of the key of LEN bytes at KEY, whose composite fields
