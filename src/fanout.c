@@ -51,9 +51,10 @@ static const char *signal_name(int signo);
  * headers of later inputs must name the same fields. */
 struct header_rule {
     struct header *header;
-    size_t fields[OPTIONS_MAX_KEY_FIELDS + 2];  /* key fields, value,
-                                                   time */
-    bool named[OPTIONS_MAX_KEY_FIELDS + 2];     /* given by name */
+    /* key fields, value, time, --where fields */
+    size_t fields[OPTIONS_MAX_KEY_FIELDS + 2 + OPTIONS_MAX_WHERE];
+    bool named[OPTIONS_MAX_KEY_FIELDS + 2 + OPTIONS_MAX_WHERE];
+                                                /* given by name */
     size_t n;
     char problem[DIAG_EXCERPT_SIZE + 128];      /* why a header did not
                                                    fit, for the message */
@@ -94,7 +95,10 @@ static bool take_headers(struct config *cfg, struct reader *reader,
         rule->fields[i] = f->key_fields[i];
     rule->fields[f->key_field_count] = f->value_field;
     rule->fields[f->key_field_count + 1] = f->time_field;
-    rule->n = f->field_mode ? f->key_field_count + 2 : 0;
+    for (size_t i = 0; i < f->where_field_count; i++)
+        rule->fields[f->key_field_count + 2 + i] = f->where_fields[i];
+    rule->n = f->field_mode ? f->key_field_count + 2 + f->where_field_count
+                            : 0;
     return true;
 }
 

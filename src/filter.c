@@ -61,12 +61,18 @@ bool where_parse(const char *arg, bool field_mode, struct where_cond *out,
                  "= != < <= > >= ~ !~");
         return false;
     }
-    *out = (struct where_cond){ .text = arg, .op = where_ops[i].op };
+    *out = (struct where_cond){ .text = arg, .op = where_ops[i].op,
+                                .name = arg, .name_len = name_len };
     if (!where_field_of(arg, name_len, field_mode, &out->subject,
                         &out->field)) {
-        snprintf(why, why_size, "no field '%.*s' (%s)", (int)name_len, arg,
-                 field_mode ? "a field number" : "a field number, key or value");
-        return false;
+        if (field_mode) {
+            out->subject = WHERE_FIELD;
+            out->field = 0;
+        } else {
+            snprintf(why, why_size, "no field '%.*s' (a field number, key "
+                     "or value)", (int)name_len, arg);
+            return false;
+        }
     }
     out->value = op + strlen(where_ops[i].text);
     out->value_len = strlen(out->value);

@@ -26,7 +26,10 @@ enum where_subject {
 struct where_cond {
     const char *text;           /* the --where argument as given */
     enum where_subject subject;
-    size_t field;               /* WHERE_FIELD: 1-based */
+    size_t field;               /* WHERE_FIELD: 1-based, or 0 while the
+                                   name awaits its field number */
+    const char *name;           /* FIELD as given, into text */
+    size_t name_len;
     enum where_op op;
     const char *value;          /* into text */
     size_t value_len;
@@ -35,7 +38,9 @@ struct where_cond {
 };
 
 /* Parses ARG, one --where argument that outlives OUT, for field mode or
- * key-value mode.  On failure writes why into WHY (WHY_SIZE bytes) and
+ * key-value mode.  In field mode a FIELD that is not a number is taken as
+ * a name, with field 0: only the caller knows the names (--log-format,
+ * --header-in).  On failure writes why into WHY (WHY_SIZE bytes) and
  * returns false. */
 bool where_parse(const char *arg, bool field_mode, struct where_cond *out,
                  char *why, size_t why_size);

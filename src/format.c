@@ -191,6 +191,8 @@ static void put_key_columns(struct writer *out,
                             const char *key, size_t len)
 {
     enum result_format f = layout->format;
+    if (layout->key_fields == 0)
+        return;
     if (layout->key_fields < 2)
         put_field(out, f, key, len);
     else
@@ -213,11 +215,13 @@ static void put_json_row(struct writer *out,
                          const struct format_layout *layout,
                          const char *key, size_t len, const struct accum *a)
 {
-    writer_puts(out, "{\"key\":");
-    if (layout->key_fields < 2) {
+    writer_putc(out, '{');
+    bool first = layout->key_fields == 0;
+    if (layout->key_fields == 1) {
+        writer_puts(out, "\"key\":");
         put_json_string(out, key, len);
-    } else {
-        writer_putc(out, '[');
+    } else if (layout->key_fields > 1) {
+        writer_puts(out, "\"key\":[");
         put_key_fields(out, key, len, put_json_string, ',');
         writer_putc(out, ']');
     }
@@ -225,7 +229,8 @@ static void put_json_row(struct writer *out,
     for (size_t i = 0; i < layout->op_count; i++) {
         if (repeated_op(layout, i))
             continue;
-        writer_puts(out, ",\"");
+        writer_puts(out, first ? "\"" : ",\"");
+        first = false;
         writer_puts(out, aggregate_def_of(layout->ops[i])->name);
         writer_puts(out, "\":");
         size_t text_len = aggregate_format(text, a, layout->ops[i],
@@ -255,7 +260,8 @@ void format_header(struct writer *out, const struct format_layout *layout)
     }
     for (size_t i = 0; i < layout->op_count; i++) {
         const struct aggregate_def *def = aggregate_def_of(layout->ops[i]);
-        writer_putc(out, sep);
+        if (i > 0 || layout->key_fields > 0)
+            writer_putc(out, sep);
         if (!def->needs_value || !layout->value_name) {
             writer_puts(out, def->name);
             continue;
@@ -269,17 +275,41 @@ void format_header(struct writer *out, const struct format_layout *layout)
     writer_putc(out, '\n');
 }
 
+/* Writes the results of A, SEP between them, and ends the row: a row
+ * without key columns. */
+static void put_results(struct writer *out,
+                        const struct format_layout *layout,
+                        const struct accum *a, char sep)
+{
+    char text[AGGREGATE_TEXT_SIZE];
+    for (size_t i = 0; i < layout->op_count; i++) {
+        if (i > 0)
+            writer_putc(out, sep);
+        writer_put(out, text, aggregate_format(text, a, layout->ops[i],
+                                               layout->decimals));
+    }
+    writer_putc(out, '\n');
+}
+
 void format_row(struct writer *out, const struct format_layout *layout,
                 const char *key, size_t len, const struct accum *a)
 {
     switch (layout->format) {
     case FORMAT_TSV:
+        if (layout->key_fields == 0) {
+            put_results(out, layout, a, '\t');
+            return;
+        }
         put_key_columns(out, layout, key, len);
         aggregate_print(out, a, layout->ops, layout->op_count,
                         layout->decimals);
         writer_putc(out, '\n');
         return;
     case FORMAT_CSV: {
+        if (layout->key_fields == 0) {
+            put_results(out, layout, a, ',');
+            return;
+        }
         put_key_columns(out, layout, key, len);
         char text[AGGREGATE_TEXT_SIZE];
         for (size_t i = 0; i < layout->op_count; i++) {

@@ -30,7 +30,8 @@ const struct format_def *format_def_of(enum result_format format);
 /* What every row of a run shares. */
 struct format_layout {
     enum result_format format;
-    size_t key_fields;              /* columns the key is split into */
+    size_t key_fields;              /* columns the key is split into; 0
+                                       for none (--total) */
     const enum aggregate_op *ops;   /* the results, in --aggregate order */
     size_t op_count;
     int decimals;                   /* --decimals, or -1 */
@@ -46,13 +47,14 @@ struct format_layout {
 void format_json_string(struct writer *out, const char *s, size_t len);
 
 /* Writes the row of column names: "key", or "key1" to "keyN" for a
- * composite key, then the operation names; the key fields' own names
- * instead where they have them, and "sum(NAME)" for an operation on a
- * value field named NAME.  Not for JSON. */
+ * composite key, or nothing without a key, then the operation names; the
+ * key fields' own names instead where they have them, and "sum(NAME)" for
+ * an operation on a value field named NAME.  Not for JSON. */
 void format_header(struct writer *out, const struct format_layout *layout);
 
 /* Writes the row of the key of LEN bytes at KEY, whose composite fields
- * are joined by RECORD_KEY_JOIN, with the results of A. */
+ * are joined by RECORD_KEY_JOIN, with the results of A; without key
+ * columns, the results alone (in JSON, no "key" member). */
 void format_row(struct writer *out, const struct format_layout *layout,
                 const char *key, size_t len, const struct accum *a);
 

@@ -164,43 +164,41 @@ void header_list(const struct header *h, char *out, size_t size)
     }
 }
 
-/* What header_check collects of a later header: the names of the columns
- * it asks about. */
+/* What header_check collects of a later header: whether the columns it
+ * asks about hold the first header's names.  Each name is compared as it
+ * is split, since a CSV name lives in a buffer the next one reuses. */
 struct later {
+    const struct header *first;
     const size_t *fields;
     size_t n;
     size_t column;          /* columns seen so far */
-    const char **found;     /* the name in FIELDS[i], or NULL */
-    size_t *found_len;
+    bool *same;             /* FIELDS[i] holds the first header's name */
 };
 
 static void note_name(void *ctx, const char *name, size_t len)
 {
     struct later *l = ctx;
     l->column++;
+    if (l->column > l->first->count)
+        return;
+    const char *want = l->first->names[l->column - 1];
     for (size_t i = 0; i < l->n; i++)
-        if (l->fields[i] == l->column) {
-            l->found[i] = name;
-            l->found_len[i] = len;
-        }
+        if (l->fields[i] == l->column)
+            l->same[i] = len == strlen(want) && memcmp(name, want, len) == 0;
 }
 
 bool header_check(const struct header *h, const char *line, size_t len,
                   const size_t *fields, const bool *named, size_t n,
                   char *why, size_t why_size)
 {
-    const char **found = xcalloc(n ? n : 1, sizeof *found);
-    size_t *found_len = xcalloc(n ? n : 1, sizeof *found_len);
-    struct later l = { fields, n, 0, found, found_len };
+    bool *same = xcalloc(n ? n : 1, sizeof *same);
+    struct later l = { h, fields, n, 0, same };
     split(h->format, line, len, note_name, &l);
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
-        if (!named[i])
+        if (!named[i] || same[i])
             continue;
         const char *want = h->names[fields[i] - 1];
-        if (found[i] && found_len[i] == strlen(want)
-            && memcmp(found[i], want, found_len[i]) == 0)
-            continue;
         char text[DIAG_EXCERPT_SIZE];
         diag_excerpt(text, want, strlen(want));
         snprintf(why, why_size, "header has no field '%s' in column %zu, "
@@ -208,7 +206,6 @@ bool header_check(const struct header *h, const char *line, size_t len,
         ok = false;
         break;
     }
-    free(found);
-    free(found_len);
+    free(same);
     return ok;
 }

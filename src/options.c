@@ -58,6 +58,7 @@ enum option_id {
     OPT_MAX_ERRORS,
     OPT_QUIET,
     OPT_AGGREGATE,
+    OPT_TOTAL,
     OPT_ORDERED,
     OPT_UNORDERED,
     OPT_BUCKET,
@@ -162,7 +163,7 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "field mode: the key is fields LIST (1-based,\ncomma-separated, e.g. 1 or 1,7; or names)" },
     [OPT_VALUE] = { "value", 'v', required_argument, "N", GROUP_INPUT,
         0, VALUES_NONE,
-        "field mode: the value is field N (or a name)" },
+        "field mode: the value is field N (or a name);\nwithout --key, one row for all records" },
     [OPT_NA] = { "na", 0, optional_argument, "LIST", GROUP_INPUT,
         0, VALUES_NONE,
         "values in LIST, comma-separated, mean no value:\nthe record is counted, not summed (default:\nempty, -, N/A, NA, NULL, NaN, nan, null)" },
@@ -180,7 +181,7 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "field mode: lines are web server access log\nlines, with named fields (man fanout); a line\nnot in FORMAT is rejected; FORMAT is:" },
     [OPT_HEADER_IN] = { "header-in", 0, no_argument, NULL, GROUP_INPUT,
         0, VALUES_NONE,
-        "the first line of each input names its fields\nand is not a record; --key and --value take\nthe names" },
+        "the first line of each input names its fields\nand is not a record; --key, --value and\n--where take the names" },
     [OPT_TIME] = { "time", 0, required_argument, "FIELD", GROUP_INPUT,
         0, VALUES_NONE,
         "field FIELD (a number or name) is the record's\ntime; a record without one is rejected" },
@@ -210,7 +211,7 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "reject keys that do not match the extended\nregular expression REGEX" },
     [OPT_WHERE] = { "where", 0, required_argument, "EXPR", GROUP_VALIDATION,
         0, VALUES_NONE,
-        "count only records where EXPR, FIELD OP VALUE,\nholds; others are filtered, not rejected.\nFIELD: a field number, or key or value without\n--key; OP: = != < <= > >= (as numbers when both\nare), ~ !~ (extended regular expression);\nevery --where must hold" },
+        "count only records where EXPR, FIELD OP VALUE,\nholds; others are filtered, not rejected.\nFIELD: a field number or name in field mode,\nkey or value in key-value mode; OP: = != <\n<= > >= (as numbers when both are), ~ !~\n(extended regular expression); every --where\nmust hold" },
     [OPT_SINCE] = { "since", 0, required_argument, "TIME", GROUP_VALIDATION,
         0, VALUES_NONE,
         "count only records whose --time is TIME or\nlater; TIME is ISO 8601 (2026-12-06T05:00:00Z)\nor before now: -15m, -2h, -1d; others are\nfiltered, not rejected" },
@@ -229,6 +230,9 @@ static const struct option_def option_defs[OPTION_COUNT] = {
     [OPT_AGGREGATE] = { "aggregate", 'a', required_argument, "LIST", GROUP_OUTPUT,
         0, VALUES_AGGREGATES,
         "per-key results, comma-separated (default: sum):" },
+    [OPT_TOTAL] = { "total", 0, no_argument, NULL, GROUP_OUTPUT,
+        0, VALUES_NONE,
+        "one row of results for all records, without a\nkey column (--value without --key does the\nsame); with no record, count 0 and empty\nresults" },
     [OPT_ORDERED] = { "ordered", 'o', no_argument, NULL, GROUP_OUTPUT,
         0, VALUES_NONE,
         "no aggregation: write accepted records in input\norder" },
@@ -662,9 +666,7 @@ static bool resolve_fields(struct config *cfg, const struct header *h)
                           &cfg->key_fields[cfg->format.key_field_count]))
             return false;
         cfg->format.key_field_count++;
-        if (p[len] == '\0')
-            break;
-        p += len + 1;
+        p = p[len] == '\0' ? NULL : p + len + 1;
     }
     cfg->format.key_fields = cfg->key_fields;
     if (cfg->time_arg
@@ -687,6 +689,8 @@ static bool item_is(const char *list, size_t i, const char *name)
     return strlen(name) == len && memcmp(list, name, len) == 0;
 }
 
+static bool resolve_where(struct config *cfg, const struct header *h);
+
 bool options_resolve_names(struct config *cfg, const struct header *h,
                            bool *named)
 {
@@ -707,6 +711,17 @@ bool options_resolve_names(struct config *cfg, const struct header *h,
     size_t t = f->time_field;
     named[f->key_field_count + 1] = t >= 1 && t <= count
                                  && strcmp(cfg->time_arg, names[t - 1]) == 0;
+    if (!resolve_where(cfg, h))
+        return false;
+    size_t n = f->key_field_count + 2;
+    for (size_t i = 0; i < cfg->where_count; i++) {
+        const struct where_cond *c = &cfg->where[i];
+        if (c->subject != WHERE_FIELD)
+            continue;
+        named[n++] = c->field <= count
+                  && strlen(names[c->field - 1]) == c->name_len
+                  && memcmp(names[c->field - 1], c->name, c->name_len) == 0;
+    }
     cfg->format.field_names = names;
     cfg->format.field_name_count = count;
     return true;
@@ -840,23 +855,52 @@ static bool check_pattern(const char *pattern)
     return true;
 }
 
-/* Parses the --where arguments, kept in cfg->where[].text, now that the
- * mode says what a field name means, and notes the fields they read. */
-static bool settle_where(struct config *cfg)
+/* Gives each --where condition on a field its field number, and notes
+ * the fields they read: names of the --log-format, or of the header H if
+ * not NULL, and numbers.  False after reporting a usage error. */
+static bool resolve_where(struct config *cfg, const struct header *h)
 {
     struct record_format *f = &cfg->format;
     f->where_field_count = 0;
     for (size_t i = 0; i < cfg->where_count; i++) {
-        char why[256];
-        const char *arg = cfg->where[i].text;
-        if (!where_parse(arg, f->field_mode, &cfg->where[i], why,
-                         sizeof why))
-            return invalid("where", arg, why);
-        if (cfg->where[i].subject == WHERE_FIELD)
-            cfg->where_fields[f->where_field_count++] = cfg->where[i].field;
+        struct where_cond *c = &cfg->where[i];
+        if (c->subject != WHERE_FIELD)
+            continue;
+        /* A header's name that looks like a number means its column,
+         * and a log line has only so many fields, as for --key and
+         * --value. */
+        if ((c->field == 0 || h || f->log)
+            && !field_number(cfg, h, "where", c->text, c->name, c->name_len,
+                             &c->field))
+            return false;
+        cfg->where_fields[f->where_field_count++] = c->field;
     }
     f->where_fields = cfg->where_fields;
     return true;
+}
+
+/* Parses the --where arguments, kept in cfg->where[].text, now that the
+ * mode says what a field name means; with --header-in the names wait
+ * for the first header. */
+static bool settle_where(struct config *cfg)
+{
+    struct record_format *f = &cfg->format;
+    for (size_t i = 0; i < cfg->where_count; i++) {
+        char why[256];
+        struct where_cond *c = &cfg->where[i];
+        const char *arg = c->text;
+        if (!where_parse(arg, f->field_mode, c, why, sizeof why))
+            return invalid("where", arg, why);
+        if (c->subject == WHERE_FIELD && c->field == 0 && !f->log
+            && !cfg->header_in) {
+            snprintf(why, sizeof why, "no field '%.*s' (a field number)",
+                     (int)c->name_len, c->name);
+            return invalid("where", arg, why);
+        }
+    }
+    f->where_field_count = 0;
+    f->where_fields = cfg->where_fields;
+    return cfg->header_in && f->field_mode ? true : resolve_where(cfg, NULL);
 }
 
 /* --csv splits fields at ',' unless -t says otherwise, at a byte that
@@ -888,6 +932,36 @@ static bool results_need_value(const struct config *cfg)
     return false;
 }
 
+/* --value without --key is field mode too, with no key: like --total,
+ * one row for all records.  Checks where a run without a key makes no
+ * sense.  SEEN tells which options were given. */
+static bool check_total(struct config *cfg, const bool *seen)
+{
+    if (cfg->value_arg)
+        cfg->format.field_mode = true;
+    if (cfg->total && cfg->key_arg) {
+        diag_usage_error("--total cannot be used with --key");
+        return false;
+    }
+    if (cfg->total && cfg->mode != OUTPUT_AGGREGATE) {
+        diag_usage_error("--total cannot be used with --ordered or --unordered");
+        return false;
+    }
+    if (cfg->total && cfg->format.time_key) {
+        diag_usage_error("--total cannot be used with --bucket");
+        return false;
+    }
+    /* With --bucket the bucket's start is the key. */
+    if (cfg->format.field_mode && !cfg->key_arg && !cfg->format.time_key) {
+        if (seen[OPT_KEY_MATCH]) {
+            diag_usage_error("--key-match requires --key in field mode");
+            return false;
+        }
+        cfg->total = cfg->mode == OUTPUT_AGGREGATE;
+    }
+    return true;
+}
+
 /* Checks that the options given make sense together and derives what
  * follows from them.  SEEN tells which options were given. */
 static bool settle(struct config *cfg, const bool *seen)
@@ -909,14 +983,13 @@ static bool settle(struct config *cfg, const bool *seen)
         diag_usage_error("--aggregate cannot be used with --ordered or --unordered");
         return false;
     }
+    if (!check_total(cfg, seen))
+        return false;
     if (!cfg->format.field_mode) {
-        if (seen[OPT_VALUE]) {
-            diag_usage_error("--value requires --key");
-            return false;
-        }
         for (int id = OPT_FIELD_SEPARATOR; id <= OPT_LOG_FORMAT; id++)
             if (seen[id]) {
-                diag_usage_error("--%s requires --key", option_defs[id].name);
+                diag_usage_error("--%s requires --key or --value",
+                                 option_defs[id].name);
                 return false;
             }
         /* Counting needs no number, so that lines such as apt's
@@ -944,7 +1017,8 @@ static bool settle(struct config *cfg, const bool *seen)
         if (!cfg->header_in && !resolve_fields(cfg, NULL))
             return false;
         if (seen[OPT_DELIMITER]) {
-            diag_usage_error("--delimiter cannot be used with --key");
+            diag_usage_error("--delimiter cannot be used with --%s",
+                             cfg->key_arg ? "key" : "value");
             return false;
         }
         cfg->needs_value = cfg->value_arg != NULL;
@@ -1233,6 +1307,9 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
             break;
         case OPT_AGGREGATE:
             ok = parse_ops(optarg, cfg);
+            break;
+        case OPT_TOTAL:
+            cfg->total = true;
             break;
         case OPT_ORDERED:
         case OPT_UNORDERED:

@@ -40,6 +40,8 @@ struct config {
     const char *time_arg;           /* --time as given: number or name */
     struct time_spec time;          /* how its field is read; now_ms is
                                        the run's start */
+    bool total;                     /* --total, or --value without --key:
+                                       one row for every record, no key */
 
     /* Validation. */
     struct rules rules;
@@ -98,11 +100,12 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg);
 
 struct header;
 
-/* With --header-in: turns --key, --value and --time into field numbers
- * now that the first input has given its header H, which must outlive
- * CFG, and has H name the fields; sets NAMED[i] for each key field, then
- * the value field, then the time field, given as the name H has for it.
- * False after reporting a usage error. */
+/* With --header-in: turns --key, --value, --time and the fields of
+ * --where into field numbers now that the first input has given its
+ * header H, which must outlive CFG, and has H name the fields; sets
+ * NAMED[i] for each key field, then the value field, then the time field,
+ * then each field --where reads (cfg->format.where_fields), given as the
+ * name H has for it.  False after reporting a usage error. */
 bool options_resolve_names(struct config *cfg, const struct header *h,
                            bool *named);
 

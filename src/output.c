@@ -31,7 +31,11 @@ bool output_check_overflow(const struct table *table)
     size_t n = table_size(table);
     bool ok = true;
     for (size_t i = 0; i < n; i++)
-        if (sorted[i]->accum.overflow) {
+        if (sorted[i]->accum.overflow && sorted[i]->key_len == 0) {
+            /* Only a run without a key has the empty key. */
+            diag_error("sum overflow in the total");
+            ok = false;
+        } else if (sorted[i]->accum.overflow) {
             char key[DIAG_EXCERPT_SIZE];
             diag_excerpt(key, sorted[i]->key, sorted[i]->key_len);
             diag_error("sum overflow for key '%s'", key);
@@ -232,7 +236,7 @@ void output_results(const struct config *cfg, const struct table *table,
     }
     const struct format_layout layout = {
         .format = cfg->result_format,
-        .key_fields = key_columns > 1 ? key_columns : 1,
+        .key_fields = cfg->total ? 0 : key_columns > 1 ? key_columns : 1,
         .ops = cfg->ops,
         .op_count = cfg->op_count,
         .decimals = cfg->decimals,
@@ -241,6 +245,13 @@ void output_results(const struct config *cfg, const struct table *table,
     };
     if (cfg->header)
         format_header(out, &layout);
+    if (cfg->total && table_size(table) == 0) {
+        /* As SQL's SELECT count(*), sum(x) over no rows: one row, count 0
+         * and the rest empty, so that a script reads one row always. */
+        const struct accum none = { 0 };
+        format_row(out, &layout, "", 0, &none);
+        return;
+    }
     const struct table_entry **sorted = sorted_entries(cfg, table);
     size_t n = table_size(table);
     if (cfg->top && cfg->top < n)

@@ -11,8 +11,9 @@
 struct table;
 struct writer;
 
-/* Reports every key whose sum overflowed; returns false if there was any,
- * in which case nothing may be printed. */
+/* Reports every key whose sum overflowed, or the total of a run without
+ * a key; returns false if there was any, in which case nothing may be
+ * printed. */
 bool output_check_overflow(const struct table *table);
 
 /* Writes the header row if asked for, then one row per key. */

@@ -25,6 +25,8 @@
 static const char HEADER[] = "#fanout-partial";
 static const char TRAILER[] = "#end";
 static const char FOLD[] = "#fold";
+/* The setting of a run without a key (--total), whose one key is empty. */
+static const char TOTAL_SETTING[] = "total";
 
 /* The text of one line being built, without its newline. */
 struct text {
@@ -170,6 +172,8 @@ static void put_settings(struct text *t, const struct config *cfg)
         text_puts(&list, aggregate_def_of(cfg->ops[i])->name);
     }
     put_setting(t, "aggregate", list.s, list.len);
+    if (cfg->total)
+        put_setting(t, TOTAL_SETTING, "yes", 3);
     const struct record_format *f = &cfg->format;
     if (f->field_mode) {
         list.len = 0;
@@ -178,7 +182,8 @@ static void put_settings(struct text *t, const struct config *cfg)
                      f->key_fields[i]);
             text_puts(&list, number);
         }
-        put_setting(t, "key", list.s, list.len);
+        if (f->key_field_count > 0 || f->time_key)
+            put_setting(t, "key", list.s, list.len);
         snprintf(number, sizeof number, "%zu", f->value_field);
         put_setting(t, "value", number, strlen(number));
         if (f->blank_separated)
@@ -362,6 +367,10 @@ struct partial_input {
      * counted against it once it comes: the fewest and the most. */
     size_t early_fewest, early_most;
     struct mark early_fewest_at, early_most_at;
+    /* Key lines before any header with an empty key (a --total run's) and
+     * with another: the first of each, checked against the header. */
+    bool early_empty, early_keyed;
+    struct mark early_empty_at, early_keyed_at;
     bool saw_extrema, saw_no_extrema;
     char *key;                  /* unescaped key */
     size_t key_cap;
@@ -511,6 +520,33 @@ static size_t count_key_fields(const char *list)
     }
 }
 
+/* Whether the N SETTINGS hold NAME=VALUE. */
+static bool has_setting(char *const *settings, size_t n, const char *name,
+                        const char *value)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(settings[i], name, len) == 0 && settings[i][len] == '='
+            && strcmp(settings[i] + len + 1, value) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the header settings SETTINGS (TAB-separated, unsplit) are
+ * those of a run without a key. */
+static bool total_settings(const char *settings)
+{
+    size_t len = strlen(TOTAL_SETTING);
+    for (const char *p = settings; p; p = strchr(p, '\t')) {
+        p += *p == '\t';
+        if (strncmp(p, TOTAL_SETTING, len) == 0
+            && strncmp(p + len, "=yes", 4) == 0
+            && (p[len + 4] == '\t' || p[len + 4] == '\0'))
+            return true;
+    }
+    return false;
+}
+
 /* Sets the operations and the number of key fields from the settings of
  * the first header. */
 static bool use_settings(struct partial_input *m, char *settings)
@@ -551,6 +587,11 @@ static bool use_settings(struct partial_input *m, char *settings)
         cfg->format.time_key = true;
         m->key_fields++;
     }
+    cfg->total = has_setting(fields, n, TOTAL_SETTING, "yes");
+    if (cfg->total ? m->early_keyed : m->early_empty) {
+        m->at = cfg->total ? m->early_keyed_at : m->early_empty_at;
+        return bad_line(m, "malformed partial line: bad key");
+    }
     /* Key lines that came before any header. */
     if (m->early_most > 0 && m->early_fewest != m->key_fields) {
         m->at = m->early_fewest_at;
@@ -581,6 +622,13 @@ static bool parse_header(struct partial_input *m, char *rest)
     if (m->settings) {
         if (strcmp(m->settings, settings) == 0)
             return true;
+        if (total_settings(m->settings) != total_settings(settings)) {
+            diag_error("%s:%llu: partials with --total and partials per key "
+                       "cannot be merged (first partial at %s:%llu)",
+                       m->at.name, m->at.line, m->settings_at.name,
+                       m->settings_at.line);
+            return false;
+        }
         diag_error("%s:%llu: partials made with different options cannot "
                    "be merged (first partial at %s:%llu)", m->at.name,
                    m->at.line, m->settings_at.name, m->settings_at.line);
@@ -664,6 +712,23 @@ static bool check_key_fields(struct partial_input *m, size_t fields)
     return true;
 }
 
+/* Whether a key line's key may be EMPTY: only in a --total run's
+ * partials, where it must be; before any header, notes it to be checked
+ * against the first. */
+static bool check_key_empty(struct partial_input *m, bool empty)
+{
+    if (m->key_fields > 0)
+        return empty == m->cfg->total;
+    if (empty && !m->early_empty) {
+        m->early_empty = true;
+        m->early_empty_at = m->at;
+    } else if (!empty && !m->early_keyed) {
+        m->early_keyed = true;
+        m->early_keyed_at = m->at;
+    }
+    return true;
+}
+
 static bool parse_key_line(struct partial_input *m, char *line)
 {
     char *f[11];
@@ -672,7 +737,7 @@ static bool parse_key_line(struct partial_input *m, char *line)
 
     size_t key_fields;
     long key_len = unescape_key(m, f[0], &key_fields);
-    if (key_len <= 0)
+    if (key_len < 0 || !check_key_empty(m, key_len == 0))
         return bad_line(m, "malformed partial line: bad key");
     if (!check_key_fields(m, key_fields))
         return false;

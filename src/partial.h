@@ -17,8 +17,9 @@
  * have its trailer.  The SETTINGs, NAME=VALUE with VALUE escaped like a
  * key, are every option that decides which records are accepted and how
  * they are aggregated, in a canonical form and a fixed order (aggregate,
- * then key, value and separator in field mode or delimiter in key-value
- * mode, terminator, max-record, the bounds that were given with their
+ * total=yes for a run without a key (--total, or --value without --key),
+ * then key (only with --key), value and separator in field mode or
+ * delimiter in key-value mode, terminator, max-record, the bounds that were given with their
  * limits in lowest terms, key-match, na with the --na tokens sorted
  * bytewise without repeats, each where, and with --time: time,
  * time-format, bucket in seconds, since and until in milliseconds since
@@ -29,7 +30,9 @@
  *
  * KEY is escaped so it holds no TAB, newline or leading '#': \\ \t \n \r
  * \0 (the separator of composite key fields) and \# at the start; it has
- * as many fields as the header's key.  COUNT is the number of values,
+ * as many fields as the header's key.  It is empty in the partials of a
+ * run with total=yes, which hold at most one key line, and only there;
+ * partials with and without total=yes are refused together by name.  COUNT is the number of values,
  * SCALE the key's decimal scale, POS and NEG the totals of positive and
  * negative values in units of that scale, MIN and MAX the extremes in the
  * same units (within a signed 128-bit integer, and at scale 0 below

@@ -354,6 +354,7 @@ struct plain *plain_new(const struct config *cfg)
 {
     struct plain *pl = xcalloc(1, sizeof *pl);
     pl->usable = plain_rules(cfg, &pl->rules) && !cfg->format.field_mode
+                 && !cfg->total
                  && !cfg->rules.key_pattern && cfg->where_count == 0
                  && !(cfg->na && missing_tokens_has_digits(cfg->na));
     pl->extrema = aggregate_wants_extrema(cfg->ops, cfg->op_count);

@@ -407,7 +407,11 @@ static void check_record(struct worker *w, const struct place *at,
     if (w->table && w->cfg->format.time_key)
         bucket_key(w, when, &parts);
     if (w->table) {
-        struct accum *a = table_find_or_add(w->table, parts.key,
+        /* --total keeps the key for --key-match and --where, and adds
+         * every record under none. */
+        struct accum *a = w->cfg->total
+                        ? table_find_or_add(w->table, "", 0)
+                        : table_find_or_add(w->table, parts.key,
                                             parts.key_len);
         if (!w->cfg->needs_value)
             count_record(a, &parts);

@@ -256,5 +256,5 @@ check_against_oracle() {
 }
 
 @test "--csv needs field mode" {
-	expect_usage_error "--csv requires --key" --csv
+	expect_usage_error "--csv requires --key or --value" --csv
 }

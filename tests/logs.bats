@@ -174,8 +174,8 @@ assert r["malformed"] == 8 and r["missing_field"] == 0, r
 		--log-format=apache -k 1
 	expect_usage_error "--log-format cannot be used with --csv" --log-format=combined --csv -k 1
 	expect_usage_error "--quoted-fields cannot be used with --csv" --quoted-fields --csv -k 1
-	expect_usage_error "--log-format requires --key" --log-format=combined
-	expect_usage_error "--quoted-fields requires --key" --quoted-fields
+	expect_usage_error "--log-format requires --key or --value" --log-format=combined
+	expect_usage_error "--quoted-fields requires --key or --value" --quoted-fields
 	expect_usage_error "--log-format cannot be used with --field-separator" \
 		--log-format=combined -t , -k 1
 	expect_usage_error "--quoted-fields cannot be used with --field-separator" \

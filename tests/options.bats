@@ -210,9 +210,8 @@ expect_bad() {
 	expect_usage_error "--aggregate cannot be used with --ordered or --unordered" --unordered -a count
 }
 
-@test "--value and --field-separator require --key" {
-	expect_usage_error "--value requires --key" --value=2
-	expect_usage_error "--field-separator requires --key" --field-separator=,
+@test "--field-separator requires --key or --value" {
+	expect_usage_error "--field-separator requires --key or --value" --field-separator=,
 }
 
 @test "--delimiter cannot be used with --key" {
