@@ -26,7 +26,8 @@ enum where_subject {
 struct where_cond {
     const char *text;           /* the --where argument as given */
     enum where_subject subject;
-    size_t field;               /* WHERE_FIELD: 1-based */
+    size_t field;               /* WHERE_FIELD: 1-based, or from the end
+                                   as record.h holds it */
     enum where_op op;
     const char *value;          /* into text */
     size_t value_len;
