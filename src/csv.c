@@ -372,9 +372,14 @@ size_t csv_scan_finish(struct csv_scan *s, const char *record,
 
 struct csv_splitter {
     const struct record_format *format;
-    size_t field_count;         /* fields worth finding: highest wanted */
+    size_t field_count;         /* fields worth finding: highest wanted, or
+                                   with deepest, room for all */
+    size_t highest;             /* highest wanted from the start */
+    size_t deepest;             /* deepest wanted from the end, or 0 */
+    size_t found;               /* fields of the last record split */
     struct record_field *fields;       /* found fields, 1-based index - 1 */
-    bool *wanted;               /* which are the key's, the value or --where's */
+    bool *wanted;               /* which are the key's, the value or
+                                   --where's; all, with deepest */
     char *text;                 /* unquoted fields that held "" */
     size_t text_cap;
     char *key;                  /* composite key */
@@ -386,18 +391,37 @@ struct csv_splitter *csv_splitter_new(const struct record_format *format)
     struct csv_splitter *s = xcalloc(1, sizeof *s);
     s->format = format;
     size_t highest = record_highest_field(format);
-    s->field_count = highest;
+    s->field_count = s->highest = highest;
+    s->deepest = record_deepest_field(format);
     s->fields = xcalloc(highest ? highest : 1, sizeof *s->fields);
     s->wanted = xcalloc(highest ? highest : 1, sizeof *s->wanted);
+    for (size_t i = 0; i < highest; i++)
+        s->wanted[i] = s->deepest > 0;
     for (size_t i = 0; i < format->where_field_count; i++)
-        s->wanted[format->where_fields[i] - 1] = true;
+        if (!record_from_end(format->where_fields[i]))
+            s->wanted[format->where_fields[i] - 1] = true;
     for (size_t i = 0; i < format->key_field_count; i++)
-        s->wanted[format->key_fields[i] - 1] = true;
-    if (format->value_field)
+        if (!record_from_end(format->key_fields[i]))
+            s->wanted[format->key_fields[i] - 1] = true;
+    if (format->value_field && !record_from_end(format->value_field))
         s->wanted[format->value_field - 1] = true;
-    if (format->time_field)
+    if (format->time_field && !record_from_end(format->time_field))
         s->wanted[format->time_field - 1] = true;
     return s;
+}
+
+/* With fields from the end wanted, makes room for every field of a
+ * record of LEN bytes, which has at most LEN + 1. */
+static void room_for_all(struct csv_splitter *s, size_t len)
+{
+    if (len + 1 <= s->field_count)
+        return;
+    size_t cap = len + 1 > 2 * s->field_count ? len + 1 : 2 * s->field_count;
+    s->fields = xrealloc(s->fields, cap * sizeof *s->fields);
+    s->wanted = xrealloc(s->wanted, cap * sizeof *s->wanted);
+    for (size_t i = s->field_count; i < cap; i++)
+        s->wanted[i] = true;
+    s->field_count = cap;
 }
 
 void csv_splitter_free(struct csv_splitter *s)
@@ -571,8 +595,11 @@ enum record_status csv_split(struct csv_splitter *s, const char *record,
     const struct record_format *f = s->format;
     out->value = NULL;
     out->value_len = 0;
+    if (s->deepest)
+        room_for_all(s, len);
     size_t found = find_fields(s, record, len, readable, scan);
-    if (found < s->field_count) {
+    s->found = found;
+    if (found < s->highest || found < s->deepest) {
         out->missing_field = record_missing_field(f, found);
         return RECORD_MISSING_FIELD;
     }
@@ -581,16 +608,19 @@ enum record_status csv_split(struct csv_splitter *s, const char *record,
         out->key = record;
         out->key_len = 0;
     } else if (f->key_field_count == 1) {
-        const struct record_field *field = &s->fields[f->key_fields[0] - 1];
+        const struct record_field *field =
+            record_field_of(s->fields, found, f->key_fields[0]);
         out->key = field->start;
         out->key_len = field->len;
     } else {
-        record_join_key(s->format, s->fields, &s->key, &s->key_cap, out);
+        record_join_key(s->format, s->fields, found, &s->key, &s->key_cap,
+                        out);
     }
     if (out->key_len == 0 && f->key_field_count > 0)
         return RECORD_EMPTY_KEY;
     if (f->value_field) {
-        const struct record_field *field = &s->fields[f->value_field - 1];
+        const struct record_field *field =
+            record_field_of(s->fields, found, f->value_field);
         out->value = field->start;
         out->value_len = field->len;
         record_trim_blanks(&out->value, &out->value_len);
@@ -601,6 +631,8 @@ enum record_status csv_split(struct csv_splitter *s, const char *record,
 void csv_splitter_field(const struct csv_splitter *s, size_t field,
                         const char **text, size_t *len)
 {
-    *text = s->fields[field - 1].start;
-    *len = s->fields[field - 1].len;
+    const struct record_field *f = record_field_of(s->fields, s->found,
+                                                   field);
+    *text = f->start;
+    *len = f->len;
 }

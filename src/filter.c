@@ -25,6 +25,10 @@ bool where_field_of(const char *name, size_t name_len, bool field_mode,
                     enum where_subject *subject, size_t *field)
 {
     if (field_mode) {
+        /* -1 is the last field (record.h). */
+        bool from_end = name_len > 1 && name[0] == '-';
+        name += from_end;
+        name_len -= from_end;
         if (name_len == 0 || name_len > 6
             || strspn(name, "0123456789") < name_len)
             return false;
@@ -34,7 +38,7 @@ bool where_field_of(const char *name, size_t name_len, bool field_mode,
         if (n < 1 || n > WHERE_MAX_FIELD)
             return false;
         *subject = WHERE_FIELD;
-        *field = n;
+        *field = from_end ? 0 - n : n;
         return true;
     }
     if (name_len == 3 && memcmp(name, "key", 3) == 0)

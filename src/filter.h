@@ -26,7 +26,8 @@ enum where_subject {
 struct where_cond {
     const char *text;           /* the --where argument as given */
     enum where_subject subject;
-    size_t field;               /* WHERE_FIELD: 1-based, or 0 while the
+    size_t field;               /* WHERE_FIELD: 1-based, or from the end
+                                   as record.h holds it, or 0 while the
                                    name awaits its field number */
     const char *name;           /* FIELD as given, into text */
     size_t name_len;

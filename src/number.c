@@ -20,6 +20,20 @@ enum { EXPONENT_CAP = 1000000 };
 enum number_status number_parse(const char *text, size_t len,
                                 struct number *out)
 {
+    /* Digits alone, the commonest value, fit 64 bits up to nineteen of
+     * them, and the rules below make them that integer at scale 0. */
+    if (len > 0 && len <= 18) {
+        uint64_t v = 0;
+        size_t i = 0;
+        for (unsigned digit; i < len && (digit = (unsigned char)text[i] - '0')
+                                            < 10; i++)
+            v = v * 10 + digit;
+        if (i == len) {
+            out->mantissa = (i128)v;
+            out->scale = 0;
+            return NUMBER_OK;
+        }
+    }
     const char *p = text, *end = text + len;
     bool negative = false;
 

@@ -6,6 +6,7 @@
 
 #include "options.h"
 #include "diag.h"
+#include "fieldscan.h"
 #include "format.h"
 #include "header.h"
 #include "logformat.h"
@@ -160,10 +161,10 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "key-value delimiter, one byte (default ':');\n'\\t' means TAB" },
     [OPT_KEY] = { "key", 'k', required_argument, "LIST", GROUP_INPUT,
         0, VALUES_NONE,
-        "field mode: the key is fields LIST (1-based,\ncomma-separated, e.g. 1 or 1,7; or names)" },
+        "field mode: the key is fields LIST (1-based,\n-1 the last; comma-separated, e.g. 1 or 1,-1;\nor names)" },
     [OPT_VALUE] = { "value", 'v', required_argument, "N", GROUP_INPUT,
         0, VALUES_NONE,
-        "field mode: the value is field N (or a name);\nwithout --key, one row for all records" },
+        "field mode: the value is field N (-1 the last;\nor a name); without --key, one row for all\nrecords" },
     [OPT_NA] = { "na", 0, optional_argument, "LIST", GROUP_INPUT,
         0, VALUES_NONE,
         "values in LIST, comma-separated, mean no value:\nthe record is counted, not summed (default:\nempty, -, N/A, NA, NULL, NaN, nan, null)" },
@@ -211,7 +212,7 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "reject keys that do not match the extended\nregular expression REGEX" },
     [OPT_WHERE] = { "where", 0, required_argument, "EXPR", GROUP_VALIDATION,
         0, VALUES_NONE,
-        "count only records where EXPR, FIELD OP VALUE,\nholds; others are filtered, not rejected.\nFIELD: a field number or name in field mode,\nkey or value in key-value mode; OP: = != <\n<= > >= (as numbers when both are), ~ !~\n(extended regular expression); every --where\nmust hold" },
+        "count only records where EXPR, FIELD OP VALUE,\nholds; others are filtered, not rejected.\nFIELD: a field number (-1 the last) or name in\nfield mode, key or value in key-value mode; OP: = != <\n<= > >= (as numbers when both are), ~ !~\n(extended regular expression); every --where\nmust hold" },
     [OPT_SINCE] = { "since", 0, required_argument, "TIME", GROUP_VALIDATION,
         0, VALUES_NONE,
         "count only records whose --time is TIME or\nlater; TIME is ISO 8601 (2026-12-06T05:00:00Z)\nor before now: -15m, -2h, -1d; others are\nfiltered, not rejected" },
@@ -598,7 +599,10 @@ static bool parse_max_errors(const char *arg, struct config *cfg)
 }
 
 /* The field number ITEM (LEN bytes) of --OPTION ARG names: a name of the
- * --log-format, or a number.  False after reporting why not. */
+ * --log-format, or a number, negative to count from the end.  A line of
+ * the log format, or the header H, has a known number of fields, so a
+ * field from the end is the one it is there.  False after reporting why
+ * not. */
 static bool field_number(const struct config *cfg, const struct header *h,
                          const char *option, const char *arg,
                          const char *item, size_t len, size_t *out)
@@ -608,15 +612,23 @@ static bool field_number(const struct config *cfg, const struct header *h,
         return true;
     if (h && (*out = header_field(h, item, len)))
         return true;
-    size_t digits = strspn(item, "0123456789");
-    unsigned long field = digits == len && digits > 0 && digits <= 6
-                        ? strtoul(item, NULL, 10) : 0;
-    if (field >= 1 && field <= MAX_FIELD
-        && !(log && field > log->field_count)) {
-        *out = field;
+    bool from_end = len > 1 && item[0] == '-';
+    const char *number = item + from_end;
+    size_t number_len = len - from_end;
+    size_t digits = strspn(number, "0123456789");
+    unsigned long field = digits == number_len && digits > 0 && digits <= 6
+                        ? strtoul(number, NULL, 10) : 0;
+    size_t known = 0;
+    if (log)
+        known = log->field_count;
+    else if (h)
+        header_names(h, &known);
+    if (field >= 1 && field <= MAX_FIELD && !(log && field > known)
+        && !(from_end && h && field > known)) {
+        *out = !from_end ? field : known ? known + 1 - field : 0 - field;
         return true;
     }
-    if (h && len > 0 && digits != len) {
+    if (h && len > 0 && digits != number_len) {
         char names[1024];
         header_list(h, names, sizeof names);
         if (names[0])
@@ -627,19 +639,24 @@ static bool field_number(const struct config *cfg, const struct header *h,
                              option, arg, cfg->input_names[0]);
         return false;
     }
-    if (log && field > log->field_count) {
-        char why[64];
-        snprintf(why, sizeof why, "a %s log line has %zu fields", log->name,
-                 log->field_count);
+    if ((log || (from_end && h)) && field > known) {
+        char why[128];
+        if (log)
+            snprintf(why, sizeof why, "a %s log line has %zu fields",
+                     log->name, known);
+        else
+            snprintf(why, sizeof why, "the header of %s has %zu fields",
+                     cfg->input_names[0], known);
         return invalid(option, arg, why);
     }
-    if (!log || len == 0 || digits == len)
+    if (!log || len == 0 || digits == number_len)
         return invalid(option, arg, strcmp(option, "key") == 0
-                       ? "not a list of field numbers from 1 to 100000, "
-                         "such as 1 or 1,7"
-                       : field == 0 && digits == len && len > 0
-                       ? "less than 1"
-                       : digits == len && len > 0 ? "more than 100000"
+                       ? "not a list of field numbers from 1 to 100000 "
+                         "or -1 to -100000, such as 1 or 1,-1"
+                       : field == 0 && digits == number_len && len > 0
+                       ? "0 is no field (the first is 1, the last -1)"
+                       : digits == number_len && len > 0
+                       ? (from_end ? "less than -100000" : "more than 100000")
                        : "not a whole number");
     /* A name the format lacks: say which it has. */
     char names[512] = "";
@@ -1042,6 +1059,15 @@ static bool settle(struct config *cfg, const bool *seen)
         return false;
     if (!settle_where(cfg))
         return false;
+    /* Every variant gives the same results; the variable is there so
+     * that the tests can run each one. */
+    char why[160];
+    cfg->format.scan = fieldscan_choose(getenv(FIELDSCAN_ENV), why,
+                                        sizeof why);
+    if (!cfg->format.scan) {
+        diag_error("%s", why);
+        return false;
+    }
     if (cfg->queue_depth == 0)
         cfg->queue_depth = cfg->jobs * 2 > MAX_QUEUE_DEPTH
                          ? MAX_QUEUE_DEPTH : cfg->jobs * 2;

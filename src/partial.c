@@ -137,7 +137,9 @@ static void put_time_settings(struct text *t, const struct config *cfg)
     char number[64];
     if (!cfg->format.time_field)
         return;
-    snprintf(number, sizeof number, "%zu", cfg->format.time_field);
+    size_t field = cfg->format.time_field;
+    snprintf(number, sizeof number, "%s%zu", record_from_end(field) ? "-" : "",
+             record_from_end(field) ? record_depth(field) : field);
     put_setting(t, "time", number, strlen(number));
     const char *format = cfg->time.pattern;
     for (size_t i = 0; !format && i < time_format_def_count; i++)
@@ -177,14 +179,21 @@ static void put_settings(struct text *t, const struct config *cfg)
     const struct record_format *f = &cfg->format;
     if (f->field_mode) {
         list.len = 0;
+        /* A field from the end is written as its negative number, so
+         * that -1 and the same number from the start differ. */
         for (size_t i = 0; i < f->key_field_count; i++) {
-            snprintf(number, sizeof number, "%s%zu", i > 0 ? "," : "",
-                     f->key_fields[i]);
+            size_t k = f->key_fields[i];
+            snprintf(number, sizeof number, "%s%s%zu", i > 0 ? "," : "",
+                     record_from_end(k) ? "-" : "",
+                     record_from_end(k) ? record_depth(k) : k);
             text_puts(&list, number);
         }
         if (f->key_field_count > 0 || f->time_key)
             put_setting(t, "key", list.s, list.len);
-        snprintf(number, sizeof number, "%zu", f->value_field);
+        snprintf(number, sizeof number, "%s%zu",
+                 record_from_end(f->value_field) ? "-" : "",
+                 record_from_end(f->value_field)
+                     ? record_depth(f->value_field) : f->value_field);
         put_setting(t, "value", number, strlen(number));
         if (f->blank_separated)
             put_setting(t, "separator", "blanks", 6);
@@ -508,6 +517,8 @@ static size_t count_key_fields(const char *list)
 {
     size_t n = 0;
     for (const char *p = list;; p++) {
+        if (*p == '-')
+            p++;
         size_t digits = strspn(p, "0123456789");
         if (digits == 0 || digits > 6 || n == OPTIONS_MAX_KEY_FIELDS)
             return 0;

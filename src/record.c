@@ -1,8 +1,11 @@
-/* record: key-value and field splitting. */
+/* record: key-value and field splitting.  Field mode finds a record's
+ * fields up to the last one wanted, and all of them when some are counted
+ * from the end. */
 #include "config.h"
 
 #include "record.h"
 #include "diag.h"
+#include "fieldscan.h"
 #include "logformat.h"
 
 #include <stdio.h>
@@ -11,8 +14,12 @@
 
 struct splitter {
     const struct record_format *format;
+    const struct fieldscan *scan;
     size_t field_count;         /* fields worth finding: highest wanted */
+    size_t deepest;             /* deepest wanted from the end, or 0 */
+    size_t found;               /* fields of the last record split */
     struct record_field *fields;       /* found fields, 1-based index - 1 */
+    size_t field_cap;           /* with deepest: room in fields */
     char *key;                  /* composite key scratch */
     size_t key_cap;
     struct log_field *groups;   /* quoted_groups: fields with their shape */
@@ -25,25 +32,53 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-size_t record_highest_field(const struct record_format *format)
+/* The greater of HIGHEST and the rank of FIELD: its number if it counts
+ * from the start (FROM_END false), its depth if from the end. */
+static size_t higher(size_t highest, size_t field, bool from_end)
 {
-    size_t highest = format->value_field;
+    size_t rank = from_end ? record_depth(field)
+                           : record_from_end(field) ? 0 : field;
+    return rank > highest ? rank : highest;
+}
+
+/* The highest rank (see higher) among FORMAT's fields. */
+static size_t highest_rank(const struct record_format *format,
+                           bool from_end)
+{
+    size_t highest = higher(0, format->value_field, from_end);
     for (size_t i = 0; i < format->key_field_count; i++)
-        if (format->key_fields[i] > highest)
-            highest = format->key_fields[i];
+        highest = higher(highest, format->key_fields[i], from_end);
     for (size_t i = 0; i < format->where_field_count; i++)
-        if (format->where_fields[i] > highest)
-            highest = format->where_fields[i];
-    if (format->time_field > highest)
-        highest = format->time_field;
+        highest = higher(highest, format->where_fields[i], from_end);
+    highest = higher(highest, format->time_field, from_end);
     return highest;
 }
 
-/* FIELD, if it is above FOUND and below LOWEST or LOWEST is 0; else
- * LOWEST. */
+size_t record_highest_field(const struct record_format *format)
+{
+    return highest_rank(format, false);
+}
+
+size_t record_deepest_field(const struct record_format *format)
+{
+    return highest_rank(format, true);
+}
+
+/* FIELD, if a record of FOUND fields lacks it and it comes before LOWEST
+ * (0 for none yet); else LOWEST.  Fields from the start come first, in
+ * their order, then those from the end, shallowest first. */
 static size_t lower_missing(size_t field, size_t found, size_t lowest)
 {
-    return field > found && (lowest == 0 || field < lowest) ? field : lowest;
+    size_t rank = record_from_end(field) ? record_depth(field) : field;
+    if (field == 0 || rank <= found)
+        return lowest;
+    if (lowest == 0)
+        return field;
+    if (record_from_end(field) != record_from_end(lowest))
+        return record_from_end(lowest) ? field : lowest;
+    size_t lowest_rank = record_from_end(lowest) ? record_depth(lowest)
+                                                 : lowest;
+    return rank < lowest_rank ? field : lowest;
 }
 
 size_t record_missing_field(const struct record_format *format,
@@ -61,14 +96,23 @@ struct splitter *splitter_new(const struct record_format *format)
 {
     struct splitter *s = xcalloc(1, sizeof *s);
     s->format = format;
+    s->scan = format->scan;
+    if (!s->scan) {
+        char why[128];
+        s->scan = fieldscan_choose(NULL, why, sizeof why);
+    }
     size_t highest = record_highest_field(format);
     s->field_count = highest;
-    s->fields = xcalloc(highest ? highest : 1, sizeof *s->fields);
+    s->deepest = record_deepest_field(format);
+    /* Fields counted from the end need all of them: room for a common
+     * record, grown for longer ones. */
+    s->field_cap = s->deepest ? (highest > 16 ? highest : 16) : highest;
+    s->fields = xcalloc(s->field_cap ? s->field_cap : 1, sizeof *s->fields);
     if (format->quoted_groups) {
         /* A log line's fields, one more to tell that there are too
          * many, and its derived fields after them. */
         s->group_max = format->log ? format->log->field_count + 1
-                                   : highest;
+                                   : s->field_cap;
         s->groups = xcalloc(s->group_max + LOG_DERIVED_COUNT,
                             sizeof *s->groups);
     }
@@ -85,38 +129,31 @@ void splitter_free(struct splitter *s)
     free(s);
 }
 
-/* Fills s->fields with up to field_count fields; returns how many exist. */
+/* Doubles the room for fields (and groups) when a record has more than
+ * there is room for and all are wanted. */
+static void grow_fields(struct splitter *s)
+{
+    s->field_cap *= 2;
+    s->fields = xrealloc(s->fields, s->field_cap * sizeof *s->fields);
+    if (s->groups && !s->format->log) {
+        s->group_max = s->field_cap;
+        s->groups = xrealloc(s->groups, (s->group_max + LOG_DERIVED_COUNT)
+                                            * sizeof *s->groups);
+    }
+}
+
+/* Fills s->fields with up to field_count fields, or all of them with
+ * fields from the end wanted; returns how many it found. */
 static size_t find_fields(struct splitter *s, const char *p, size_t len)
 {
-    const char *end = p + len;
-    size_t n = 0;
-
-    if (s->format->blank_separated) {
-        while (n < s->field_count) {
-            while (p < end && is_blank(*p))
-                p++;
-            if (p == end)
-                break;
-            const char *start = p;
-            while (p < end && !is_blank(*p))
-                p++;
-            s->fields[n].start = start;
-            s->fields[n].len = (size_t)(p - start);
-            n++;
-        }
-        return n;
-    }
-
+    fieldscan_fn *scan = s->format->blank_separated ? s->scan->blanks
+                                                     : s->scan->separated;
     char sep = s->format->field_separator;
-    while (n < s->field_count) {
-        const char *stop = memchr(p, sep, (size_t)(end - p));
-        s->fields[n].start = p;
-        s->fields[n].len = (size_t)((stop ? stop : end) - p);
-        n++;
-        if (!stop)
-            break;
-        p = stop + 1;
-    }
+    if (!s->deepest)
+        return scan(p, len, sep, s->fields, s->field_count);
+    size_t n;
+    while ((n = scan(p, len, sep, s->fields, s->field_cap)) == s->field_cap)
+        grow_fields(s);
     return n;
 }
 
@@ -127,7 +164,11 @@ static enum record_status find_groups(struct splitter *s, const char *p,
 {
     const struct log_format_def *log = s->format->log;
     size_t n;
-    if (!log_split(p, len, s->groups, s->group_max, &n)) {
+    bool ended;
+    while ((ended = log_split(p, len, s->groups, s->group_max, &n))
+           && s->deepest && !log && n == s->group_max)
+        grow_fields(s);
+    if (!ended) {
         snprintf(s->why, sizeof s->why, "unterminated %s",
                  s->groups[n].shape == '"' ? "quote" : "bracket");
         return RECORD_MALFORMED;
@@ -143,7 +184,7 @@ static enum record_status find_groups(struct splitter *s, const char *p,
                 n++;
         }
     }
-    *found = n < s->field_count ? n : s->field_count;
+    *found = s->deepest || n < s->field_count ? n : s->field_count;
     for (size_t i = 0; i < *found; i++)
         s->fields[i] = (struct record_field){ s->groups[i].start,
                                               s->groups[i].len };
@@ -179,12 +220,12 @@ static enum record_status split_key_value(struct splitter *s,
 }
 
 void record_join_key(const struct record_format *f,
-                     const struct record_field *fields, char **key,
-                     size_t *key_cap, struct record_parts *out)
+                     const struct record_field *fields, size_t found,
+                     char **key, size_t *key_cap, struct record_parts *out)
 {
     size_t need = f->key_field_count;
     for (size_t i = 0; i < f->key_field_count; i++)
-        need += fields[f->key_fields[i] - 1].len;
+        need += record_field_of(fields, found, f->key_fields[i])->len;
     if (need > *key_cap) {
         *key_cap = need * 2;
         *key = xrealloc(*key, *key_cap);
@@ -192,7 +233,8 @@ void record_join_key(const struct record_format *f,
     char *p = *key;
     bool all_empty = true;
     for (size_t i = 0; i < f->key_field_count; i++) {
-        const struct record_field *field = &fields[f->key_fields[i] - 1];
+        const struct record_field *field =
+            record_field_of(fields, found, f->key_fields[i]);
         if (i > 0)
             *p++ = RECORD_KEY_JOIN;
         memcpy(p, field->start, field->len);
@@ -218,7 +260,8 @@ static enum record_status split_fields(struct splitter *s,
             return status;
         }
     }
-    if (found < s->field_count) {
+    s->found = found;
+    if (found < s->field_count || found < s->deepest) {
         out->missing_field = record_missing_field(f, found);
         return RECORD_MISSING_FIELD;
     }
@@ -227,16 +270,19 @@ static enum record_status split_fields(struct splitter *s,
         out->key = record;
         out->key_len = 0;
     } else if (f->key_field_count == 1) {
-        const struct record_field *field = &s->fields[f->key_fields[0] - 1];
+        const struct record_field *field =
+            record_field_of(s->fields, found, f->key_fields[0]);
         out->key = field->start;
         out->key_len = field->len;
     } else {
-        record_join_key(s->format, s->fields, &s->key, &s->key_cap, out);
+        record_join_key(s->format, s->fields, found, &s->key, &s->key_cap,
+                        out);
     }
     if (out->key_len == 0 && f->key_field_count > 0)
         return RECORD_EMPTY_KEY;
     if (f->value_field) {
-        const struct record_field *field = &s->fields[f->value_field - 1];
+        const struct record_field *field =
+            record_field_of(s->fields, found, f->value_field);
         out->value = field->start;
         out->value_len = field->len;
         record_trim_blanks(&out->value, &out->value_len);
@@ -257,6 +303,8 @@ enum record_status splitter_split(struct splitter *s, const char *record,
 void splitter_field(const struct splitter *s, size_t field,
                     const char **text, size_t *len)
 {
-    *text = s->fields[field - 1].start;
-    *len = s->fields[field - 1].len;
+    const struct record_field *f = record_field_of(s->fields, s->found,
+                                                   field);
+    *text = f->start;
+    *len = f->len;
 }

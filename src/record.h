@@ -6,15 +6,35 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+struct fieldscan;
 struct log_format_def;
+
+/* Field numbers are 1-based.  A field counted from the end of its record
+ * (-1 the last, -2 the one before it) is held as that negative number
+ * converted to size_t, so (size_t)-1 for -1: above SIZE_MAX / 2, where
+ * no field counted from the start can be.  Its depth is the number
+ * negated: 1 for the last field. */
+static inline bool record_from_end(size_t field)
+{
+    return field > SIZE_MAX / 2;
+}
+
+/* The depth of FIELD counted from the end, or 0 if it counts from the
+ * start. */
+static inline size_t record_depth(size_t field)
+{
+    return record_from_end(field) ? -field : 0;
+}
 
 struct record_format {
     bool field_mode;
     char delimiter;             /* key-value mode */
-    const size_t *key_fields;   /* field mode: 1-based field numbers */
+    const size_t *key_fields;   /* field mode: field numbers, 1-based or
+                                   from the end (record_from_end) */
     size_t key_field_count;
-    size_t value_field;         /* field mode: 1-based, 0 for none */
+    size_t value_field;         /* field mode: as key_fields, 0 for none */
     bool blank_separated;       /* field mode: runs of blanks separate */
     char field_separator;       /* field mode, unless blank_separated */
     bool csv;                   /* field mode: RFC 4180 quoting (csv.h) */
@@ -26,14 +46,18 @@ struct record_format {
                                            names by field number - 1,
                                            NULL entries for none */
     size_t field_name_count;
-    const size_t *where_fields; /* field mode: 1-based, the fields --where
-                                   reads, which a record must have too */
+    const size_t *where_fields; /* field mode: as key_fields, the fields
+                                   --where reads, which a record must
+                                   have too */
     size_t where_field_count;
-    size_t time_field;          /* field mode: 1-based, --time's field,
-                                   which a record must have; 0 for none */
+    size_t time_field;          /* field mode: 1-based or from the end,
+                                   --time's field, which a record must
+                                   have; 0 for none */
     bool time_key;              /* --bucket: the key's first column is
                                    the start of the time bucket, before
                                    the key_fields */
+    const struct fieldscan *scan;       /* blank or separator scanning:
+                                           the fastest here if NULL */
 };
 
 enum record_status {
@@ -57,7 +81,8 @@ struct record_parts {
     size_t key_len;
     const char *value;      /* blanks trimmed; NULL when not wanted */
     size_t value_len;
-    size_t missing_field;   /* for RECORD_MISSING_FIELD */
+    size_t missing_field;   /* for RECORD_MISSING_FIELD; may count from
+                               the end */
     size_t quote_field;     /* for a bad quote: the field it is in */
     const char *why;        /* for RECORD_MALFORMED: a phrase, in the
                                splitter's scratch */
@@ -73,13 +98,24 @@ struct record_field {
  * bytes at *TEXT. */
 void record_trim_blanks(const char **text, size_t *len);
 
-/* Joins the key fields FORMAT names among FIELDS, separated by
- * RECORD_KEY_JOIN, into the buffer *KEY of *KEY_CAP bytes, grown as
- * needed, and points OUT's key at it; a key whose fields are all empty
- * has length 0. */
+/* Field FIELD (from the start or the end) of a record whose first FOUND
+ * fields, or all FOUND if it has fields counted from the end, are
+ * FIELDS; the record has it. */
+static inline const struct record_field *
+record_field_of(const struct record_field *fields, size_t found,
+                size_t field)
+{
+    return record_from_end(field) ? &fields[found - record_depth(field)]
+                                  : &fields[field - 1];
+}
+
+/* Joins the key fields FORMAT names among the FOUND FIELDS (as for
+ * record_field_of), separated by RECORD_KEY_JOIN, into the buffer *KEY of
+ * *KEY_CAP bytes, grown as needed, and points OUT's key at it; a key
+ * whose fields are all empty has length 0. */
 void record_join_key(const struct record_format *format,
-                     const struct record_field *fields, char **key,
-                     size_t *key_cap, struct record_parts *out);
+                     const struct record_field *fields, size_t found,
+                     char **key, size_t *key_cap, struct record_parts *out);
 
 struct splitter;
 
@@ -91,18 +127,23 @@ void splitter_free(struct splitter *s);
 enum record_status splitter_split(struct splitter *s, const char *record,
                                   size_t len, struct record_parts *out);
 
-/* Field FIELD (1-based, a key, value or --where field) of the record
- * the last split found RECORD_OK, into *TEXT and *LEN. */
+/* Field FIELD (a key, value or --where field, from the start or the
+ * end) of the record the last split found RECORD_OK, into *TEXT and
+ * *LEN. */
 void splitter_field(const struct splitter *s, size_t field,
                     const char **text, size_t *len);
 
-/* The highest of FORMAT's key, value, --where and --time fields; field
- * mode. */
+/* The highest of FORMAT's key, value, --where and --time fields counted
+ * from the start; field mode. */
 size_t record_highest_field(const struct record_format *format);
 
-/* The lowest-numbered of FORMAT's key, value, --where and --time fields
- * above
- * FOUND: the one to name when a record has only FOUND fields. */
+/* The greatest depth of FORMAT's fields counted from the end, 0 if none
+ * is. */
+size_t record_deepest_field(const struct record_format *format);
+
+/* The first of FORMAT's key, value, --where and --time fields that a
+ * record with only FOUND fields lacks: the lowest-numbered from the
+ * start, else the shallowest from the end; the one to name. */
 size_t record_missing_field(const struct record_format *format,
                             size_t found);
 

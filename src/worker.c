@@ -16,7 +16,9 @@
 #include "plain.h"
 #include "table.h"
 #include "timestamp.h"
+#include "updates.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +31,7 @@ struct worker {
     struct filter *filter;          /* NULL without --where */
     struct table *table;            /* NULL unless aggregating */
     struct plain *plain;            /* the fast path for plain records */
+    struct updates *updates;        /* the table's, not done yet */
     char *shown_key;                /* composite key with TABs, for the
                                        pattern and messages */
     size_t shown_key_cap;
@@ -70,6 +73,7 @@ struct worker *worker_new(const struct config *cfg)
     if (cfg->mode == OUTPUT_AGGREGATE)
         w->table = table_new();
     w->plain = plain_new(cfg);
+    w->updates = updates_new();
     return w;
 }
 
@@ -83,6 +87,7 @@ void worker_free(struct worker *w)
     filter_free(w->filter);
     table_free(w->table);
     plain_free(w->plain);
+    updates_free(w->updates);
     free(w->shown_key);
     free(w->time_key);
     free(w);
@@ -149,6 +154,9 @@ static void reject_split(const struct worker *w, const struct place *at,
         if (n <= f->field_name_count && f->field_names[n - 1])
             REJECT(at, REJECT_MISSING_FIELD, "missing field %s",
                    f->field_names[n - 1]);
+        else if (record_from_end(n))
+            REJECT(at, REJECT_MISSING_FIELD, "missing field -%zu",
+                   record_depth(n));
         else
             REJECT(at, REJECT_MISSING_FIELD, "missing field %zu", n);
         break;
@@ -280,6 +288,9 @@ static enum time_check check_time(const struct worker *w,
         if (n <= f->field_name_count && f->field_names[n - 1])
             REJECT(at, REJECT_INVALID_TIME, "invalid time '%s' in field %s: "
                    "%s", shown, f->field_names[n - 1], why);
+        else if (record_from_end(n))
+            REJECT(at, REJECT_INVALID_TIME, "invalid time '%s' in field "
+                   "-%zu: %s", shown, record_depth(n), why);
         else
             REJECT(at, REJECT_INVALID_TIME, "invalid time '%s' in field %zu: "
                    "%s", shown, n, why);
@@ -320,18 +331,18 @@ static void bucket_key(struct worker *w, int64_t when,
     parts->key_len = len;
 }
 
-/* Counts a record for a run that reads no value (a count alone).  The
- * value of a key-value record is added all the same when it is a number,
- * as the fast path adds every plain record it takes (plain.c): the
- * totals are never printed, and both paths leave the same table. */
-static void count_record(struct accum *a, const struct record_parts *parts)
+/* How to count a record for a run that reads no value (a count alone).
+ * The value of a key-value record, put in *VALUE, is added all the same
+ * when it is a number, as the fast path adds every plain record it takes
+ * (plain.c): the totals are never printed, and both paths leave the same
+ * table. */
+static enum update_kind count_record(const struct record_parts *parts,
+                                     struct number *value)
 {
-    struct number value;
     if (parts->value
-        && number_parse(parts->value, parts->value_len, &value) == NUMBER_OK)
-        accum_add(a, value);
-    else
-        accum_count(a);
+        && number_parse(parts->value, parts->value_len, value) == NUMBER_OK)
+        return UPDATE_ADD;
+    return UPDATE_COUNT;
 }
 
 /* Rejects a record too long to keep, which the rejects file will not get
@@ -407,18 +418,20 @@ static void check_record(struct worker *w, const struct place *at,
     if (w->table && w->cfg->format.time_key)
         bucket_key(w, when, &parts);
     if (w->table) {
+        enum update_kind kind = !w->cfg->needs_value
+                                    ? count_record(&parts, &value)
+                              : found == VALUE_OK ? UPDATE_ADD
+                                                  : UPDATE_MISSING;
         /* --total keeps the key for --key-match and --where, and adds
-         * every record under none. */
-        struct accum *a = w->cfg->total
-                        ? table_find_or_add(w->table, "", 0)
-                        : table_find_or_add(w->table, parts.key,
-                                            parts.key_len);
-        if (!w->cfg->needs_value)
-            count_record(a, &parts);
-        else if (found == VALUE_OK)
-            accum_add(a, value);
-        else
-            accum_count_missing(a);
+         * every record under none.  A key in the block's bytes stays
+         * there until the block is done; a joined, unquoted or bucket
+         * key is in scratch space. */
+        const char *key_text = w->cfg->total ? "" : parts.key;
+        size_t key_len = w->cfg->total ? 0 : parts.key_len;
+        uintptr_t key = (uintptr_t)key_text, from = (uintptr_t)record;
+        bool stays = key >= from && key + key_len <= from + len;
+        updates_add(w->updates, w->table, key_text, key_len, stays,
+                    kind, &value);
     }
 }
 
@@ -492,6 +505,8 @@ void worker_process(struct worker *w, struct block *b)
     }
     while (p < end) {
         if (plain && !bom) {
+            /* Keys enter the table in input order. */
+            updates_flush(w->updates, w->table);
             p = plain_take(w->plain, p, &at.record);
             if (p >= end)
                 break;
@@ -508,8 +523,10 @@ void worker_process(struct worker *w, struct block *b)
         p = stop ? stop + 1 : end;
         bom = 0;
     }
-    if (w->table)
+    if (w->table) {
+        updates_flush(w->updates, w->table);
         table_set_positions(w->table, keys_before, b->seq);
+    }
     b->records = at.record;
     if (!w->csv)
         b->lines = at.record;

@@ -167,7 +167,7 @@ assert r["malformed"] == 8 and r["missing_field"] == 0, r
 		--log-format=combined -k 10
 	expect_usage_error "invalid --key value '8': a common log line has 7 fields" \
 		--log-format=common -k 8
-	expect_usage_error "invalid --key value 'status': not a list of field numbers from 1 to 100000, such as 1 or 1,7" \
+	expect_usage_error "invalid --key value 'status': not a list of field numbers from 1 to 100000 or -1 to -100000, such as 1 or 1,-1" \
 		-k status
 	expect_usage_error "invalid --value value 'bytes': not a whole number" -k 1 -v bytes
 	expect_usage_error "invalid --log-format value 'apache' (known: combined, common)" \

@@ -150,13 +150,16 @@ expect_bad() {
 }
 
 @test "bad --value values are usage errors that say what is wrong" {
-	expect_bad value --key=1 -- 0 'less than 1' -1 'not a whole number' \
+	local none='0 is no field (the first is 1, the last -1)'
+	expect_bad value --key=1 -- 0 "$none" -0 "$none" --1 'not a whole number' \
+		- 'not a whole number' -x 'not a whole number' 100001 'more than 100000' \
+		-100001 'less than -100000' 1- 'not a whole number' \
 		abc 'not a whole number' '' 'not a whole number' 2x 'not a whole number'
 }
 
 @test "bad --key lists are usage errors that say what is wrong" {
-	local v not_list='not a list of field numbers from 1 to 100000, such as 1 or 1,7'
-	for v in 0 '' -1 a '1,' ',1' '1,0' '1,,2' '1;2' 100001; do
+	local v not_list='not a list of field numbers from 1 to 100000 or -1 to -100000, such as 1 or 1,-1'
+	for v in 0 '' -0 --1 - a '1,' ',1' '1,0' '1,-0' '1,,2' '1;2' '1,-' 100001 -100001; do
 		expect_bad key --aggregate=count -- "$v" "$not_list"
 	done
 	expect_bad key --aggregate=count -- "$(seq -s, 65)" 'more than 64 fields'

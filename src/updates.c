@@ -1,0 +1,116 @@
+/* updates: deferred table updates.  A batch asks for each key's home slot
+ * as the key is queued (table_prefetch), for the entry that slot names
+ * ENTRY_LAG keys later, when the slot has most likely arrived
+ * (table_prefetch_entry), and looks the keys up in turn once the batch is
+ * full, so that the misses of many keys overlap instead of following
+ * each other. */
+#include "config.h"
+
+#include "updates.h"
+#include "aggregate.h"
+#include "diag.h"
+#include "swar.h"
+#include "table.h"
+
+#include <stdlib.h>
+
+enum { UPDATES_MAX = 32, ENTRY_LAG = 8 };
+
+struct update {
+    const char *key;
+    size_t len;
+    uint64_t head, head2, hash;
+    enum update_kind kind;
+    struct number value;
+};
+
+struct updates {
+    size_t count;
+    struct update items[UPDATES_MAX];
+};
+
+struct updates *updates_new(void)
+{
+    return xcalloc(1, sizeof(struct updates));
+}
+
+void updates_free(struct updates *u)
+{
+    free(u);
+}
+
+/* Does R's update to its key's accumulator A. */
+static void update(struct accum *a, const struct update *r)
+{
+    switch (r->kind) {
+    case UPDATE_ADD:
+        accum_add(a, r->value);
+        break;
+    case UPDATE_COUNT:
+        accum_count(a);
+        break;
+    case UPDATE_MISSING:
+        accum_count_missing(a);
+        break;
+    }
+}
+
+static void apply(struct table *t, const struct update *r)
+{
+    update(table_find_or_add_hashed(t, r->key, r->len, r->head, r->head2,
+                                    r->hash), r);
+}
+
+void updates_flush(struct updates *u, struct table *table)
+{
+    for (size_t i = u->count > ENTRY_LAG ? u->count - ENTRY_LAG : 0;
+         i < u->count; i++)
+        table_prefetch_entry(table, u->items[i].hash);
+    for (size_t i = 0; i < u->count; i++)
+        apply(table, &u->items[i]);
+    u->count = 0;
+}
+
+/* table_hash of the key of LEN bytes at P whose heads are HEAD and HEAD2,
+ * reading the rest of a long key eight bytes at a time, which a block's
+ * slack allows. */
+static uint64_t block_key_hash(const char *p, size_t len, uint64_t head,
+                               uint64_t head2)
+{
+    uint64_t h = table_hash_start(head, len);
+    if (len > 8) {
+        h = table_hash_word(h, head2);
+        for (size_t i = 16; i < len; i += 8)
+            h = table_hash_word(h, swar_load_head(p + i, len - i));
+    }
+    return table_mix(h);
+}
+
+void updates_add(struct updates *u, struct table *table, const char *key,
+                 size_t len, bool stays, enum update_kind kind,
+                 const struct number *value)
+{
+    if (!stays) {
+        updates_flush(u, table);
+        struct accum *a = table_find_or_add(table, key, len);
+        struct update r = { .kind = kind };
+        if (kind == UPDATE_ADD)
+            r.value = *value;
+        update(a, &r);
+        return;
+    }
+    struct update *r = &u->items[u->count];
+    r->key = key;
+    r->len = len;
+    r->head = swar_load_head(key, len);
+    r->head2 = len > 8 ? swar_load_head(key + 8, len - 8) : 0;
+    r->hash = block_key_hash(key, len, r->head, r->head2);
+    r->kind = kind;
+    if (kind == UPDATE_ADD)
+        r->value = *value;
+    table_prefetch(table, r->hash);
+    if (u->count >= ENTRY_LAG)
+        table_prefetch_entry(table, u->items[u->count - ENTRY_LAG].hash);
+    if (++u->count == UPDATES_MAX)
+        updates_flush(u, table);
+}
