@@ -643,7 +643,30 @@ static bool resolve_fields(struct config *cfg, const struct header *h)
         && !field_number(cfg, h, "value", cfg->value_arg, cfg->value_arg,
                          strlen(cfg->value_arg), &cfg->format.value_field))
         return false;
+    for (size_t i = 0; i < cfg->op_count; i++) {
+        const char *arg = cfg->op_args[i];
+        cfg->op_fields[i] = 0;
+        if (arg && !field_number(cfg, h, "aggregate", arg, arg, strlen(arg),
+                                 &cfg->op_fields[i]))
+            return false;
+    }
+    options_number_slots(cfg);
     return true;
+}
+
+/* Notes the fields a record must have beyond its key and value: those
+ * --where reads, then those of value slots 1 and up. */
+static void note_extra_fields(struct config *cfg)
+{
+    struct record_format *f = &cfg->format;
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->where_count; i++)
+        if (cfg->where[i].subject == WHERE_FIELD)
+            cfg->where_fields[n++] = cfg->where[i].field;
+    for (unsigned slot = 1; slot < cfg->slot_count; slot++)
+        cfg->where_fields[n++] = cfg->slot_fields[slot];
+    f->where_fields = cfg->where_fields;
+    f->where_field_count = n;
 }
 
 /* Whether item I of the comma-separated LIST is NAME. */
@@ -674,6 +697,7 @@ bool options_resolve_names(struct config *cfg, const struct header *h,
     }
     cfg->format.field_names = names;
     cfg->format.field_name_count = count;
+    note_extra_fields(cfg);
     return true;
 }
 
@@ -693,20 +717,67 @@ static bool parse_log_format(const char *arg, struct config *cfg)
 static bool parse_ops(const char *arg, struct config *cfg)
 {
     const char *p = arg;
+    for (size_t i = 0; i < cfg->op_count; i++) {
+        free(cfg->op_args[i]);
+        cfg->op_args[i] = NULL;
+    }
     cfg->op_count = 0;
     for (;;) {
         size_t len = strcspn(p, ",");
-        const struct aggregate_def *def = aggregate_find(p, len);
+        size_t name_len = strcspn(p, ",:");
+        const struct aggregate_def *def = aggregate_find(p, name_len);
         if (!def)
-            return unknown_word(OPT_AGGREGATE, "operation", p, len);
+            return unknown_word(OPT_AGGREGATE, "operation", p, name_len);
         if (cfg->op_count == OPTIONS_MAX_OPS)
             return invalid("aggregate", arg, "more than 64 operations");
+        if (name_len < len) {
+            if (!def->needs_value)
+                return invalid("aggregate", arg, "count takes no field");
+            if (name_len + 1 == len)
+                return invalid("aggregate", arg, "no field after ':'");
+            cfg->op_args[cfg->op_count] = strndup(p + name_len + 1,
+                                                  len - name_len - 1);
+            if (!cfg->op_args[cfg->op_count])
+                diag_out_of_memory();
+        }
         cfg->ops[cfg->op_count++] = def->op;
         if (p[len] == '\0')
             break;
         p += len + 1;
     }
     return true;
+}
+
+void options_number_slots(struct config *cfg)
+{
+    size_t value = cfg->format.field_mode ? cfg->format.value_field : 0;
+    cfg->slot_count = 1;
+    for (size_t i = 0; i < cfg->op_count; i++) {
+        size_t field = cfg->op_fields[i];
+        unsigned slot = 0;
+        if (field != 0 && field != value) {
+            for (slot = 1; slot < cfg->slot_count
+                           && cfg->slot_fields[slot] != field; slot++)
+                ;
+            if (slot == cfg->slot_count)
+                cfg->slot_fields[cfg->slot_count++] = field;
+        }
+        cfg->op_slots[i] = slot;
+    }
+}
+
+void options_op_label(const struct config *cfg, size_t i, char *name,
+                      size_t size)
+{
+    const char *op = aggregate_def_of(cfg->ops[i])->name;
+    size_t field = cfg->op_fields[i];
+    const struct record_format *f = &cfg->format;
+    if (field == 0)
+        snprintf(name, size, "%s", op);
+    else if (field <= f->field_name_count && f->field_names[field - 1])
+        snprintf(name, size, "%s:%s", op, f->field_names[field - 1]);
+    else
+        snprintf(name, size, "%s:%zu", op, field);
 }
 
 static bool parse_bound(enum bound_kind kind, const char *arg,
@@ -802,6 +873,16 @@ static bool settle(struct config *cfg, const bool *seen)
         return false;
     }
     if (!cfg->format.field_mode) {
+        for (size_t i = 0; i < cfg->op_count; i++)
+            if (cfg->op_args[i]) {
+                diag_usage_error("invalid --aggregate value '%s:%s': an "
+                                 "operation names a field only with --key; "
+                                 "in key-value mode the value is the only "
+                                 "field",
+                                 aggregate_def_of(cfg->ops[i])->name,
+                                 cfg->op_args[i]);
+                return false;
+            }
         if (seen[OPT_VALUE]) {
             diag_usage_error("--value requires --key");
             return false;
@@ -843,7 +924,8 @@ static bool settle(struct config *cfg, const bool *seen)
         if (!cfg->needs_value) {
             for (size_t i = 0; cfg->mode == OUTPUT_AGGREGATE
                                && i < cfg->op_count; i++)
-                if (aggregate_def_of(cfg->ops[i])->needs_value) {
+                if (aggregate_def_of(cfg->ops[i])->needs_value
+                    && !cfg->op_args[i]) {
                     diag_usage_error("--aggregate=%s requires --value in field mode",
                                      aggregate_def_of(cfg->ops[i])->name);
                     return false;
@@ -860,6 +942,7 @@ static bool settle(struct config *cfg, const bool *seen)
         return false;
     if (!settle_where(cfg))
         return false;
+    note_extra_fields(cfg);
     if (cfg->queue_depth == 0)
         cfg->queue_depth = cfg->jobs * 2 > MAX_QUEUE_DEPTH
                          ? MAX_QUEUE_DEPTH : cfg->jobs * 2;
@@ -1002,6 +1085,7 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     cfg->format.blank_separated = true;
     cfg->ops[0] = OP_SUM;
     cfg->op_count = 1;
+    cfg->slot_count = 1;
     cfg->jobs = default_jobs();
     cfg->batch = DEFAULT_BATCH;
     cfg->max_record = DEFAULT_MAX_RECORD;

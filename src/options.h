@@ -44,7 +44,10 @@ struct config {
                                        NULL */
     struct where_cond where[OPTIONS_MAX_WHERE];     /* --where, in order */
     size_t where_count;
-    size_t where_fields[OPTIONS_MAX_WHERE];         /* their field numbers */
+    size_t where_fields[OPTIONS_MAX_WHERE + OPTIONS_MAX_OPS];
+                                    /* their field numbers, then those of
+                                       value slots 1 and up, which a
+                                       record must have as well */
 
     /* Rejections. */
     const char *rejects_path;       /* NULL for none */
@@ -61,6 +64,16 @@ struct config {
     bool merge;                     /* inputs are partial aggregates */
     enum aggregate_op ops[OPTIONS_MAX_OPS];
     size_t op_count;
+    /* OP:FIELD: each operation's field as written (NULL for the --value
+     * field), its field number once resolved (0 for the --value field),
+     * and its value slot: 0 for the --value field, 1 and up for the
+     * further fields in order of first mention, each with its own
+     * accumulator per key (keystate.h). */
+    char *op_args[OPTIONS_MAX_OPS];
+    size_t op_fields[OPTIONS_MAX_OPS];
+    unsigned op_slots[OPTIONS_MAX_OPS];
+    size_t slot_fields[OPTIONS_MAX_OPS + 1];    /* by slot; [0] unused */
+    unsigned slot_count;                        /* 1 + further fields */
 
     /* Result formatting: --format, --header, --sort, --top. */
     enum result_format result_format;
@@ -90,6 +103,17 @@ enum options_result {
 enum options_result options_parse(int argc, char **argv, struct config *cfg);
 
 struct header;
+
+/* Numbers the value slots of CFG's operations from their field numbers
+ * (op_fields) and the --value field: the partial reader's way to the
+ * numbering options_parse gives. */
+void options_number_slots(struct config *cfg);
+
+/* The name of operation I for --header and JSON: its own name, or with a
+ * field of its own "OP:FIELD", FIELD the field's name where it has one
+ * and its number otherwise; into NAME of SIZE bytes. */
+void options_op_label(const struct config *cfg, size_t i, char *name,
+                      size_t size);
 
 /* With --header-in: turns --key and --value into field numbers now that
  * the first input has given its header H, which must outlive CFG, and

@@ -5,6 +5,8 @@
 #include "aggregate.h"
 #include "diag.h"
 #include "format.h"
+#include "keystate.h"
+#include "options.h"
 #include "table.h"
 #include "writer.h"
 
@@ -17,7 +19,8 @@ static bool any_overflow(const struct table *table)
 {
     size_t n = table_size(table);
     for (size_t i = 0; i < n; i++)
-        if (table_entry_at(table, i)->accum.overflow)
+        if (table_entry_at(table, i)->accum.overflow
+            || keystate_overflow(table_entry_state(table_entry_at(table, i))))
             return true;
     return false;
 }
@@ -30,7 +33,8 @@ bool output_check_overflow(const struct table *table)
     size_t n = table_size(table);
     bool ok = true;
     for (size_t i = 0; i < n; i++)
-        if (sorted[i]->accum.overflow) {
+        if (sorted[i]->accum.overflow
+            || keystate_overflow(table_entry_state(sorted[i]))) {
             char key[DIAG_EXCERPT_SIZE];
             diag_excerpt(key, sorted[i]->key, sorted[i]->key_len);
             diag_error("sum overflow for key '%s'", key);
@@ -140,20 +144,26 @@ static int compare_values(const void *a, const void *b)
     return (x->rank > y->rank) - (x->rank < y->rank);
 }
 
-/* The entries of TABLE by the value of OP, largest first; the caller
- * frees the array. */
+/* The entries of TABLE by the value of OP on value slot SLOT, largest
+ * first; the caller frees the array. */
 static const struct table_entry **sorted_by_value(const struct table *table,
-                                                  enum aggregate_op op)
+                                                  enum aggregate_op op,
+                                                  unsigned slot)
 {
+    /* Keys are ordered by their exact values, whatever --decimals
+     * prints; a spread, seldom exact, by as many places as may be
+     * printed. */
+    int places = aggregate_def_of(op)->needs_squares
+               ? AGGREGATE_MAX_DECIMALS : -1;
     const struct table_entry **order = table_sorted(table);
     size_t n = table_size(table);
     struct value_item *items = xmalloc((n ? n : 1) * sizeof *items);
     char *texts = xmalloc((n ? n : 1) * AGGREGATE_TEXT_SIZE);
     for (size_t i = 0; i < n; i++) {
         char *text = texts + i * AGGREGATE_TEXT_SIZE;
-        /* Keys are ordered by their exact values, whatever --decimals
-         * prints. */
-        size_t len = aggregate_format(text, &order[i]->accum, op, -1);
+        size_t len = keystate_result(text, &order[i]->accum,
+                                     table_entry_state(order[i]), op, slot,
+                                     places);
         items[i] = (struct value_item){
             .entry = order[i],
             .rank = i,
@@ -176,7 +186,7 @@ static const struct table_entry **sorted_entries(const struct config *cfg,
 {
     switch (cfg->order) {
     case SORT_VALUE:
-        return sorted_by_value(table, cfg->ops[0]);
+        return sorted_by_value(table, cfg->ops[0], cfg->op_slots[0]);
     case SORT_FIRST:
         return table_sorted_by_first(table);
     case SORT_KEY:
@@ -201,8 +211,16 @@ void output_results(const struct config *cfg, const struct table *table,
     bool named = f->field_name_count > 0;   /* never in a merge */
     for (size_t i = 0; named && i < f->key_field_count; i++)
         key_names[i] = field_name(f, f->key_fields[i]);
+    char labels[OPTIONS_MAX_OPS][128];
+    const char *op_labels[OPTIONS_MAX_OPS];
+    for (size_t i = 0; i < cfg->op_count; i++) {
+        options_op_label(cfg, i, labels[i], sizeof labels[i]);
+        op_labels[i] = cfg->op_fields[i] ? labels[i] : NULL;
+    }
     const struct format_layout layout = {
         .format = cfg->result_format,
+        .op_slots = cfg->op_slots,
+        .op_labels = op_labels,
         .key_fields = cfg->format.key_field_count > 1
                     ? cfg->format.key_field_count : 1,
         .ops = cfg->ops,
@@ -229,7 +247,7 @@ void output_results(const struct config *cfg, const struct table *table,
         if (i + AHEAD / 2 < n)
             __builtin_prefetch(sorted[i + AHEAD / 2]->key);
         format_row(out, &layout, sorted[i]->key, sorted[i]->key_len,
-                   &sorted[i]->accum);
+                   &sorted[i]->accum, table_entry_state(sorted[i]));
     }
     free(sorted);
 }

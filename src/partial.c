@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "partial.h"
+#include "keystate.h"
 #include "aggregate.h"
 #include "diag.h"
 #include "logformat.h"
@@ -136,6 +137,10 @@ static void put_settings(struct text *t, const struct config *cfg)
         if (i > 0)
             text_putc(&list, ',');
         text_puts(&list, aggregate_def_of(cfg->ops[i])->name);
+        if (cfg->op_fields[i]) {
+            snprintf(number, sizeof number, ":%zu", cfg->op_fields[i]);
+            text_puts(&list, number);
+        }
     }
     put_setting(t, "aggregate", list.s, list.len);
     const struct record_format *f = &cfg->format;
@@ -236,6 +241,12 @@ static uint64_t put_key_line(struct writer *out, struct text *t,
              (unsigned long long)(a->parts ? a->parts : 1), rank,
              (unsigned long long)a->missing);
     text_puts(t, text);
+    const struct keystate *s = table_entry_state(e);
+    char part[KEYSTATE_TEXT_SIZE];
+    for (size_t i = 0; i < keystate_part_count(s); i++) {
+        text_putc(t, '\t');
+        text_put(t, part, keystate_part_text(s, i, part));
+    }
     return put_sealed(out, t);
 }
 
@@ -330,6 +341,8 @@ struct partial_input {
     size_t early_fewest, early_most;
     struct mark early_fewest_at, early_most_at;
     bool saw_extrema, saw_no_extrema;
+    struct keystate_shape shape;    /* the keys' further state, from the
+                                       first header */
     char *key;                  /* unescaped key */
     size_t key_cap;
 };
@@ -478,8 +491,22 @@ static size_t count_key_fields(const char *list)
     }
 }
 
-/* Sets the operations and the number of key fields from the settings of
- * the first header. */
+/* A field number of at most six digits, the LEN bytes at TEXT, into
+ * *OUT; 0 only if ZERO_OK. */
+static bool parse_field(const char *text, size_t len, bool zero_ok,
+                        size_t *out)
+{
+    if (len == 0 || len > 6 || strspn(text, "0123456789") < len)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n = n * 10 + (size_t)(text[i] - '0');
+    *out = n;
+    return n > 0 || zero_ok;
+}
+
+/* Sets the operations, their fields and the number of key fields from
+ * the settings of the first header. */
 static bool use_settings(struct partial_input *m, char *settings)
 {
     struct config *cfg = m->cfg;
@@ -493,12 +520,22 @@ static bool use_settings(struct partial_input *m, char *settings)
             if (m->key_fields == 0)
                 return bad_line(m, "malformed partial header");
         }
+        if (strncmp(fields[i], "value=", 6) == 0
+            && !parse_field(fields[i] + 6, strlen(fields[i] + 6), true,
+                            &cfg->format.value_field))
+            return bad_line(m, "malformed partial header");
         if (strncmp(fields[i], "aggregate=", 10) != 0 || cfg->op_count > 0)
             continue;
         for (char *op = fields[i] + 10;;) {
             size_t op_len = strcspn(op, ",");
-            const struct aggregate_def *def = aggregate_find(op, op_len);
+            size_t name_len = strcspn(op, ",:");
+            const struct aggregate_def *def = aggregate_find(op, name_len);
             if (!def || cfg->op_count == OPTIONS_MAX_OPS)
+                return bad_line(m, "malformed partial header");
+            cfg->op_fields[cfg->op_count] = 0;
+            if (name_len < op_len
+                && !parse_field(op + name_len + 1, op_len - name_len - 1,
+                                false, &cfg->op_fields[cfg->op_count]))
                 return bad_line(m, "malformed partial header");
             cfg->ops[cfg->op_count++] = def->op;
             if (op[op_len] == '\0')
@@ -509,6 +546,10 @@ static bool use_settings(struct partial_input *m, char *settings)
     if (cfg->op_count == 0)
         return bad_line(m, "malformed partial header");
     cfg->format.key_field_count = m->key_fields;
+    cfg->format.field_mode = true;      /* for the slots' numbering */
+    options_number_slots(cfg);
+    cfg->format.field_mode = false;
+    keystate_shape_init(&m->shape, cfg->ops, cfg->op_slots, cfg->op_count);
     /* Key lines that came before any header. */
     if (m->early_most > 0 && m->early_fewest != m->key_fields) {
         m->at = m->early_fewest_at;
@@ -624,9 +665,12 @@ static bool check_key_fields(struct partial_input *m, size_t fields)
 
 static bool parse_key_line(struct partial_input *m, char *line)
 {
-    char *f[11];
-    if (split_tabs(line, f, 11) != 10)
-        return bad_line(m, "malformed partial line: expected 11 fields");
+    enum { FIELDS = 10 };       /* before the further state's parts */
+    char *f[FIELDS + KEYSTATE_MAX_PARTS + 1];
+    size_t n = split_tabs(line, f, FIELDS + KEYSTATE_MAX_PARTS + 1);
+    if (n < FIELDS || n > FIELDS + KEYSTATE_MAX_PARTS)
+        return bad_line(m, "malformed partial line: expected 11 fields "
+                           "or more");
 
     size_t key_fields;
     long key_len = unescape_key(m, f[0], &key_fields);
@@ -681,6 +725,11 @@ static bool parse_key_line(struct partial_input *m, char *line)
     /* Ordinal of the partial: the headers read before this line. */
     uint64_t position = table_position(m->header_count, (uint64_t)rank);
 
+    struct keystate *state;
+    if (keystate_parse(f + FIELDS, n - FIELDS, (uint64_t)(count + missing),
+                       &state))
+        return bad_line(m, "malformed partial line: bad further state");
+
     struct accum *into = table_find_or_add(m->table, m->key,
                                            (size_t)key_len);
     uint64_t total;
@@ -691,9 +740,12 @@ static bool parse_key_line(struct partial_input *m, char *line)
         char key[DIAG_EXCERPT_SIZE];
         diag_excerpt(key, m->key, (size_t)key_len);
         diag_error("count overflow for key '%s'", key);
+        keystate_free(state);
         return false;
     }
-    accum_merge(into, &a);
+    if (!table_fold(m->table, into, &a, state))
+        return bad_line(m, "malformed partial line: further state does "
+                           "not match the operations");
     table_note_position(into, position);
     m->checks_read += m->check;
     return true;
@@ -897,6 +949,23 @@ static bool check_pairs(const struct partial_input *m)
     return !header && !trailer;
 }
 
+/* Whether every key has the further state the operations need: a key
+ * line without it, or with parts of other operations, would give a wrong
+ * result rather than none. */
+static bool check_states(const struct partial_input *m)
+{
+    size_t n = m->header_count > 0 ? table_size(m->table) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (!keystate_has_shape(table_entry_state(table_entry_at(m->table,
+                                                                 i)),
+                                &m->shape)) {
+            diag_error("malformed partial input: the further state of "
+                       "the keys does not match the operations");
+            return false;
+        }
+    return true;
+}
+
 /* Checks, once everything is read, that the partials were complete. */
 static bool check_complete(struct partial_input *m)
 {
@@ -906,6 +975,8 @@ static bool check_complete(struct partial_input *m)
                    "match the operations");
         return false;
     }
+    if (!check_states(m))
+        return false;
     if (!check_repeats(m->headers, m->header_count, "partial")
         || !check_repeats(m->trailers, m->trailer_count, "partial trailer"))
         return false;

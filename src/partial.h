@@ -83,7 +83,7 @@ struct table;
 struct writer;
 
 /* The version written, and the room for an identity with its NUL. */
-enum { PARTIAL_VERSION = 4, PARTIAL_ID_SIZE = 33 };
+enum { PARTIAL_VERSION = 5, PARTIAL_ID_SIZE = 33 };
 
 /* Writes the partial of TABLE under a new identity; false, having said
  * why, if no identity could be made. */
