@@ -51,8 +51,10 @@ static const char *signal_name(int signo);
  * headers of later inputs must name the same fields. */
 struct header_rule {
     struct header *header;
-    size_t fields[OPTIONS_MAX_KEY_FIELDS + 1];  /* key fields, value */
-    bool named[OPTIONS_MAX_KEY_FIELDS + 1];     /* given by name */
+    size_t fields[OPTIONS_MAX_KEY_FIELDS + 1 + OPTIONS_MAX_OPS];
+                                    /* key fields, value, value slots */
+    bool named[OPTIONS_MAX_KEY_FIELDS + 1 + OPTIONS_MAX_OPS];
+                                    /* given by name */
     size_t n;
     char problem[DIAG_EXCERPT_SIZE + 128];      /* why a header did not
                                                    fit, for the message */
@@ -92,7 +94,9 @@ static bool take_headers(struct config *cfg, struct reader *reader,
     for (size_t i = 0; i < f->key_field_count; i++)
         rule->fields[i] = f->key_fields[i];
     rule->fields[f->key_field_count] = f->value_field;
-    rule->n = f->field_mode ? f->key_field_count + 1 : 0;
+    for (unsigned slot = 1; slot < cfg->slot_count; slot++)
+        rule->fields[f->key_field_count + slot] = cfg->slot_fields[slot];
+    rule->n = f->field_mode ? f->key_field_count + cfg->slot_count : 0;
     return true;
 }
 

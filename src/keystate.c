@@ -185,6 +185,27 @@ static const struct keystate_part *find(const struct keystate *s,
     return NULL;
 }
 
+bool keystate_consistent(const struct accum *main, const struct keystate *s)
+{
+    for (size_t i = 0; s && i < s->count; i++) {
+        const struct keystate_part *p = &s->parts[i];
+        switch (p->kind) {
+        case KEYSTATE_ACCUM:
+            break;
+        case KEYSTATE_SQUARES: {
+            const struct keystate_part *a = p->slot == 0 ? NULL
+                                          : find(s, KEYSTATE_ACCUM, p->slot);
+            if (p->slot > 0 && !a)
+                return false;
+            if (!squares_fit(a ? &a->u.accum : main, &p->u.squares))
+                return false;
+            break;
+        }
+        }
+    }
+    return true;
+}
+
 size_t keystate_result(char *text, const struct accum *main,
                        const struct keystate *s, enum aggregate_op op,
                        unsigned slot, int decimals)

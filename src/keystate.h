@@ -72,6 +72,11 @@ bool keystate_merge(struct keystate *into, const struct keystate *from);
 bool keystate_has_shape(const struct keystate *s,
                         const struct keystate_shape *shape);
 
+/* Whether the parts of S agree with each other and with MAIN, the
+ * entry's own accumulator, as those of a real run do: for reading
+ * partials. */
+bool keystate_consistent(const struct accum *main, const struct keystate *s);
+
 /* Whether a total of S has reached its limit, so that no result of the
  * key may be printed (as with a sum's overflow). */
 bool keystate_overflow(const struct keystate *s);

@@ -208,7 +208,7 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "report only the count of rejections" },
     [OPT_AGGREGATE] = { "aggregate", 'a', required_argument, "LIST", GROUP_OUTPUT,
         0, VALUES_AGGREGATES,
-        "per-key results, comma-separated (default: sum):" },
+        "per-key results, comma-separated (default: sum);\nOP:FIELD in field mode works on FIELD instead\nof --value:" },
     [OPT_ORDERED] = { "ordered", 'o', no_argument, NULL, GROUP_OUTPUT,
         0, VALUES_NONE,
         "no aggregation: write accepted records in input\norder" },
@@ -235,7 +235,7 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "only the first N keys; without --sort, the N\nlargest by value" },
     [OPT_DECIMALS] = { "decimals", 0, required_argument, "N", GROUP_OUTPUT,
         WITH_MERGE | SHAPES_RESULTS, VALUES_NONE,
-        "print sums, means, minima and maxima with N\nplaces, rounded half to even (0 to 38)" },
+        "print every result but a count with N places,\nrounded half to even (0 to 38)" },
     [OPT_JOBS] = { "jobs", 'j', required_argument, "N", GROUP_CONCURRENCY,
         WITH_MERGE, VALUES_NONE,
         "worker threads (default: online processors)" },
@@ -694,6 +694,14 @@ bool options_resolve_names(struct config *cfg, const struct header *h,
                 && (i < f->key_field_count
                     ? item_is(cfg->key_arg, i, names[n - 1])
                     : item_is(cfg->value_arg, 0, names[n - 1]));
+    }
+    for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
+        size_t n = cfg->slot_fields[slot];
+        bool *by_name = &named[f->key_field_count + slot];
+        *by_name = false;
+        for (size_t i = 0; i < cfg->op_count && n <= count; i++)
+            if (cfg->op_slots[i] == slot && cfg->op_args[i])
+                *by_name |= strcmp(cfg->op_args[i], names[n - 1]) == 0;
     }
     cfg->format.field_names = names;
     cfg->format.field_name_count = count;

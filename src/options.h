@@ -118,7 +118,8 @@ void options_op_label(const struct config *cfg, size_t i, char *name,
 /* With --header-in: turns --key and --value into field numbers now that
  * the first input has given its header H, which must outlive CFG, and
  * has H name the fields; sets NAMED[i] for each key field, then the
- * value field, given as the name H has for it.  False after reporting a
+ * value field, then the field of each value slot from 1 up (OP:FIELD),
+ * given as the name H has for it.  False after reporting a
  * usage error. */
 bool options_resolve_names(struct config *cfg, const struct header *h,
                            bool *named);

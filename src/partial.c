@@ -669,8 +669,7 @@ static bool parse_key_line(struct partial_input *m, char *line)
     char *f[FIELDS + KEYSTATE_MAX_PARTS + 1];
     size_t n = split_tabs(line, f, FIELDS + KEYSTATE_MAX_PARTS + 1);
     if (n < FIELDS || n > FIELDS + KEYSTATE_MAX_PARTS)
-        return bad_line(m, "malformed partial line: expected 11 fields "
-                           "or more");
+        return bad_line(m, "malformed partial line: expected 11 fields");
 
     size_t key_fields;
     long key_len = unescape_key(m, f[0], &key_fields);
@@ -955,14 +954,15 @@ static bool check_pairs(const struct partial_input *m)
 static bool check_states(const struct partial_input *m)
 {
     size_t n = m->header_count > 0 ? table_size(m->table) : 0;
-    for (size_t i = 0; i < n; i++)
-        if (!keystate_has_shape(table_entry_state(table_entry_at(m->table,
-                                                                 i)),
-                                &m->shape)) {
+    for (size_t i = 0; i < n; i++) {
+        const struct table_entry *e = table_entry_at(m->table, i);
+        if (!keystate_has_shape(table_entry_state(e), &m->shape)
+            || !keystate_consistent(&e->accum, table_entry_state(e))) {
             diag_error("malformed partial input: the further state of "
                        "the keys does not match the operations");
             return false;
         }
+    }
     return true;
 }
 

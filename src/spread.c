@@ -125,6 +125,31 @@ static size_t format_places(char *text, const struct wide *r, int places)
     return len;
 }
 
+/* N*S2 and S1^2 of the values A counted and S squared, at the finer of
+ * their scales, in *NS2 and *S1_SQUARED; returns that scale. */
+static int spread_terms(const struct accum *a, const struct squares *s,
+                        struct wide *ns2, struct wide *s1_squared)
+{
+    int scale = a->scale > s->scale ? a->scale : s->scale;
+    bool negative = a->negative > a->positive;
+    struct wide s1 = wide_from_u128(negative ? a->negative - a->positive
+                                             : a->positive - a->negative);
+    struct wide s2 = s->sum;
+    wide_mul_pow10(&s1, scale - a->scale);
+    wide_mul_pow10(&s2, 2 * (scale - s->scale));
+    struct wide count = wide_from_u128(a->count);
+    wide_mul(ns2, &count, &s2);
+    wide_mul(s1_squared, &s1, &s1);
+    return scale;
+}
+
+bool squares_fit(const struct accum *a, const struct squares *s)
+{
+    struct wide ns2, s1_squared;
+    spread_terms(a, s, &ns2, &s1_squared);
+    return wide_compare(&ns2, &s1_squared) >= 0;
+}
+
 size_t spread_format(char *text, const struct accum *a,
                      const struct squares *s, enum aggregate_op op,
                      int decimals)
@@ -133,18 +158,9 @@ size_t spread_format(char *text, const struct accum *a,
     uint64_t n = a->count;
     if (n == 0 || (sample && n == 1))
         return 0;
-    int scale = a->scale > s->scale ? a->scale : s->scale;
-    bool negative = a->negative > a->positive;
-    struct wide s1 = wide_from_u128(negative ? a->negative - a->positive
-                                             : a->positive - a->negative);
-    struct wide s2 = s->sum;
-    wide_mul_pow10(&s1, scale - a->scale);
-    wide_mul_pow10(&s2, 2 * (scale - s->scale));
-
-    /* N*S2 - S1^2, never negative (Cauchy-Schwarz). */
-    struct wide count = wide_from_u128(n), numerator, s1_squared;
-    wide_mul(&numerator, &count, &s2);
-    wide_mul(&s1_squared, &s1, &s1);
+    /* N*S2 - S1^2, never negative (Cauchy-Schwarz; squares_fit). */
+    struct wide numerator, s1_squared;
+    int scale = spread_terms(a, s, &numerator, &s1_squared);
     wide_sub(&numerator, &s1_squared);
 
     struct wide denominator = wide_from_u128((u128)n * (sample ? n - 1 : n));

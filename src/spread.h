@@ -30,6 +30,10 @@ void squares_merge(struct squares *into, const struct squares *from);
  * partials: its scale within the number grammar's and below the limit. */
 bool squares_valid(const struct squares *s);
 
+/* Whether S can be the squares of the values A counted and totalled:
+ * N*S2 >= S1^2, which a partial written by hand may break. */
+bool squares_fit(const struct accum *a, const struct squares *s);
+
 /* Whether OP is a spread operation, computed by spread_format. */
 bool spread_is_op(enum aggregate_op op);
 
