@@ -206,9 +206,10 @@ bool keystate_consistent(const struct accum *main, const struct keystate *s)
     return true;
 }
 
-size_t keystate_result(char *text, const struct accum *main,
-                       const struct keystate *s, enum aggregate_op op,
-                       unsigned slot, int decimals)
+size_t keystate_result_of_state(char *text, const struct accum *main,
+                                const struct keystate *s,
+                                enum aggregate_op op, unsigned slot,
+                                int decimals)
 {
     const struct accum *a = main;
     if (slot > 0 && op != OP_COUNT) {
@@ -217,7 +218,7 @@ size_t keystate_result(char *text, const struct accum *main,
             return 0;
         a = &p->u.accum;
     }
-    if (aggregate_def_of(op)->needs_squares) {
+    if (spread_is_op(op)) {
         const struct keystate_part *p = find(s, KEYSTATE_SQUARES, slot);
         return p ? spread_format(text, a, &p->u.squares, op, decimals) : 0;
     }

@@ -84,9 +84,22 @@ bool keystate_overflow(const struct keystate *s);
 /* Writes the result of OP on value slot SLOT into TEXT as
  * aggregate_format does, from MAIN, the entry's own accumulator, and S,
  * its state (NULL when it has none). */
-size_t keystate_result(char *text, const struct accum *main,
-                       const struct keystate *s, enum aggregate_op op,
-                       unsigned slot, int decimals);
+size_t keystate_result_of_state(char *text, const struct accum *main,
+                                const struct keystate *s,
+                                enum aggregate_op op, unsigned slot,
+                                int decimals);
+
+/* The same; inline for the common case of a result of MAIN alone, which
+ * is asked for every key and operation printed. */
+static inline size_t keystate_result(char *text, const struct accum *main,
+                                     const struct keystate *s,
+                                     enum aggregate_op op, unsigned slot,
+                                     int decimals)
+{
+    if (!s && slot == 0 && !spread_is_op(op))
+        return aggregate_format(text, main, op, decimals);
+    return keystate_result_of_state(text, main, s, op, slot, decimals);
+}
 
 /* Partials.  Each part is one TAB-separated field of a key line, after
  * the fields of the entry's own accumulator:

@@ -59,12 +59,6 @@ bool squares_valid(const struct squares *s)
         && wide_bits(&s->sum) <= SQUARES_BITS;
 }
 
-bool spread_is_op(enum aggregate_op op)
-{
-    return op == OP_SSTDEV || op == OP_PSTDEV || op == OP_SVAR
-        || op == OP_PVAR;
-}
-
 /* Q / D rounded half to even. */
 static struct wide divide_rounded(const struct wide *q, const struct wide *d)
 {

@@ -34,8 +34,13 @@ bool squares_valid(const struct squares *s);
  * N*S2 >= S1^2, which a partial written by hand may break. */
 bool squares_fit(const struct accum *a, const struct squares *s);
 
-/* Whether OP is a spread operation, computed by spread_format. */
-bool spread_is_op(enum aggregate_op op);
+/* Whether OP is a spread operation, computed by spread_format.  Inline,
+ * as it is asked for every result printed. */
+static inline bool spread_is_op(enum aggregate_op op)
+{
+    return op == OP_SSTDEV || op == OP_PSTDEV || op == OP_SVAR
+        || op == OP_PVAR;
+}
 
 /* Writes OP over the values A counted and S squared into TEXT
  * (AGGREGATE_TEXT_SIZE bytes) as aggregate_format does: DECIMALS places,
