@@ -26,14 +26,17 @@ void squares_add(struct squares *s, struct number value)
                                        2 * (value.scale - s->scale));
         s->scale = value.scale;
     }
-    struct wide square;
     if (value.scale == s->scale && m >> 64 == 0) {
-        square = wide_from_u128(m * m);
-    } else {
-        struct wide w = wide_from_u128(m);
-        s->overflow |= !wide_mul_pow10(&w, s->scale - value.scale);
-        s->overflow |= !wide_mul(&square, &w, &w);
+        /* The common case: a square within 128 bits, whose carry into
+         * the upper digits is rare, and so is a check of the limit. */
+        if (!wide_add_u128(&s->sum, m * m)
+            || (s->sum.d[4] != 0 && wide_bits(&s->sum) > SQUARES_BITS))
+            s->overflow = true;
+        return;
     }
+    struct wide square, w = wide_from_u128(m);
+    s->overflow |= !wide_mul_pow10(&w, s->scale - value.scale);
+    s->overflow |= !wide_mul(&square, &w, &w);
     s->overflow |= !wide_add(&s->sum, &square);
     s->overflow |= wide_bits(&s->sum) > SQUARES_BITS;
 }

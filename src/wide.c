@@ -66,6 +66,23 @@ bool wide_add(struct wide *a, const struct wide *b)
     return carry == 0;
 }
 
+bool wide_add_u128(struct wide *a, u128 x)
+{
+    uint64_t carry = 0;
+    size_t i = 0;
+    for (; i < 4; i++, x >>= 32) {
+        carry += (uint64_t)a->d[i] + (uint32_t)x;
+        a->d[i] = (uint32_t)carry;
+        carry >>= 32;
+    }
+    for (; carry && i < WIDE_DIGITS; i++) {
+        carry += a->d[i];
+        a->d[i] = (uint32_t)carry;
+        carry >>= 32;
+    }
+    return carry == 0;
+}
+
 void wide_sub(struct wide *a, const struct wide *b)
 {
     int64_t borrow = 0;

@@ -37,6 +37,10 @@ unsigned wide_bits(const struct wide *a);
 /* *A += B; false, A then wrapped, if the sum reaches 2^768. */
 bool wide_add(struct wide *a, const struct wide *b);
 
+/* *A += X; false, A then wrapped, if the sum reaches 2^768.  Cheaper than
+ * wide_add when X is small, as a carry seldom goes far. */
+bool wide_add_u128(struct wide *a, u128 x);
+
 /* *A -= B, for B <= *A. */
 void wide_sub(struct wide *a, const struct wide *b);
 
