@@ -2,16 +2,20 @@
 #include "config.h"
 
 #include "aggregate.h"
-#include "writer.h"
 
 #include <string.h>
 
 const struct aggregate_def aggregate_defs[] = {
-    { "sum",   OP_SUM,   true,  "exact sum of the values" },
-    { "count", OP_COUNT, false, "number of accepted records" },
-    { "min",   OP_MIN,   true,  "smallest value" },
-    { "max",   OP_MAX,   true,  "largest value" },
-    { "mean",  OP_MEAN,  true,  "sum / count, rounded half to even" },
+    { "sum",    OP_SUM,    true,  false, "exact sum of the values" },
+    { "count",  OP_COUNT,  false, false, "number of accepted records" },
+    { "min",    OP_MIN,    true,  false, "smallest value" },
+    { "max",    OP_MAX,    true,  false, "largest value" },
+    { "mean",   OP_MEAN,   true,  false,
+      "sum / count, rounded half to even" },
+    { "sstdev", OP_SSTDEV, true,  true,  "sample standard deviation" },
+    { "pstdev", OP_PSTDEV, true,  true,  "population standard deviation" },
+    { "svar",   OP_SVAR,   true,  true,  "sample variance" },
+    { "pvar",   OP_PVAR,   true,  true,  "population variance" },
 };
 const size_t aggregate_def_count =
     sizeof aggregate_defs / sizeof aggregate_defs[0];
@@ -152,18 +156,11 @@ size_t aggregate_format(char *text, const struct accum *a,
         return number_format_quotient(text, sum, negative, a->scale,
                                       a->count, places);
     }
+    case OP_SSTDEV:
+    case OP_PSTDEV:
+    case OP_SVAR:
+    case OP_PVAR:
+        break;
     }
     return 0;
-}
-
-bool aggregate_print(struct writer *out, const struct accum *a,
-                     const enum aggregate_op *ops, size_t n, int decimals)
-{
-    char text[AGGREGATE_TEXT_SIZE];
-    for (size_t i = 0; i < n; i++) {
-        size_t len = aggregate_format(text, a, ops[i], decimals);
-        writer_putc(out, '\t');
-        writer_put(out, text, len);
-    }
-    return writer_error(out) == 0;
 }

@@ -11,12 +11,14 @@
 
 #include "number.h"
 
-enum aggregate_op { OP_SUM, OP_COUNT, OP_MIN, OP_MAX, OP_MEAN };
+enum aggregate_op { OP_SUM, OP_COUNT, OP_MIN, OP_MAX, OP_MEAN, OP_SSTDEV,
+                    OP_PSTDEV, OP_SVAR, OP_PVAR };
 
 struct aggregate_def {
     const char *name;        /* as written in --aggregate */
     enum aggregate_op op;
     bool needs_value;        /* false only for count */
+    bool needs_squares;      /* the spread operations (spread.h) */
     const char *summary;     /* one line for --help */
 };
 
@@ -120,10 +122,8 @@ static inline void accum_count_missing(struct accum *a)
 /* Folds FROM into INTO. */
 void accum_merge(struct accum *into, const struct accum *from);
 
-struct writer;
-
 /* Room for the text of any one result. */
-enum { AGGREGATE_TEXT_SIZE = NUMBER_TEXT_SIZE + 64 };
+enum { AGGREGATE_TEXT_SIZE = NUMBER_TEXT_SIZE + 80 };
 
 /* The most places --decimals may ask for. */
 enum { AGGREGATE_MAX_DECIMALS = 38 };
@@ -135,13 +135,9 @@ enum { AGGREGATE_MAX_DECIMALS = 38 };
  * records all lacked a value (--na).  With DECIMALS of 0 or more (up to
  * AGGREGATE_MAX_DECIMALS), a result of values has exactly that many
  * places, rounded half to even; with -1, the key's scale (at least six
- * for a mean). */
+ * for a mean).  The spread operations need more than A: see
+ * spread_format; here they give nothing. */
 size_t aggregate_format(char *text, const struct accum *a,
                         enum aggregate_op op, int decimals);
-
-/* Writes, for each of the N operations in OPS, a TAB and the result of A,
- * with DECIMALS as aggregate_format takes it. */
-bool aggregate_print(struct writer *out, const struct accum *a,
-                     const enum aggregate_op *ops, size_t n, int decimals);
 
 #endif

@@ -51,10 +51,12 @@ static const char *signal_name(int signo);
  * headers of later inputs must name the same fields. */
 struct header_rule {
     struct header *header;
-    /* key fields, value, time, --where fields */
-    size_t fields[OPTIONS_MAX_KEY_FIELDS + 2 + OPTIONS_MAX_WHERE];
-    bool named[OPTIONS_MAX_KEY_FIELDS + 2 + OPTIONS_MAX_WHERE];
-                                                /* given by name */
+    /* key fields, value, time, --where fields, then the fields of value
+     * slots 1 and up (as cfg->format.where_fields lists them) */
+    size_t fields[OPTIONS_MAX_KEY_FIELDS + 2 + OPTIONS_MAX_WHERE
+                  + OPTIONS_MAX_OPS];
+    bool named[OPTIONS_MAX_KEY_FIELDS + 2 + OPTIONS_MAX_WHERE
+               + OPTIONS_MAX_OPS];                  /* given by name */
     size_t n;
     char problem[DIAG_EXCERPT_SIZE + 128];      /* why a header did not
                                                    fit, for the message */

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "format.h"
+#include "keystate.h"
 #include "diag.h"
 #include "record.h"
 #include "writer.h"
@@ -201,19 +202,39 @@ static void put_key_columns(struct writer *out,
                        separator(f));
 }
 
-/* Whether the operation at index I already appeared before it: JSON
+/* The name of result I in JSON: the operation's name, or its label. */
+static const char *op_name(const struct format_layout *layout, size_t i)
+{
+    if (layout->op_labels && layout->op_labels[i])
+        return layout->op_labels[i];
+    return aggregate_def_of(layout->ops[i])->name;
+}
+
+/* Whether the result at index I already appeared before it: JSON
  * objects name each member once. */
 static bool repeated_op(const struct format_layout *layout, size_t i)
 {
     for (size_t j = 0; j < i; j++)
-        if (layout->ops[j] == layout->ops[i])
+        if (strcmp(op_name(layout, j), op_name(layout, i)) == 0)
             return true;
     return false;
 }
 
+/* Writes result I of the key with accumulator A and state S into TEXT
+ * (AGGREGATE_TEXT_SIZE bytes); returns its length. */
+static size_t result_text(char *text, const struct format_layout *layout,
+                          size_t i, const struct accum *a,
+                          const struct keystate *s)
+{
+    return keystate_result(text, a, s, layout->ops[i],
+                           layout->op_slots ? layout->op_slots[i] : 0,
+                           layout->decimals);
+}
+
 static void put_json_row(struct writer *out,
                          const struct format_layout *layout,
-                         const char *key, size_t len, const struct accum *a)
+                         const char *key, size_t len, const struct accum *a,
+                         const struct keystate *s)
 {
     writer_putc(out, '{');
     bool first = layout->key_fields == 0;
@@ -229,12 +250,12 @@ static void put_json_row(struct writer *out,
     for (size_t i = 0; i < layout->op_count; i++) {
         if (repeated_op(layout, i))
             continue;
-        writer_puts(out, first ? "\"" : ",\"");
+        writer_puts(out, first ? "" : ",");
         first = false;
-        writer_puts(out, aggregate_def_of(layout->ops[i])->name);
-        writer_puts(out, "\":");
-        size_t text_len = aggregate_format(text, a, layout->ops[i],
-                                           layout->decimals);
+        const char *name = op_name(layout, i);
+        put_json_string(out, name, strlen(name));
+        writer_puts(out, ":");
+        size_t text_len = result_text(text, layout, i, a, s);
         if (text_len == 0)
             writer_puts(out, "null");       /* a key without values */
         writer_put(out, text, text_len);
@@ -262,6 +283,11 @@ void format_header(struct writer *out, const struct format_layout *layout)
         const struct aggregate_def *def = aggregate_def_of(layout->ops[i]);
         if (i > 0 || layout->key_fields > 0)
             writer_putc(out, sep);
+        if (layout->op_labels && layout->op_labels[i]) {
+            put_field(out, layout->format, layout->op_labels[i],
+                      strlen(layout->op_labels[i]));
+            continue;
+        }
         if (!def->needs_value || !layout->value_name) {
             writer_puts(out, def->name);
             continue;
@@ -275,53 +301,20 @@ void format_header(struct writer *out, const struct format_layout *layout)
     writer_putc(out, '\n');
 }
 
-/* Writes the results of A, SEP between them, and ends the row: a row
- * without key columns. */
-static void put_results(struct writer *out,
-                        const struct format_layout *layout,
-                        const struct accum *a, char sep)
+void format_row(struct writer *out, const struct format_layout *layout,
+                const char *key, size_t len, const struct accum *a,
+                const struct keystate *s)
 {
+    if (layout->format == FORMAT_JSON) {
+        put_json_row(out, layout, key, len, a, s);
+        return;
+    }
+    put_key_columns(out, layout, key, len);
     char text[AGGREGATE_TEXT_SIZE];
     for (size_t i = 0; i < layout->op_count; i++) {
-        if (i > 0)
-            writer_putc(out, sep);
-        writer_put(out, text, aggregate_format(text, a, layout->ops[i],
-                                               layout->decimals));
+        if (i > 0 || layout->key_fields > 0)
+            writer_putc(out, separator(layout->format));
+        writer_put(out, text, result_text(text, layout, i, a, s));
     }
     writer_putc(out, '\n');
-}
-
-void format_row(struct writer *out, const struct format_layout *layout,
-                const char *key, size_t len, const struct accum *a)
-{
-    switch (layout->format) {
-    case FORMAT_TSV:
-        if (layout->key_fields == 0) {
-            put_results(out, layout, a, '\t');
-            return;
-        }
-        put_key_columns(out, layout, key, len);
-        aggregate_print(out, a, layout->ops, layout->op_count,
-                        layout->decimals);
-        writer_putc(out, '\n');
-        return;
-    case FORMAT_CSV: {
-        if (layout->key_fields == 0) {
-            put_results(out, layout, a, ',');
-            return;
-        }
-        put_key_columns(out, layout, key, len);
-        char text[AGGREGATE_TEXT_SIZE];
-        for (size_t i = 0; i < layout->op_count; i++) {
-            writer_putc(out, ',');
-            writer_put(out, text, aggregate_format(text, a, layout->ops[i],
-                                                   layout->decimals));
-        }
-        writer_putc(out, '\n');
-        return;
-    }
-    case FORMAT_JSON:
-        put_json_row(out, layout, key, len, a);
-        return;
-    }
 }

@@ -9,6 +9,7 @@
 
 #include "aggregate.h"
 
+struct keystate;
 struct writer;
 
 /* The formats --format names. */
@@ -33,6 +34,9 @@ struct format_layout {
     size_t key_fields;              /* columns the key is split into; 0
                                        for none (--total) */
     const enum aggregate_op *ops;   /* the results, in --aggregate order */
+    const unsigned *op_slots;       /* their value slots (options.h) */
+    const char *const *op_labels;   /* "OP:FIELD" for an operation that
+                                       names its field, else NULL */
     size_t op_count;
     int decimals;                   /* --decimals, or -1 */
     /* The input's names of the key fields and the value field, for the
@@ -48,14 +52,17 @@ void format_json_string(struct writer *out, const char *s, size_t len);
 
 /* Writes the row of column names: "key", or "key1" to "keyN" for a
  * composite key, or nothing without a key, then the operation names; the
- * key fields' own names instead where they have them, and "sum(NAME)" for
- * an operation on a value field named NAME.  Not for JSON. */
+ * key fields' own names instead where they have them, "sum(NAME)" for an
+ * operation on a value field named NAME, and the label of an operation
+ * that names its field.  Not for JSON. */
 void format_header(struct writer *out, const struct format_layout *layout);
 
 /* Writes the row of the key of LEN bytes at KEY, whose composite fields
- * are joined by RECORD_KEY_JOIN, with the results of A; without key
+ * are joined by RECORD_KEY_JOIN, with the results of A, the key's own
+ * accumulator, and S, its further state (NULL for none); without key
  * columns, the results alone (in JSON, no "key" member). */
 void format_row(struct writer *out, const struct format_layout *layout,
-                const char *key, size_t len, const struct accum *a);
+                const char *key, size_t len, const struct accum *a,
+                const struct keystate *s);
 
 #endif

@@ -230,7 +230,7 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "report only the count of rejections" },
     [OPT_AGGREGATE] = { "aggregate", 'a', required_argument, "LIST", GROUP_OUTPUT,
         0, VALUES_AGGREGATES,
-        "per-key results, comma-separated (default: sum):" },
+        "per-key results, comma-separated (default: sum);\nOP:FIELD in field mode works on FIELD instead\nof --value:" },
     [OPT_TOTAL] = { "total", 0, no_argument, NULL, GROUP_OUTPUT,
         0, VALUES_NONE,
         "one row of results for all records, without a\nkey column (--value without --key does the\nsame); with no record, count 0 and empty\nresults" },
@@ -263,7 +263,7 @@ static const struct option_def option_defs[OPTION_COUNT] = {
         "only the first N keys; without --sort, the N\nlargest by value" },
     [OPT_DECIMALS] = { "decimals", 0, required_argument, "N", GROUP_OUTPUT,
         WITH_MERGE | SHAPES_RESULTS, VALUES_NONE,
-        "print sums, means, minima and maxima with N\nplaces, rounded half to even (0 to 38)" },
+        "print every result but a count with N places,\nrounded half to even (0 to 38)" },
     [OPT_JOBS] = { "jobs", 'j', required_argument, "N", GROUP_CONCURRENCY,
         WITH_MERGE, VALUES_NONE,
         "worker threads (default: online processors)" },
@@ -694,7 +694,35 @@ static bool resolve_fields(struct config *cfg, const struct header *h)
         && !field_number(cfg, h, "value", cfg->value_arg, cfg->value_arg,
                          strlen(cfg->value_arg), &cfg->format.value_field))
         return false;
+    for (size_t i = 0; i < cfg->op_count; i++) {
+        const char *arg = cfg->op_args[i];
+        cfg->op_fields[i] = 0;
+        if (!arg)
+            continue;
+        char shown[256];        /* OP:FIELD, as the messages name it */
+        snprintf(shown, sizeof shown, "%s:%s",
+                 aggregate_def_of(cfg->ops[i])->name, arg);
+        if (!field_number(cfg, h, "aggregate", shown, arg, strlen(arg),
+                          &cfg->op_fields[i]))
+            return false;
+    }
+    options_number_slots(cfg);
     return true;
+}
+
+/* Notes the fields a record must have beyond its key and value: those
+ * --where reads, then those of value slots 1 and up. */
+static void note_extra_fields(struct config *cfg)
+{
+    struct record_format *f = &cfg->format;
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->where_count; i++)
+        if (cfg->where[i].subject == WHERE_FIELD)
+            cfg->where_fields[n++] = cfg->where[i].field;
+    for (unsigned slot = 1; slot < cfg->slot_count; slot++)
+        cfg->where_fields[n++] = cfg->slot_fields[slot];
+    f->where_fields = cfg->where_fields;
+    f->where_field_count = n;
 }
 
 /* Whether item I of the comma-separated LIST is NAME. */
@@ -739,8 +767,17 @@ bool options_resolve_names(struct config *cfg, const struct header *h,
                   && strlen(names[c->field - 1]) == c->name_len
                   && memcmp(names[c->field - 1], c->name, c->name_len) == 0;
     }
+    for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
+        size_t field = cfg->slot_fields[slot];
+        bool *by_name = &named[n + slot - 1];
+        *by_name = false;
+        for (size_t i = 0; i < cfg->op_count && field <= count; i++)
+            if (cfg->op_slots[i] == slot && cfg->op_args[i])
+                *by_name |= strcmp(cfg->op_args[i], names[field - 1]) == 0;
+    }
     cfg->format.field_names = names;
     cfg->format.field_name_count = count;
+    note_extra_fields(cfg);
     return true;
 }
 
@@ -831,20 +868,69 @@ static bool settle_time(struct config *cfg, const bool *seen)
 static bool parse_ops(const char *arg, struct config *cfg)
 {
     const char *p = arg;
+    for (size_t i = 0; i < cfg->op_count; i++) {
+        free(cfg->op_args[i]);
+        cfg->op_args[i] = NULL;
+    }
     cfg->op_count = 0;
     for (;;) {
         size_t len = strcspn(p, ",");
-        const struct aggregate_def *def = aggregate_find(p, len);
+        size_t name_len = strcspn(p, ",:");
+        const struct aggregate_def *def = aggregate_find(p, name_len);
         if (!def)
-            return unknown_word(OPT_AGGREGATE, "operation", p, len);
+            return unknown_word(OPT_AGGREGATE, "operation", p, name_len);
         if (cfg->op_count == OPTIONS_MAX_OPS)
             return invalid("aggregate", arg, "more than 64 operations");
+        if (name_len < len) {
+            if (!def->needs_value)
+                return invalid("aggregate", arg, "count takes no field");
+            if (name_len + 1 == len)
+                return invalid("aggregate", arg, "no field after ':'");
+            cfg->op_args[cfg->op_count] = strndup(p + name_len + 1,
+                                                  len - name_len - 1);
+            if (!cfg->op_args[cfg->op_count])
+                diag_out_of_memory();
+        }
         cfg->ops[cfg->op_count++] = def->op;
         if (p[len] == '\0')
             break;
         p += len + 1;
     }
     return true;
+}
+
+void options_number_slots(struct config *cfg)
+{
+    size_t value = cfg->format.field_mode ? cfg->format.value_field : 0;
+    cfg->slot_count = 1;
+    for (size_t i = 0; i < cfg->op_count; i++) {
+        size_t field = cfg->op_fields[i];
+        unsigned slot = 0;
+        if (field != 0 && field != value) {
+            for (slot = 1; slot < cfg->slot_count
+                           && cfg->slot_fields[slot] != field; slot++)
+                ;
+            if (slot == cfg->slot_count)
+                cfg->slot_fields[cfg->slot_count++] = field;
+        }
+        cfg->op_slots[i] = slot;
+    }
+}
+
+void options_op_label(const struct config *cfg, size_t i, char *name,
+                      size_t size)
+{
+    const char *op = aggregate_def_of(cfg->ops[i])->name;
+    size_t field = cfg->op_fields[i];
+    const struct record_format *f = &cfg->format;
+    if (field == 0)
+        snprintf(name, size, "%s", op);
+    else if (field <= f->field_name_count && f->field_names[field - 1])
+        snprintf(name, size, "%s:%s", op, f->field_names[field - 1]);
+    else if (record_from_end(field))
+        snprintf(name, size, "%s:-%zu", op, record_depth(field));
+    else
+        snprintf(name, size, "%s:%zu", op, field);
 }
 
 static bool parse_bound(enum bound_kind kind, const char *arg,
@@ -1003,6 +1089,16 @@ static bool settle(struct config *cfg, const bool *seen)
     if (!check_total(cfg, seen))
         return false;
     if (!cfg->format.field_mode) {
+        for (size_t i = 0; i < cfg->op_count; i++)
+            if (cfg->op_args[i]) {
+                diag_usage_error("invalid --aggregate value '%s:%s': an "
+                                 "operation names a field only in field "
+                                 "mode (--key or --value); in key-value "
+                                 "mode the value is the only field",
+                                 aggregate_def_of(cfg->ops[i])->name,
+                                 cfg->op_args[i]);
+                return false;
+            }
         for (int id = OPT_FIELD_SEPARATOR; id <= OPT_LOG_FORMAT; id++)
             if (seen[id]) {
                 diag_usage_error("--%s requires --key or --value",
@@ -1042,7 +1138,8 @@ static bool settle(struct config *cfg, const bool *seen)
         if (!cfg->needs_value) {
             for (size_t i = 0; cfg->mode == OUTPUT_AGGREGATE
                                && i < cfg->op_count; i++)
-                if (aggregate_def_of(cfg->ops[i])->needs_value) {
+                if (aggregate_def_of(cfg->ops[i])->needs_value
+                    && !cfg->op_args[i]) {
                     diag_usage_error("--aggregate=%s requires --value in field mode",
                                      aggregate_def_of(cfg->ops[i])->name);
                     return false;
@@ -1068,6 +1165,7 @@ static bool settle(struct config *cfg, const bool *seen)
         diag_error("%s", why);
         return false;
     }
+    note_extra_fields(cfg);
     if (cfg->queue_depth == 0)
         cfg->queue_depth = cfg->jobs * 2 > MAX_QUEUE_DEPTH
                          ? MAX_QUEUE_DEPTH : cfg->jobs * 2;
@@ -1210,6 +1308,7 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     cfg->format.blank_separated = true;
     cfg->ops[0] = OP_SUM;
     cfg->op_count = 1;
+    cfg->slot_count = 1;
     cfg->jobs = default_jobs();
     cfg->batch = DEFAULT_BATCH;
     cfg->max_record = DEFAULT_MAX_RECORD;

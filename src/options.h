@@ -50,7 +50,10 @@ struct config {
                                        NULL */
     struct where_cond where[OPTIONS_MAX_WHERE];     /* --where, in order */
     size_t where_count;
-    size_t where_fields[OPTIONS_MAX_WHERE];         /* their field numbers */
+    size_t where_fields[OPTIONS_MAX_WHERE + OPTIONS_MAX_OPS];
+                                    /* their field numbers, then those of
+                                       value slots 1 and up, which a
+                                       record must have as well */
     bool has_since, has_until;      /* --since, --until: records count */
     int64_t since_ms, until_ms;     /* in [since, until), UTC */
 
@@ -70,6 +73,16 @@ struct config {
     enum aggregate_op ops[OPTIONS_MAX_OPS];
     size_t op_count;
     int64_t bucket_ms;              /* --bucket: its width, or 0 */
+    /* OP:FIELD: each operation's field as written (NULL for the --value
+     * field), its field number once resolved (0 for the --value field),
+     * and its value slot: 0 for the --value field, 1 and up for the
+     * further fields in order of first mention, each with its own
+     * accumulator per key (keystate.h). */
+    char *op_args[OPTIONS_MAX_OPS];
+    size_t op_fields[OPTIONS_MAX_OPS];
+    unsigned op_slots[OPTIONS_MAX_OPS];
+    size_t slot_fields[OPTIONS_MAX_OPS + 1];    /* by slot; [0] unused */
+    unsigned slot_count;                        /* 1 + further fields */
 
     /* Result formatting: --format, --header, --sort, --top. */
     enum result_format result_format;
@@ -100,12 +113,24 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg);
 
 struct header;
 
-/* With --header-in: turns --key, --value, --time and the fields of
- * --where into field numbers now that the first input has given its
- * header H, which must outlive CFG, and has H name the fields; sets
- * NAMED[i] for each key field, then the value field, then the time field,
- * then each field --where reads (cfg->format.where_fields), given as the
- * name H has for it.  False after reporting a usage error. */
+/* Numbers the value slots of CFG's operations from their field numbers
+ * (op_fields) and the --value field: the partial reader's way to the
+ * numbering options_parse gives. */
+void options_number_slots(struct config *cfg);
+
+/* The name of operation I for --header and JSON: its own name, or with a
+ * field of its own "OP:FIELD", FIELD the field's name where it has one
+ * and its number otherwise; into NAME of SIZE bytes. */
+void options_op_label(const struct config *cfg, size_t i, char *name,
+                      size_t size);
+
+/* With --header-in: turns --key, --value, --time, the fields of --where
+ * and those of OP:FIELD into field numbers now that the first input has
+ * given its header H, which must outlive CFG, and has H name the fields;
+ * sets NAMED[i] for each key field, then the value field, then the time
+ * field, then each field --where reads, then the field of each value
+ * slot from 1 up, given as the name H has for it.  False after reporting
+ * a usage error. */
 bool options_resolve_names(struct config *cfg, const struct header *h,
                            bool *named);
 

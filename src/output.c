@@ -5,6 +5,8 @@
 #include "aggregate.h"
 #include "diag.h"
 #include "format.h"
+#include "keystate.h"
+#include "options.h"
 #include "table.h"
 #include "writer.h"
 
@@ -18,7 +20,8 @@ static bool any_overflow(const struct table *table)
 {
     size_t n = table_size(table);
     for (size_t i = 0; i < n; i++)
-        if (table_entry_at(table, i)->accum.overflow)
+        if (table_entry_at(table, i)->accum.overflow
+            || keystate_overflow(table_entry_state(table_entry_at(table, i))))
             return true;
     return false;
 }
@@ -31,11 +34,14 @@ bool output_check_overflow(const struct table *table)
     size_t n = table_size(table);
     bool ok = true;
     for (size_t i = 0; i < n; i++)
-        if (sorted[i]->accum.overflow && sorted[i]->key_len == 0) {
+        if ((sorted[i]->accum.overflow
+             || keystate_overflow(table_entry_state(sorted[i])))
+            && sorted[i]->key_len == 0) {
             /* Only a run without a key has the empty key. */
             diag_error("sum overflow in the total");
             ok = false;
-        } else if (sorted[i]->accum.overflow) {
+        } else if (sorted[i]->accum.overflow
+                   || keystate_overflow(table_entry_state(sorted[i]))) {
             char key[DIAG_EXCERPT_SIZE];
             diag_excerpt(key, sorted[i]->key, sorted[i]->key_len);
             diag_error("sum overflow for key '%s'", key);
@@ -145,20 +151,26 @@ static int compare_values(const void *a, const void *b)
     return (x->rank > y->rank) - (x->rank < y->rank);
 }
 
-/* The entries of TABLE by the value of OP, largest first; the caller
- * frees the array. */
+/* The entries of TABLE by the value of OP on value slot SLOT, largest
+ * first; the caller frees the array. */
 static const struct table_entry **sorted_by_value(const struct table *table,
-                                                  enum aggregate_op op)
+                                                  enum aggregate_op op,
+                                                  unsigned slot)
 {
+    /* Keys are ordered by their exact values, whatever --decimals
+     * prints; a spread, seldom exact, by as many places as may be
+     * printed. */
+    int places = aggregate_def_of(op)->needs_squares
+               ? AGGREGATE_MAX_DECIMALS : -1;
     const struct table_entry **order = table_sorted(table);
     size_t n = table_size(table);
     struct value_item *items = xmalloc((n ? n : 1) * sizeof *items);
     char *texts = xmalloc((n ? n : 1) * AGGREGATE_TEXT_SIZE);
     for (size_t i = 0; i < n; i++) {
         char *text = texts + i * AGGREGATE_TEXT_SIZE;
-        /* Keys are ordered by their exact values, whatever --decimals
-         * prints. */
-        size_t len = aggregate_format(text, &order[i]->accum, op, -1);
+        size_t len = keystate_result(text, &order[i]->accum,
+                                     table_entry_state(order[i]), op, slot,
+                                     places);
         items[i] = (struct value_item){
             .entry = order[i],
             .rank = i,
@@ -181,7 +193,7 @@ static const struct table_entry **sorted_entries(const struct config *cfg,
 {
     switch (cfg->order) {
     case SORT_VALUE:
-        return sorted_by_value(table, cfg->ops[0]);
+        return sorted_by_value(table, cfg->ops[0], cfg->op_slots[0]);
     case SORT_FIRST:
         return table_sorted_by_first(table);
     case SORT_KEY:
@@ -234,8 +246,16 @@ void output_results(const struct config *cfg, const struct table *table,
         named = true;
         key_columns++;
     }
+    char labels[OPTIONS_MAX_OPS][128];
+    const char *op_labels[OPTIONS_MAX_OPS];
+    for (size_t i = 0; i < cfg->op_count; i++) {
+        options_op_label(cfg, i, labels[i], sizeof labels[i]);
+        op_labels[i] = cfg->op_fields[i] ? labels[i] : NULL;
+    }
     const struct format_layout layout = {
         .format = cfg->result_format,
+        .op_slots = cfg->op_slots,
+        .op_labels = op_labels,
         .key_fields = cfg->total ? 0 : key_columns > 1 ? key_columns : 1,
         .ops = cfg->ops,
         .op_count = cfg->op_count,
@@ -249,7 +269,7 @@ void output_results(const struct config *cfg, const struct table *table,
         /* As SQL's SELECT count(*), sum(x) over no rows: one row, count 0
          * and the rest empty, so that a script reads one row always. */
         const struct accum none = { 0 };
-        format_row(out, &layout, "", 0, &none);
+        format_row(out, &layout, "", 0, &none, NULL);
         return;
     }
     const struct table_entry **sorted = sorted_entries(cfg, table);
@@ -268,7 +288,7 @@ void output_results(const struct config *cfg, const struct table *table,
         if (i + AHEAD / 2 < n)
             __builtin_prefetch(sorted[i + AHEAD / 2]->key);
         format_row(out, &layout, sorted[i]->key, sorted[i]->key_len,
-                   &sorted[i]->accum);
+                   &sorted[i]->accum, table_entry_state(sorted[i]));
     }
     free(sorted);
 }

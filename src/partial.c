@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "partial.h"
+#include "keystate.h"
 #include "aggregate.h"
 #include "diag.h"
 #include "logformat.h"
@@ -128,6 +129,17 @@ static void put_bound(struct text *t, const char *name, struct number n)
                                                       scale));
 }
 
+/* Appends field number FIELD to T, one counted from the end as its
+ * negative number, so that -1 and the same number from the start
+ * differ. */
+static void put_field_number(struct text *t, size_t field)
+{
+    char number[32];
+    snprintf(number, sizeof number, "%s%zu", record_from_end(field) ? "-" : "",
+             record_from_end(field) ? record_depth(field) : field);
+    text_puts(t, number);
+}
+
 /* Appends the settings of --time and what goes with it: the field, how
  * it is read, the bucket width in seconds, and --since and --until as
  * milliseconds since the epoch, as relative times were resolved when
@@ -137,10 +149,10 @@ static void put_time_settings(struct text *t, const struct config *cfg)
     char number[64];
     if (!cfg->format.time_field)
         return;
-    size_t field = cfg->format.time_field;
-    snprintf(number, sizeof number, "%s%zu", record_from_end(field) ? "-" : "",
-             record_from_end(field) ? record_depth(field) : field);
-    put_setting(t, "time", number, strlen(number));
+    struct text field = { 0 };
+    put_field_number(&field, cfg->format.time_field);
+    put_setting(t, "time", field.s, field.len);
+    free(field.s);
     const char *format = cfg->time.pattern;
     for (size_t i = 0; !format && i < time_format_def_count; i++)
         if (time_format_defs[i].format == cfg->time.format)
@@ -172,6 +184,10 @@ static void put_settings(struct text *t, const struct config *cfg)
         if (i > 0)
             text_putc(&list, ',');
         text_puts(&list, aggregate_def_of(cfg->ops[i])->name);
+        if (cfg->op_fields[i]) {
+            text_putc(&list, ':');
+            put_field_number(&list, cfg->op_fields[i]);
+        }
     }
     put_setting(t, "aggregate", list.s, list.len);
     if (cfg->total)
@@ -179,22 +195,16 @@ static void put_settings(struct text *t, const struct config *cfg)
     const struct record_format *f = &cfg->format;
     if (f->field_mode) {
         list.len = 0;
-        /* A field from the end is written as its negative number, so
-         * that -1 and the same number from the start differ. */
         for (size_t i = 0; i < f->key_field_count; i++) {
-            size_t k = f->key_fields[i];
-            snprintf(number, sizeof number, "%s%s%zu", i > 0 ? "," : "",
-                     record_from_end(k) ? "-" : "",
-                     record_from_end(k) ? record_depth(k) : k);
-            text_puts(&list, number);
+            if (i > 0)
+                text_putc(&list, ',');
+            put_field_number(&list, f->key_fields[i]);
         }
         if (f->key_field_count > 0 || f->time_key)
             put_setting(t, "key", list.s, list.len);
-        snprintf(number, sizeof number, "%s%zu",
-                 record_from_end(f->value_field) ? "-" : "",
-                 record_from_end(f->value_field)
-                     ? record_depth(f->value_field) : f->value_field);
-        put_setting(t, "value", number, strlen(number));
+        list.len = 0;
+        put_field_number(&list, f->value_field);
+        put_setting(t, "value", list.s, list.len);
         if (f->blank_separated)
             put_setting(t, "separator", "blanks", 6);
         else
@@ -283,6 +293,12 @@ static uint64_t put_key_line(struct writer *out, struct text *t,
              (unsigned long long)(a->parts ? a->parts : 1), rank,
              (unsigned long long)a->missing);
     text_puts(t, text);
+    const struct keystate *s = table_entry_state(e);
+    char part[KEYSTATE_TEXT_SIZE];
+    for (size_t i = 0; i < keystate_part_count(s); i++) {
+        text_putc(t, '\t');
+        text_put(t, part, keystate_part_text(s, i, part));
+    }
     return put_sealed(out, t);
 }
 
@@ -381,6 +397,8 @@ struct partial_input {
     bool early_empty, early_keyed;
     struct mark early_empty_at, early_keyed_at;
     bool saw_extrema, saw_no_extrema;
+    struct keystate_shape shape;    /* the keys' further state, from the
+                                       first header */
     char *key;                  /* unescaped key */
     size_t key_cap;
 };
@@ -558,8 +576,25 @@ static bool total_settings(const char *settings)
     return false;
 }
 
-/* Sets the operations and the number of key fields from the settings of
- * the first header. */
+/* A field number of at most six digits, the LEN bytes at TEXT, into
+ * *OUT, counted from the end (record.h) after a '-'; 0 only if ZERO_OK. */
+static bool parse_field(const char *text, size_t len, bool zero_ok,
+                        size_t *out)
+{
+    bool from_end = len > 1 && text[0] == '-';
+    text += from_end;
+    len -= from_end;
+    if (len == 0 || len > 6 || strspn(text, "0123456789") < len)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n = n * 10 + (size_t)(text[i] - '0');
+    *out = from_end ? 0 - n : n;
+    return n > 0 || zero_ok;
+}
+
+/* Sets the operations, their fields and the number of key fields from
+ * the settings of the first header. */
 static bool use_settings(struct partial_input *m, char *settings)
 {
     struct config *cfg = m->cfg;
@@ -578,12 +613,22 @@ static bool use_settings(struct partial_input *m, char *settings)
             if (m->key_fields == 0 && !(bucket && fields[i][4] == '\0'))
                 return bad_line(m, "malformed partial header");
         }
+        if (strncmp(fields[i], "value=", 6) == 0
+            && !parse_field(fields[i] + 6, strlen(fields[i] + 6), true,
+                            &cfg->format.value_field))
+            return bad_line(m, "malformed partial header");
         if (strncmp(fields[i], "aggregate=", 10) != 0 || cfg->op_count > 0)
             continue;
         for (char *op = fields[i] + 10;;) {
             size_t op_len = strcspn(op, ",");
-            const struct aggregate_def *def = aggregate_find(op, op_len);
+            size_t name_len = strcspn(op, ",:");
+            const struct aggregate_def *def = aggregate_find(op, name_len);
             if (!def || cfg->op_count == OPTIONS_MAX_OPS)
+                return bad_line(m, "malformed partial header");
+            cfg->op_fields[cfg->op_count] = 0;
+            if (name_len < op_len
+                && !parse_field(op + name_len + 1, op_len - name_len - 1,
+                                false, &cfg->op_fields[cfg->op_count]))
                 return bad_line(m, "malformed partial header");
             cfg->ops[cfg->op_count++] = def->op;
             if (op[op_len] == '\0')
@@ -603,6 +648,10 @@ static bool use_settings(struct partial_input *m, char *settings)
         m->at = cfg->total ? m->early_keyed_at : m->early_empty_at;
         return bad_line(m, "malformed partial line: bad key");
     }
+    cfg->format.field_mode = true;      /* for the slots' numbering */
+    options_number_slots(cfg);
+    cfg->format.field_mode = false;
+    keystate_shape_init(&m->shape, cfg->ops, cfg->op_slots, cfg->op_count);
     /* Key lines that came before any header. */
     if (m->early_most > 0 && m->early_fewest != m->key_fields) {
         m->at = m->early_fewest_at;
@@ -742,8 +791,10 @@ static bool check_key_empty(struct partial_input *m, bool empty)
 
 static bool parse_key_line(struct partial_input *m, char *line)
 {
-    char *f[11];
-    if (split_tabs(line, f, 11) != 10)
+    enum { FIELDS = 10 };       /* before the further state's parts */
+    char *f[FIELDS + KEYSTATE_MAX_PARTS + 1];
+    size_t n = split_tabs(line, f, FIELDS + KEYSTATE_MAX_PARTS + 1);
+    if (n < FIELDS || n > FIELDS + KEYSTATE_MAX_PARTS)
         return bad_line(m, "malformed partial line: expected 11 fields");
 
     size_t key_fields;
@@ -799,6 +850,11 @@ static bool parse_key_line(struct partial_input *m, char *line)
     /* Ordinal of the partial: the headers read before this line. */
     uint64_t position = table_position(m->header_count, (uint64_t)rank);
 
+    struct keystate *state;
+    if (keystate_parse(f + FIELDS, n - FIELDS, (uint64_t)(count + missing),
+                       &state))
+        return bad_line(m, "malformed partial line: bad further state");
+
     struct accum *into = table_find_or_add(m->table, m->key,
                                            (size_t)key_len);
     uint64_t total;
@@ -809,9 +865,12 @@ static bool parse_key_line(struct partial_input *m, char *line)
         char key[DIAG_EXCERPT_SIZE];
         diag_excerpt(key, m->key, (size_t)key_len);
         diag_error("count overflow for key '%s'", key);
+        keystate_free(state);
         return false;
     }
-    accum_merge(into, &a);
+    if (!table_fold(m->table, into, &a, state))
+        return bad_line(m, "malformed partial line: further state does "
+                           "not match the operations");
     table_note_position(into, position);
     m->checks_read += m->check;
     return true;
@@ -1015,6 +1074,24 @@ static bool check_pairs(const struct partial_input *m)
     return !header && !trailer;
 }
 
+/* Whether every key has the further state the operations need: a key
+ * line without it, or with parts of other operations, would give a wrong
+ * result rather than none. */
+static bool check_states(const struct partial_input *m)
+{
+    size_t n = m->header_count > 0 ? table_size(m->table) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct table_entry *e = table_entry_at(m->table, i);
+        if (!keystate_has_shape(table_entry_state(e), &m->shape)
+            || !keystate_consistent(&e->accum, table_entry_state(e))) {
+            diag_error("malformed partial input: the further state of "
+                       "the keys does not match the operations");
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Checks, once everything is read, that the partials were complete. */
 static bool check_complete(struct partial_input *m)
 {
@@ -1024,6 +1101,8 @@ static bool check_complete(struct partial_input *m)
                    "match the operations");
         return false;
     }
+    if (!check_states(m))
+        return false;
     if (!check_repeats(m->headers, m->header_count, "partial")
         || !check_repeats(m->trailers, m->trailer_count, "partial trailer"))
         return false;

@@ -1,11 +1,11 @@
 /* partial: the versioned line format of partial aggregates (--partial)
  * and reading it back (--merge).
  *
- * Format version 4, one record per line, each ended by a newline, and
+ * Format version 5, one record per line, each ended by a newline, and
  * each line ending with a TAB and its CHECK:
  *
- *   #fanout-partial<TAB>4<TAB>ID<TAB>SETTING<TAB>...<TAB>CHECK       header
- *   KEY<TAB>COUNT<TAB>SCALE<TAB>POS<TAB>NEG<TAB>MIN<TAB>MAX<TAB>LINES<TAB>FIRST<TAB>MISSING<TAB>CHECK
+ *   #fanout-partial<TAB>5<TAB>ID<TAB>SETTING<TAB>...<TAB>CHECK       header
+ *   KEY<TAB>COUNT<TAB>SCALE<TAB>POS<TAB>NEG<TAB>MIN<TAB>MAX<TAB>LINES<TAB>FIRST<TAB>MISSING[<TAB>PART]...<TAB>CHECK
  *   #end<TAB>ID<TAB>N<TAB>SUM<TAB>CHECK                              trailer
  *   #fold<TAB>SUM<TAB>CHECK                      written by a combiner
  *
@@ -19,20 +19,24 @@
  * they are aggregated, in a canonical form and a fixed order (aggregate,
  * total=yes for a run without a key (--total, or --value without --key),
  * then key (only with --key), value and separator in field mode or
- * delimiter in key-value mode, terminator, max-record, the bounds that were given with their
- * limits in lowest terms, key-match, na with the --na tokens sorted
- * bytewise without repeats, each where, and with --time: time,
+ * delimiter in key-value mode, terminator, max-record, the bounds that
+ * were given with their limits in lowest terms, key-match, na with the
+ * --na tokens sorted bytewise without repeats, each where, and with --time: time,
  * time-format, bucket in seconds, since and until in milliseconds since
- * the epoch): all the headers must have the same.  --merge reads the
- * operations from aggregate and the number of key fields from key (1
- * without it; one more, the bucket's start, with bucket, when key may
- * be empty), and only compares the rest.
+ * the epoch): all the headers must have the same.  A field counted from
+ * the end is written as its negative number (-1 the last).  --merge
+ * reads the operations from aggregate (an operation on a field of its
+ * own as OP:N, N the field's number), the number of key fields from key
+ * (1 without it; one more, the bucket's start, with bucket, when key may
+ * be empty) and the value field from value, which number the value slots
+ * as options_number_slots does, and only compares the rest.
  *
  * KEY is escaped so it holds no TAB, newline or leading '#': \\ \t \n \r
  * \0 (the separator of composite key fields) and \# at the start; it has
  * as many fields as the header's key.  It is empty in the partials of a
  * run with total=yes, which hold at most one key line, and only there;
- * partials with and without total=yes are refused together by name.  COUNT is the number of values,
+ * partials with and without total=yes are refused together by name.
+ * COUNT is the number of values,
  * SCALE the key's decimal scale, POS and NEG the totals of positive and
  * negative values in units of that scale, MIN and MAX the extremes in the
  * same units (within a signed 128-bit integer, and at scale 0 below
@@ -44,12 +48,17 @@
  * the partial: 0 for the key whose first accepted record came first, up
  * to N - 1.  MISSING is the number of the key's records without a value
  * (--na), which COUNT leaves out; a line stands for one record at least,
- * and one without values has totals and extremes of 0.  N is
+ * and one without values has totals and extremes of 0.  The PARTs are
+ * the key's further state (keystate.h), present when an operation needs
+ * it, each a letter for its kind, its value slot and colon-separated
+ * numbers (keystate_part_text); a later kind of state takes a letter of
+ * its own, so the line grows without a new layout.  Every key must have
+ * the parts the operations need, checked once all is read.  N is
  * the number of key lines of that partial and SUM the sum of their
  * CHECKs, modulo 2^64, which does not depend on their order.  Versions 1
- * and 2 had no identities or checks, version 3 no MISSING; they are
- * refused by name, as partials are made to be merged by the same fanout
- * in the same job.
+ * and 2 had no identities or checks, version 3 no MISSING, version 4
+ * no PARTs; they are refused by name, as partials are made to be
+ * merged by the same fanout in the same job.
  *
  * Keys come sorted, so the lines of one key fall together when a framework
  * sorts them, and the checks of --merge do not depend on the order of
@@ -89,7 +98,7 @@ struct table;
 struct writer;
 
 /* The version written, and the room for an identity with its NUL. */
-enum { PARTIAL_VERSION = 4, PARTIAL_ID_SIZE = 33 };
+enum { PARTIAL_VERSION = 5, PARTIAL_ID_SIZE = 33 };
 
 /* Writes the partial of TABLE under a new identity; false, having said
  * why, if no identity could be made. */

@@ -35,6 +35,7 @@
 #include "aggregate.h"
 #include "block.h"
 #include "diag.h"
+#include "keystate.h"
 #include "missing.h"
 #include "number.h"
 #include "options.h"
@@ -353,7 +354,11 @@ static bool plain_rules(const struct config *cfg, struct plain_rules *out)
 struct plain *plain_new(const struct config *cfg)
 {
     struct plain *pl = xcalloc(1, sizeof *pl);
-    pl->usable = plain_rules(cfg, &pl->rules) && !cfg->format.field_mode
+    /* The fast path updates the entry's own accumulator alone. */
+    struct keystate_shape shape;
+    pl->usable = !keystate_shape_init(&shape, cfg->ops, cfg->op_slots,
+                                      cfg->op_count)
+                 && plain_rules(cfg, &pl->rules) && !cfg->format.field_mode
                  && !cfg->total
                  && !cfg->rules.key_pattern && cfg->where_count == 0
                  && !(cfg->na && missing_tokens_has_digits(cfg->na));

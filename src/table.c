@@ -4,6 +4,7 @@
 
 #include "table.h"
 #include "diag.h"
+#include "keystate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@ void table_free(struct table *t)
         next = c->next;
         free(c);
     }
+    for (size_t i = 0; t->states > 0 && i < t->count; i++)
+        keystate_free(t->entries[i].state);
     free(t->entries);
     free(t->slots);
     free(t);
@@ -99,6 +102,7 @@ static struct accum *insert(struct table *t, const char *key, size_t len,
     e->head = head;
     e->head2 = head2;
     e->first = UINT64_MAX;
+    e->state = NULL;
     memset(&e->accum, 0, sizeof e->accum);
     t->slots[slot].tag = table_tag(hash);
     t->slots[slot].index = (uint32_t)++t->count;
@@ -129,17 +133,58 @@ struct accum *table_find_or_add_probe(struct table *t, const char *key,
     return insert(t, key, len, head, head2, hash, s);
 }
 
-void table_merge(struct table *into, const struct table *from)
+/* The entry holding A. */
+static struct table_entry *entry_of(struct accum *a)
+{
+    return (struct table_entry *)(void *)((char *)a
+                                          - offsetof(struct table_entry,
+                                                     accum));
+}
+
+struct keystate *table_state(struct table *t, struct accum *a,
+                             const struct keystate_shape *shape)
+{
+    struct table_entry *e = entry_of(a);
+    if (!e->state) {
+        e->state = keystate_new(shape);
+        t->states++;
+    }
+    return e->state;
+}
+
+bool table_fold(struct table *t, struct accum *into, const struct accum *from,
+                struct keystate *state)
+{
+    struct table_entry *e = entry_of(into);
+    if (state && e->state && !keystate_merge(e->state, state)) {
+        keystate_free(state);
+        return false;
+    }
+    if (state && !e->state) {
+        e->state = state;
+        t->states++;
+    } else {
+        keystate_free(state);
+    }
+    accum_merge(into, from);
+    return true;
+}
+
+void table_merge(struct table *into, struct table *from)
 {
     enum { AHEAD = 8 };     /* lookups in flight: see flush_pending */
     for (size_t i = 0; i < from->count; i++) {
         if (i + AHEAD < from->count)
             __builtin_prefetch(&into->slots[from->entries[i + AHEAD].hash
                                             & into->slot_mask]);
-        const struct table_entry *e = &from->entries[i];
+        struct table_entry *e = &from->entries[i];
         struct accum *a = table_find_or_add_hashed(into, e->key, e->key_len,
                                                    e->head, e->head2, e->hash);
-        accum_merge(a, &e->accum);
+        /* The tables of one run have states of one shape. */
+        table_fold(into, a, &e->accum, e->state);
+        if (e->state)
+            from->states--;
+        e->state = NULL;
         table_note_position(a, e->first);
     }
 }

@@ -12,6 +12,9 @@
 
 #include "aggregate.h"
 
+struct keystate;
+struct keystate_shape;
+
 /* A slot names an entry and keeps part of its hash, so that a probe that
  * does not match seldom has to look at the entry at all. */
 struct table_slot {
@@ -28,6 +31,8 @@ struct table_entry {
     uint64_t first;         /* position of the key's first record (see
                                table_position), the least one kept by
                                table_merge */
+    struct keystate *state; /* the key's further state (keystate.h),
+                               owned by this entry; NULL if none */
     struct accum accum;
 };
 
@@ -39,6 +44,7 @@ struct table {
     struct table_slot *slots;       /* open addressing, linear probing */
     size_t slot_mask;               /* slot count - 1, a power of two - 1 */
     struct key_chunk *chunks;       /* key bytes, newest chunk first */
+    size_t states;                  /* entries with a state */
 };
 
 struct table *table_new(void);
@@ -237,8 +243,21 @@ static inline void table_note_position(struct accum *a, uint64_t position)
         e->first = position;
 }
 
-/* Folds every entry of FROM into INTO, keeping the earlier position. */
-void table_merge(struct table *into, const struct table *from);
+/* The further state of the entry holding A, made of SHAPE if it has
+ * none yet. */
+struct keystate *table_state(struct table *t, struct accum *a,
+                             const struct keystate_shape *shape);
+
+/* Folds the accumulator FROM and the further state STATE (NULL for none,
+ * taken over either way) into the entry of T holding INTO: the one place
+ * where the whole state of a key is merged.  False, with nothing folded,
+ * if STATE has other parts than the entry's. */
+bool table_fold(struct table *t, struct accum *into, const struct accum *from,
+                struct keystate *state);
+
+/* Folds every entry of FROM into INTO, keeping the earlier position; the
+ * entries' further states move from FROM to INTO. */
+void table_merge(struct table *into, struct table *from);
 
 /* How many keys T holds. */
 size_t table_size(const struct table *t);
@@ -249,6 +268,13 @@ static inline const struct table_entry *table_entry_at(const struct table *t,
                                                        size_t i)
 {
     return &t->entries[i];
+}
+
+/* The further state of entry E, or NULL. */
+static inline const struct keystate *table_entry_state(
+    const struct table_entry *e)
+{
+    return e->state;
 }
 
 /* The entries sorted bytewise by key, shorter first on a common prefix;

@@ -86,17 +86,26 @@ static uint64_t block_key_hash(const char *p, size_t len, uint64_t head,
     return table_mix(h);
 }
 
+struct accum *updates_add_now(struct updates *u, struct table *table,
+                              const char *key, size_t len,
+                              enum update_kind kind,
+                              const struct number *value)
+{
+    updates_flush(u, table);
+    struct accum *a = table_find_or_add(table, key, len);
+    struct update r = { .kind = kind };
+    if (kind == UPDATE_ADD)
+        r.value = *value;
+    update(a, &r);
+    return a;
+}
+
 void updates_add(struct updates *u, struct table *table, const char *key,
                  size_t len, bool stays, enum update_kind kind,
                  const struct number *value)
 {
     if (!stays) {
-        updates_flush(u, table);
-        struct accum *a = table_find_or_add(table, key, len);
-        struct update r = { .kind = kind };
-        if (kind == UPDATE_ADD)
-            r.value = *value;
-        update(a, &r);
+        updates_add_now(u, table, key, len, kind, value);
         return;
     }
     struct update *r = &u->items[u->count];

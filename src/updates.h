@@ -37,6 +37,14 @@ void updates_add(struct updates *u, struct table *table, const char *key,
                  size_t len, bool stays, enum update_kind kind,
                  const struct number *value);
 
+/* Does every update queued, then KIND's update of KEY (LEN bytes) in
+ * TABLE at once, and returns the key's accumulator: for a caller that
+ * has more to add to the key's entry. */
+struct accum *updates_add_now(struct updates *u, struct table *table,
+                              const char *key, size_t len,
+                              enum update_kind kind,
+                              const struct number *value);
+
 /* Does every update of U not done yet, in TABLE, in the order they were
  * made. */
 void updates_flush(struct updates *u, struct table *table);

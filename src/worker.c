@@ -11,6 +11,7 @@
 #include "csv.h"
 #include "diag.h"
 #include "filter.h"
+#include "keystate.h"
 #include "missing.h"
 #include "options.h"
 #include "plain.h"
@@ -18,6 +19,7 @@
 #include "timestamp.h"
 #include "updates.h"
 
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,8 @@ struct worker {
     struct table *table;            /* NULL unless aggregating */
     struct plain *plain;            /* the fast path for plain records */
     struct updates *updates;        /* the table's, not done yet */
+    struct keystate_shape shape;    /* each key's further state; no parts
+                                       when keys need none */
     char *shown_key;                /* composite key with TABs, for the
                                        pattern and messages */
     size_t shown_key_cap;
@@ -72,6 +76,7 @@ struct worker *worker_new(const struct config *cfg)
     }
     if (cfg->mode == OUTPUT_AGGREGATE)
         w->table = table_new();
+    keystate_shape_init(&w->shape, cfg->ops, cfg->op_slots, cfg->op_count);
     w->plain = plain_new(cfg);
     w->updates = updates_new();
     return w;
@@ -228,6 +233,82 @@ static enum value_check check_value(const struct worker *w,
     return VALUE_OK;
 }
 
+/* The name of field N in messages: its name, or its number in TEXT. */
+static const char *field_shown(const struct worker *w, size_t n, char *text,
+                               size_t size)
+{
+    const struct record_format *f = &w->cfg->format;
+    if (n <= f->field_name_count && f->field_names[n - 1])
+        return f->field_names[n - 1];
+    if (record_from_end(n))
+        snprintf(text, size, "-%zu", record_depth(n));
+    else
+        snprintf(text, size, "%zu", n);
+    return text;
+}
+
+/* Parses the value of each further value slot (OP:FIELD) into VALUES,
+ * with FOUND[slot] false for one of the --na tokens.  No bound applies
+ * to them.  False after rejecting the record, naming the field. */
+static bool check_slots(const struct worker *w, const struct place *at,
+                        struct number *values, bool *found)
+{
+    const struct config *cfg = w->cfg;
+    for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
+        size_t field = cfg->slot_fields[slot];
+        const char *value;
+        size_t len;
+        if (w->csv)
+            csv_splitter_field(w->csv, field, &value, &len);
+        else
+            splitter_field(w->splitter, field, &value, &len);
+        record_trim_blanks(&value, &len);
+        found[slot] = !(cfg->na && missing_tokens_has(cfg->na, value, len));
+        if (!found[slot])
+            continue;
+        char name[32], text[DIAG_EXCERPT_SIZE];
+        const char *shown = field_shown(w, field, name, sizeof name);
+        if (len == 0) {
+            REJECT(at, REJECT_MISSING_VALUE, "missing value in field %s",
+                   shown);
+            return false;
+        }
+        switch (number_parse(value, len, &values[slot])) {
+        case NUMBER_OK:
+            break;
+        case NUMBER_INVALID:
+            diag_excerpt(text, value, len);
+            REJECT(at, REJECT_INVALID_NUMBER,
+                   "invalid number '%s' in field %s", text, shown);
+            return false;
+        case NUMBER_TOO_LONG:
+            diag_excerpt(text, value, len);
+            REJECT(at, REJECT_TOO_MANY_DIGITS,
+                   "too many digits in number '%s' in field %s", text,
+                   shown);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Adds the record's values to the further state of the key of A: the
+ * --value field's VALUE if HAVE_VALUE, and the further slots' VALUES. */
+static void add_to_state(struct worker *w, struct accum *a,
+                         const struct number *value, bool have_value,
+                         const struct number *values, const bool *found)
+{
+    struct keystate *s = table_state(w->table, a, &w->shape);
+    if (have_value)
+        keystate_add(s, 0, *value);
+    for (unsigned slot = 1; slot < w->cfg->slot_count; slot++) {
+        if (found[slot])
+            keystate_add(s, slot, values[slot]);
+        else
+            keystate_add_missing(s, slot);
+    }
+}
+
 /* Whether the LEN bytes at RECORD are empty or only blanks: a line that
  * separates stanzas, or ends a file, holds no record. */
 static bool is_blank_record(const char *record, size_t len)
@@ -281,19 +362,11 @@ static enum time_check check_time(const struct worker *w,
     size_t len;
     field_text(w, cfg->format.time_field, &text, &len);
     if (!time_parse(&cfg->time, text, len, when, &why)) {
-        const struct record_format *f = &cfg->format;
-        size_t n = f->time_field;
-        char shown[DIAG_EXCERPT_SIZE];
+        char shown[DIAG_EXCERPT_SIZE], name[32];
         diag_excerpt(shown, text, len);
-        if (n <= f->field_name_count && f->field_names[n - 1])
-            REJECT(at, REJECT_INVALID_TIME, "invalid time '%s' in field %s: "
-                   "%s", shown, f->field_names[n - 1], why);
-        else if (record_from_end(n))
-            REJECT(at, REJECT_INVALID_TIME, "invalid time '%s' in field "
-                   "-%zu: %s", shown, record_depth(n), why);
-        else
-            REJECT(at, REJECT_INVALID_TIME, "invalid time '%s' in field %zu: "
-                   "%s", shown, n, why);
+        REJECT(at, REJECT_INVALID_TIME, "invalid time '%s' in field %s: %s",
+               shown, field_shown(w, cfg->format.time_field, name,
+                                  sizeof name), why);
         return TIME_REJECTED;
     }
     if ((cfg->has_since && *when < cfg->since_ms)
@@ -403,6 +476,10 @@ static void check_record(struct worker *w, const struct place *at,
         if (found == VALUE_REJECTED)
             return;
     }
+    struct number values[OPTIONS_MAX_OPS + 1];
+    bool slot_found[OPTIONS_MAX_OPS + 1];
+    if (w->cfg->slot_count > 1 && !check_slots(w, at, values, slot_found))
+        return;
     if (w->matcher) {
         const char *key = shown_key(w, parts.key, parts.key_len);
         if (!key_matcher_match(w->matcher, key, parts.key_len)) {
@@ -423,11 +500,19 @@ static void check_record(struct worker *w, const struct place *at,
                               : found == VALUE_OK ? UPDATE_ADD
                                                   : UPDATE_MISSING;
         /* --total keeps the key for --key-match and --where, and adds
-         * every record under none.  A key in the block's bytes stays
-         * there until the block is done; a joined, unquoted or bucket
-         * key is in scratch space. */
+         * every record under none. */
         const char *key_text = w->cfg->total ? "" : parts.key;
         size_t key_len = w->cfg->total ? 0 : parts.key_len;
+        if (w->shape.count > 0) {
+            struct accum *a = updates_add_now(w->updates, w->table,
+                                              key_text, key_len, kind,
+                                              &value);
+            add_to_state(w, a, &value, found == VALUE_OK, values,
+                         slot_found);
+            return;
+        }
+        /* A key in the block's bytes stays there until the block is
+         * done; a joined, unquoted or bucket key is in scratch space. */
         uintptr_t key = (uintptr_t)key_text, from = (uintptr_t)record;
         bool stays = key >= from && key + key_len <= from + len;
         updates_add(w->updates, w->table, key_text, key_len, stays,

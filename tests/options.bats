@@ -186,7 +186,7 @@ expect_bad() {
 }
 
 @test "an unknown aggregate is a usage error that lists the known operations" {
-	local known='sum, count, min, max, mean'
+	local known='sum, count, min, max, mean, sstdev, pstdev, svar, pvar'
 	expect_usage_error "invalid --aggregate operation 'median' (known: $known)" --aggregate=median
 	expect_usage_error "invalid --aggregate operation '' (known: $known)" --aggregate=
 	expect_usage_error "invalid --aggregate operation 'distinct' (known: $known)" --aggregate=sum,distinct,count

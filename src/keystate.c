@@ -1,0 +1,390 @@
+/* keystate: one allocation per key, a count and the parts after it. */
+#include "config.h"
+
+#include "keystate.h"
+#include "diag.h"
+#include "wide.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct keystate_part {
+    enum keystate_kind kind;
+    unsigned slot;
+    union {
+        struct accum accum;         /* KEYSTATE_ACCUM */
+        struct squares squares;     /* KEYSTATE_SQUARES */
+        /* struct quantile *quantile;   KEYSTATE_QUANTILE */
+        /* struct distinct *distinct;   KEYSTATE_DISTINCT */
+    } u;
+};
+
+struct keystate {
+    size_t count;
+    struct keystate_part parts[];
+};
+
+/* Appends a part of KIND for SLOT to SHAPE unless it has one. */
+static void shape_add(struct keystate_shape *shape, enum keystate_kind kind,
+                      unsigned slot)
+{
+    for (size_t i = 0; i < shape->count; i++)
+        if (shape->parts[i].kind == kind && shape->parts[i].slot == slot)
+            return;
+    shape->parts[shape->count].kind = kind;
+    shape->parts[shape->count].slot = slot;
+    shape->count++;
+}
+
+bool keystate_shape_init(struct keystate_shape *shape,
+                         const enum aggregate_op *ops,
+                         const unsigned *slots, size_t n)
+{
+    shape->count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct aggregate_def *def = aggregate_def_of(ops[i]);
+        if (slots[i] > 0 && def->needs_value)
+            shape_add(shape, KEYSTATE_ACCUM, slots[i]);
+        if (def->needs_squares)
+            shape_add(shape, KEYSTATE_SQUARES, slots[i]);
+        /* A percentile or distinct operation adds its part here. */
+    }
+    return shape->count > 0;
+}
+
+static struct keystate *allocate(size_t count)
+{
+    struct keystate *s = xcalloc(1, sizeof *s + count * sizeof s->parts[0]);
+    s->count = count;
+    return s;
+}
+
+struct keystate *keystate_new(const struct keystate_shape *shape)
+{
+    struct keystate *s = allocate(shape->count);
+    for (size_t i = 0; i < shape->count; i++) {
+        s->parts[i].kind = shape->parts[i].kind;
+        s->parts[i].slot = shape->parts[i].slot;
+        /* A kind holding a pointer makes its object here. */
+    }
+    return s;
+}
+
+void keystate_free(struct keystate *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->count; i++) {
+        switch (s->parts[i].kind) {
+        case KEYSTATE_ACCUM:
+        case KEYSTATE_SQUARES:
+            break;
+        /* case KEYSTATE_QUANTILE: quantile_free(...); break; */
+        /* case KEYSTATE_DISTINCT: distinct_free(...); break; */
+        }
+    }
+    free(s);
+}
+
+void keystate_add(struct keystate *s, unsigned slot, struct number value)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        struct keystate_part *p = &s->parts[i];
+        if (p->slot != slot)
+            continue;
+        switch (p->kind) {
+        case KEYSTATE_ACCUM:
+            accum_add(&p->u.accum, value);
+            break;
+        case KEYSTATE_SQUARES:
+            squares_add(&p->u.squares, value);
+            break;
+        }
+    }
+}
+
+void keystate_add_missing(struct keystate *s, unsigned slot)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->parts[i].slot == slot && s->parts[i].kind == KEYSTATE_ACCUM)
+            accum_count_missing(&s->parts[i].u.accum);
+}
+
+/* Whether A and B have the same parts in the same order. */
+static bool same_parts(const struct keystate *a, const struct keystate *b)
+{
+    if (a->count != b->count)
+        return false;
+    for (size_t i = 0; i < a->count; i++)
+        if (a->parts[i].kind != b->parts[i].kind
+            || a->parts[i].slot != b->parts[i].slot)
+            return false;
+    return true;
+}
+
+bool keystate_merge(struct keystate *into, const struct keystate *from)
+{
+    if (!same_parts(into, from))
+        return false;
+    for (size_t i = 0; i < into->count; i++) {
+        struct keystate_part *p = &into->parts[i];
+        const struct keystate_part *q = &from->parts[i];
+        switch (p->kind) {
+        case KEYSTATE_ACCUM:
+            accum_merge(&p->u.accum, &q->u.accum);
+            break;
+        case KEYSTATE_SQUARES:
+            squares_merge(&p->u.squares, &q->u.squares);
+            break;
+        }
+    }
+    return true;
+}
+
+bool keystate_has_shape(const struct keystate *s,
+                        const struct keystate_shape *shape)
+{
+    if (!s)
+        return shape->count == 0;
+    if (s->count != shape->count)
+        return false;
+    for (size_t i = 0; i < s->count; i++)
+        if (s->parts[i].kind != shape->parts[i].kind
+            || s->parts[i].slot != shape->parts[i].slot)
+            return false;
+    return true;
+}
+
+bool keystate_overflow(const struct keystate *s)
+{
+    for (size_t i = 0; s && i < s->count; i++) {
+        const struct keystate_part *p = &s->parts[i];
+        switch (p->kind) {
+        case KEYSTATE_ACCUM:
+            if (p->u.accum.overflow)
+                return true;
+            break;
+        case KEYSTATE_SQUARES:
+            if (p->u.squares.overflow)
+                return true;
+            break;
+        }
+    }
+    return false;
+}
+
+/* The part of KIND for SLOT, or NULL. */
+static const struct keystate_part *find(const struct keystate *s,
+                                        enum keystate_kind kind,
+                                        unsigned slot)
+{
+    for (size_t i = 0; s && i < s->count; i++)
+        if (s->parts[i].kind == kind && s->parts[i].slot == slot)
+            return &s->parts[i];
+    return NULL;
+}
+
+bool keystate_consistent(const struct accum *main, const struct keystate *s)
+{
+    for (size_t i = 0; s && i < s->count; i++) {
+        const struct keystate_part *p = &s->parts[i];
+        switch (p->kind) {
+        case KEYSTATE_ACCUM:
+            break;
+        case KEYSTATE_SQUARES: {
+            const struct keystate_part *a = p->slot == 0 ? NULL
+                                          : find(s, KEYSTATE_ACCUM, p->slot);
+            if (p->slot > 0 && !a)
+                return false;
+            if (!squares_fit(a ? &a->u.accum : main, &p->u.squares))
+                return false;
+            break;
+        }
+        }
+    }
+    return true;
+}
+
+size_t keystate_result_of_state(char *text, const struct accum *main,
+                                const struct keystate *s,
+                                enum aggregate_op op, unsigned slot,
+                                int decimals)
+{
+    const struct accum *a = main;
+    if (slot > 0 && op != OP_COUNT) {
+        const struct keystate_part *p = find(s, KEYSTATE_ACCUM, slot);
+        if (!p)
+            return 0;
+        a = &p->u.accum;
+    }
+    if (spread_is_op(op)) {
+        const struct keystate_part *p = find(s, KEYSTATE_SQUARES, slot);
+        return p ? spread_format(text, a, &p->u.squares, op, decimals) : 0;
+    }
+    /* Percentiles and distinct counts format their parts here. */
+    return aggregate_format(text, a, op, decimals);
+}
+
+size_t keystate_part_count(const struct keystate *s)
+{
+    return s ? s->count : 0;
+}
+
+/* Writes X in decimal after a colon at TEXT; returns the length. */
+static size_t put_u128(char *text, u128 x)
+{
+    text[0] = ':';
+    return 1 + number_format(text + 1, x, false, 0);
+}
+
+static size_t put_i128(char *text, i128 x)
+{
+    text[0] = ':';
+    return 1 + number_format_signed(text + 1, x, 0);
+}
+
+size_t keystate_part_text(const struct keystate *s, size_t i, char *text)
+{
+    const struct keystate_part *p = &s->parts[i];
+    size_t len = 0;
+    switch (p->kind) {
+    case KEYSTATE_ACCUM: {
+        const struct accum *a = &p->u.accum;
+        len = (size_t)snprintf(text, KEYSTATE_TEXT_SIZE, "a%u", p->slot);
+        len += put_u128(text + len, a->count);
+        len += put_u128(text + len, (u128)a->scale);
+        len += put_u128(text + len, a->positive);
+        len += put_u128(text + len, a->negative);
+        len += put_i128(text + len, a->min);
+        len += put_i128(text + len, a->max);
+        len += put_u128(text + len, a->missing);
+        break;
+    }
+    case KEYSTATE_SQUARES:
+        len = (size_t)snprintf(text, KEYSTATE_TEXT_SIZE, "s%u:%d:", p->slot,
+                               p->u.squares.scale);
+        len += wide_format(text + len, &p->u.squares.sum);
+        break;
+    }
+    return len;
+}
+
+/* Splits TEXT at colons into at most MAX fields; returns how many. */
+static size_t split_colons(char *text, char **fields, size_t max)
+{
+    size_t n = 0;
+    for (char *p = text; n < max;) {
+        fields[n++] = p;
+        p = strchr(p, ':');
+        if (!p)
+            break;
+        *p++ = '\0';
+    }
+    return n;
+}
+
+static bool parse_u128(const char *s, u128 *out)
+{
+    struct wide w;
+    size_t len = strlen(s);
+    return len <= 39 && wide_parse(s, len, &w) && wide_to_u128(&w, out);
+}
+
+static bool parse_i128(const char *s, i128 *out)
+{
+    bool negative = *s == '-';
+    u128 magnitude;
+    if (!parse_u128(s + negative, &magnitude) || magnitude > (u128)-1 >> 1)
+        return false;
+    *out = negative ? -(i128)magnitude : (i128)magnitude;
+    return true;
+}
+
+/* Reads the fields of an accumulator part (after aSLOT) standing for
+ * RECORDS records. */
+static bool parse_accum(char **f, size_t n, uint64_t records,
+                        struct accum *a)
+{
+    u128 count, scale, missing;
+    if (n != 7 || !parse_u128(f[0], &count) || !parse_u128(f[1], &scale)
+        || scale > NUMBER_MAX_SCALE || !parse_u128(f[2], &a->positive)
+        || !parse_u128(f[3], &a->negative) || !parse_i128(f[4], &a->min)
+        || !parse_i128(f[5], &a->max) || !parse_u128(f[6], &missing)
+        || count + missing != records || a->min > a->max)
+        return false;
+    /* No value reaches 10^38 units at scale 0. */
+    u128 most;
+    if (scale == 0 && !__builtin_mul_overflow(count,
+                                              number_pow10(NUMBER_MAX_DIGITS)
+                                              - 1, &most)
+        && (a->positive > most || a->negative > most))
+        return false;
+    a->count = (uint64_t)count;
+    a->missing = (uint64_t)missing;
+    a->scale = (int)scale;
+    return true;
+}
+
+static bool parse_squares(char **f, size_t n, struct squares *s)
+{
+    u128 scale;
+    if (n != 2 || !parse_u128(f[0], &scale) || scale > NUMBER_MAX_SCALE
+        || !wide_parse(f[1], strlen(f[1]), &s->sum))
+        return false;
+    s->scale = (int)scale;
+    return squares_valid(s);
+}
+
+/* The kind a part's letter names; false for none. */
+static bool kind_of(char letter, enum keystate_kind *kind)
+{
+    switch (letter) {
+    case 'a':
+        *kind = KEYSTATE_ACCUM;
+        return true;
+    case 's':
+        *kind = KEYSTATE_SQUARES;
+        return true;
+    }
+    return false;
+}
+
+const char *keystate_parse(char *const *fields, size_t n, uint64_t records,
+                           struct keystate **out)
+{
+    *out = NULL;
+    if (n == 0)
+        return NULL;
+    if (n > KEYSTATE_MAX_PARTS)
+        return "too many fields";
+    struct keystate *s = allocate(n);
+    for (size_t i = 0; i < n; i++) {
+        struct keystate_part *p = &s->parts[i];
+        char *f[8];
+        size_t count = split_colons(fields[i], f, 8);
+        size_t digits = strspn(f[0] + 1, "0123456789");
+        if (count < 2 || !kind_of(f[0][0], &p->kind) || digits == 0
+            || digits > 3 || f[0][1 + digits] != '\0') {
+            keystate_free(s);
+            return "bad state";
+        }
+        p->slot = (unsigned)strtoul(f[0] + 1, NULL, 10);
+        bool ok = false;
+        switch (p->kind) {
+        case KEYSTATE_ACCUM:
+            ok = p->slot > 0 && parse_accum(f + 1, count - 1, records,
+                                            &p->u.accum);
+            break;
+        case KEYSTATE_SQUARES:
+            ok = parse_squares(f + 1, count - 1, &p->u.squares);
+            break;
+        }
+        if (!ok) {
+            keystate_free(s);
+            return "bad state";
+        }
+    }
+    *out = s;
+    return NULL;
+}
