@@ -5,6 +5,7 @@
 #include "aggregate.h"
 #include "diag.h"
 #include "format.h"
+#include "partition.h"
 #include "table.h"
 #include "writer.h"
 
@@ -13,21 +14,24 @@
 
 /* Whether any key's sum overflowed: a plain pass, so that the sort for
  * the messages is paid only when there are messages. */
-static bool any_overflow(const struct table *table)
+static bool any_overflow(const struct partitions *ps)
 {
-    size_t n = table_size(table);
-    for (size_t i = 0; i < n; i++)
-        if (table_entry_at(table, i)->accum.overflow)
-            return true;
+    for (size_t p = 0; p < partitions_count(ps); p++) {
+        const struct table *t = partitions_table(ps, p);
+        size_t n = table_size(t);
+        for (size_t i = 0; i < n; i++)
+            if (table_entry_at(t, i)->accum.overflow)
+                return true;
+    }
     return false;
 }
 
-bool output_check_overflow(const struct table *table)
+bool output_check_overflow(const struct partitions *ps)
 {
-    if (!any_overflow(table))
+    if (!any_overflow(ps))
         return true;
-    const struct table_entry **sorted = table_sorted(table);
-    size_t n = table_size(table);
+    const struct table_entry **sorted = partitions_sorted(ps, false);
+    size_t n = partitions_size(ps);
     bool ok = true;
     for (size_t i = 0; i < n; i++)
         if (sorted[i]->accum.overflow) {
@@ -142,11 +146,11 @@ static int compare_values(const void *a, const void *b)
 
 /* The entries of TABLE by the value of OP, largest first; the caller
  * frees the array. */
-static const struct table_entry **sorted_by_value(const struct table *table,
+static const struct table_entry **sorted_by_value(const struct partitions *ps,
                                                   enum aggregate_op op)
 {
-    const struct table_entry **order = table_sorted(table);
-    size_t n = table_size(table);
+    const struct table_entry **order = partitions_sorted(ps, false);
+    size_t n = partitions_size(ps);
     struct value_item *items = xmalloc((n ? n : 1) * sizeof *items);
     char *texts = xmalloc((n ? n : 1) * AGGREGATE_TEXT_SIZE);
     for (size_t i = 0; i < n; i++) {
@@ -172,17 +176,17 @@ static const struct table_entry **sorted_by_value(const struct table *table,
 }
 
 static const struct table_entry **sorted_entries(const struct config *cfg,
-                                                 const struct table *table)
+                                                 const struct partitions *ps)
 {
     switch (cfg->order) {
     case SORT_VALUE:
-        return sorted_by_value(table, cfg->ops[0]);
+        return sorted_by_value(ps, cfg->ops[0]);
     case SORT_FIRST:
-        return table_sorted_by_first(table);
+        return partitions_sorted(ps, true);
     case SORT_KEY:
         break;
     }
-    return table_sorted(table);
+    return partitions_sorted(ps, false);
 }
 
 /* The name of field N of FORMAT, or NULL. */
@@ -193,7 +197,7 @@ static const char *field_name(const struct record_format *format, size_t n)
     return format->field_names[n - 1];
 }
 
-void output_results(const struct config *cfg, const struct table *table,
+void output_results(const struct config *cfg, const struct partitions *ps,
                     struct writer *out)
 {
     const struct record_format *f = &cfg->format;
@@ -213,8 +217,8 @@ void output_results(const struct config *cfg, const struct table *table,
     };
     if (cfg->header)
         format_header(out, &layout);
-    const struct table_entry **sorted = sorted_entries(cfg, table);
-    size_t n = table_size(table);
+    const struct table_entry **sorted = sorted_entries(cfg, ps);
+    size_t n = partitions_size(ps);
     if (cfg->top && cfg->top < n)
         n = (size_t)cfg->top;
     /* With many keys the entries and key bytes, visited in the order

@@ -9,6 +9,7 @@
 #include "reader.h"
 #include "record.h"
 #include "signals.h"
+#include "partition.h"
 #include "table.h"
 #include "writer.h"
 
@@ -243,28 +244,28 @@ static uint64_t put_key_line(struct writer *out, struct text *t,
  * Positions are written as ranks, 0 for the key that appeared first, so
  * a partial does not depend on --batch or on how the positions were
  * made. */
-static uint64_t put_key_lines(struct writer *out, const struct table *table,
-                              bool extrema)
+static uint64_t put_key_lines(struct writer *out,
+                              const struct partitions *ps, bool extrema)
 {
-    size_t n = table_size(table);
+    size_t n = partitions_size(ps);
     size_t *ranks = xmalloc((n ? n : 1) * sizeof *ranks);
-    const struct table_entry **by_first = table_sorted_by_first(table);
+    const struct table_entry **by_first = partitions_sorted(ps, true);
     for (size_t i = 0; i < n; i++)
-        ranks[table_index_of(table, by_first[i])] = i;
+        ranks[partitions_index_of(ps, by_first[i])] = i;
     free(by_first);
-    const struct table_entry **sorted = table_sorted(table);
+    const struct table_entry **sorted = partitions_sorted(ps, false);
     struct text line = { 0 };
     uint64_t sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += put_key_line(out, &line, sorted[i], extrema,
-                            ranks[table_index_of(table, sorted[i])]);
+                            ranks[partitions_index_of(ps, sorted[i])]);
     free(line.s);
     free(sorted);
     free(ranks);
     return sum;
 }
 
-bool partial_write(const struct config *cfg, const struct table *table,
+bool partial_write(const struct config *cfg, const struct partitions *ps,
                    struct writer *out)
 {
     char id[PARTIAL_ID_SIZE];
@@ -278,11 +279,11 @@ bool partial_write(const struct config *cfg, const struct table *table,
     text_puts(&line, id);
     put_settings(&line, cfg);
     put_sealed(out, &line);
-    uint64_t sum = put_key_lines(out, table,
+    uint64_t sum = put_key_lines(out, ps,
                          aggregate_wants_extrema(cfg->ops, cfg->op_count));
     char tail[128];
     snprintf(tail, sizeof tail, "%s\t%s\t%zu\t%016llx", TRAILER, id,
-             table_size(table), (unsigned long long)sum);
+             partitions_size(ps), (unsigned long long)sum);
     line.len = 0;
     text_puts(&line, tail);
     put_sealed(out, &line);
@@ -312,7 +313,7 @@ struct kept_lines {
 /* What the merge has learnt so far, over all inputs. */
 struct partial_input {
     struct config *cfg;
-    struct table *table;
+    struct partitions *partitions;  /* the keys merged */
     struct mark at;             /* the line being read */
     uint64_t check;             /* its check */
     char *settings;             /* of the first header, as read */
@@ -681,8 +682,8 @@ static bool parse_key_line(struct partial_input *m, char *line)
     /* Ordinal of the partial: the headers read before this line. */
     uint64_t position = table_position(m->header_count, (uint64_t)rank);
 
-    struct accum *into = table_find_or_add(m->table, m->key,
-                                           (size_t)key_len);
+    struct accum *into = partitions_find_or_add(m->partitions, m->key,
+                                                (size_t)key_len);
     uint64_t total;
     if (__builtin_add_overflow(into->count, a.count, &total)
         || __builtin_add_overflow(into->missing, a.missing, &total)
@@ -963,7 +964,7 @@ struct partial_input *partial_merge(struct config *cfg)
 
     struct partial_input *m = xcalloc(1, sizeof *m);
     m->cfg = cfg;
-    m->table = table_new();
+    m->partitions = partitions_new(1, cfg->jobs);
     for (size_t i = 0; i < cfg->input_count; i++) {
         if (ok) {
             m->at.name = cfg->input_names[i];
@@ -980,12 +981,13 @@ struct partial_input *partial_merge(struct config *cfg)
         partial_input_free(m);
         return NULL;
     }
+    partitions_seal(m->partitions);
     return m;
 }
 
-const struct table *partial_table(const struct partial_input *in)
+const struct partitions *partial_table(const struct partial_input *in)
 {
-    return in->table;
+    return in->partitions;
 }
 
 static void put_kept(struct writer *out, const struct kept_lines *k)
@@ -1000,7 +1002,7 @@ void partial_write_combined(const struct partial_input *in,
                             struct writer *out)
 {
     put_kept(out, &in->header_lines);
-    uint64_t written = put_key_lines(out, in->table, in->saw_extrema);
+    uint64_t written = put_key_lines(out, in->partitions, in->saw_extrema);
     put_kept(out, &in->trailer_lines);
     put_kept(out, &in->fold_lines);
     /* What makes the trailers' sums add up again with these key lines in
@@ -1025,7 +1027,7 @@ void partial_input_free(struct partial_input *in)
 {
     if (!in)
         return;
-    table_free(in->table);
+    partitions_free(in->partitions);
     free(in->settings);
     free(in->headers);
     free(in->trailers);

@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "missing.h"
 #include "options.h"
+#include "partition.h"
 #include "plain.h"
 #include "table.h"
 
@@ -25,13 +26,16 @@ struct worker {
     struct key_matcher *matcher;    /* NULL without --key-match */
     struct filter *filter;          /* NULL without --where */
     struct table *table;            /* NULL unless aggregating */
+    struct partitions *partitions;  /* where the table spills, or NULL */
+    bool owns_table;                /* not the sole partition */
     struct plain *plain;            /* the fast path for plain records */
     char *shown_key;                /* composite key with TABs, for the
                                        pattern and messages */
     size_t shown_key_cap;
 };
 
-struct worker *worker_new(const struct config *cfg)
+struct worker *worker_new(const struct config *cfg,
+                          struct partitions *partitions)
 {
     struct worker *w = xcalloc(1, sizeof *w);
     w->cfg = cfg;
@@ -60,8 +64,18 @@ struct worker *worker_new(const struct config *cfg)
             return NULL;
         }
     }
-    if (cfg->mode == OUTPUT_AGGREGATE)
+    if (cfg->mode == OUTPUT_AGGREGATE && partitions
+        && partitions_sole_table(partitions)) {
+        w->table = partitions_sole_table(partitions);
+    } else if (cfg->mode == OUTPUT_AGGREGATE) {
         w->table = table_new();
+        w->owns_table = true;
+        if (partitions) {
+            w->partitions = partitions;
+            table_set_spill(w->table, cfg->cache_keys, partitions_spill,
+                            partitions);
+        }
+    }
     w->plain = plain_new(cfg);
     return w;
 }
@@ -74,7 +88,8 @@ void worker_free(struct worker *w)
     csv_splitter_free(w->csv);
     key_matcher_free(w->matcher);
     filter_free(w->filter);
-    table_free(w->table);
+    if (w->owns_table)
+        table_free(w->table);
     plain_free(w->plain);
     free(w->shown_key);
     free(w);
@@ -85,11 +100,10 @@ struct table *worker_table(struct worker *w)
     return w->table;
 }
 
-struct table *worker_take_table(struct worker *w)
+void worker_spill(struct worker *w)
 {
-    struct table *t = w->table;
-    w->table = NULL;
-    return t;
+    if (w->table && w->partitions)
+        partitions_spill(w->partitions, w->table);
 }
 
 /* The key as a user reads it: composite fields joined by TAB. */
@@ -392,7 +406,8 @@ void worker_process(struct worker *w, struct block *b)
                      && memchr(b->data, '\0', b->len) != NULL;
     bool plain = !nul_possible && plain_begin(w->plain, b, w->table);
     size_t bom = block_bom_len(b);
-    size_t keys_before = w->table ? table_size(w->table) : 0;
+    if (w->table)
+        table_begin_block(w->table, b->seq);
     if (w->csv) {
         process_csv(w, b, &at, nul_possible, bom);
         p = end;
@@ -416,7 +431,7 @@ void worker_process(struct worker *w, struct block *b)
         bom = 0;
     }
     if (w->table)
-        table_set_positions(w->table, keys_before, b->seq);
+        table_end_block(w->table);
     b->records = at.record;
     if (!w->csv)
         b->lines = at.record;
