@@ -374,7 +374,7 @@ static struct block *process(const struct config *cfg, bool large,
         memcpy(b->data, data, size);
     b->len = size;
     b->input = 0;
-    *w = worker_new(cfg);
+    *w = worker_new(cfg, NULL);
     FUZZ_CHECK(*w != NULL, "the worker starts");
     if (large)
         add_fillers(worker_table(*w));

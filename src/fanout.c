@@ -8,12 +8,12 @@
 #include "options.h"
 #include "output.h"
 #include "partial.h"
+#include "partition.h"
 #include "pipeline.h"
 #include "progress.h"
 #include "reader.h"
 #include "signals.h"
 #include "stats.h"
-#include "table.h"
 #include "writer.h"
 
 #include <errno.h>
@@ -34,14 +34,15 @@ enum { OUTPUT_BUFFER = 1 << 16, REPORT_BUFFER = 1 << 14 };
 /* Prints the aggregates: final results, or partials with --partial.
  * Returns false, printing nothing, if a sum overflowed or a partial could
  * not be given an identity. */
-static bool print_table(const struct config *cfg, const struct table *table,
+static bool print_table(const struct config *cfg,
+                        const struct partitions *aggregates,
                         struct writer *out)
 {
-    if (!output_check_overflow(table))
+    if (!output_check_overflow(aggregates))
         return false;
     if (cfg->partial)
-        return partial_write(cfg, table, out);
-    output_results(cfg, table, out);
+        return partial_write(cfg, aggregates, out);
+    output_results(cfg, aggregates, out);
     return true;
 }
 
@@ -474,13 +475,15 @@ int main(int argc, char **argv)
         }
     }
     uint64_t mark = stats_now();
-    if (outcome.table) {
+    if (outcome.partitions) {
         if (!trouble && writer_error(out) == 0)
-            trouble = !print_table(&cfg, outcome.table, out);
-        table_free(outcome.table);
+            trouble = !print_table(&cfg, outcome.partitions, out);
+        partitions_free(outcome.partitions);
     }
     writer_flush(out);
     stats_lap(&stats->output_ns, &mark);
+    if (outcome.collected_ns)
+        stats_add(&stats->tail_ns, stats_now() - outcome.collected_ns);
     /* Sorting and writing the totals takes a while with many keys, and a
      * signal meanwhile may have cut them short. */
     if (signals_caught())

@@ -29,6 +29,10 @@ enum { MAX_RATE_SCALE = 18 };
 static const size_t MAX_BATCH = (size_t)1 << 30;
 static const size_t DEFAULT_BATCH = (size_t)1 << 20;
 static const size_t DEFAULT_MAX_RECORD = (size_t)64 << 20;
+/* Keys a worker's own table holds before it spills into the partitions:
+ * as many as keep its slots at 16,384 (table.c), 128 KiB, and its
+ * entries near half a MiB, in the caches of most machines. */
+enum { DEFAULT_CACHE_KEYS = 4000, MAX_CACHE_KEYS = 1 << 30 };
 
 /* Every option, in the order --help lists them.  The id indexes
  * option_defs; getopt_long returns OPTION_VAL_BASE + id for a long option
@@ -1292,6 +1296,28 @@ static void report_getopt_error(const char *arg)
                    option_defs[id].name);
 }
 
+/* The keys a worker's table holds: DEFAULT_CACHE_KEYS, or for tests
+ * the environment's FANOUT_CACHE_KEYS, so that a small input can make
+ * tables spill often.  False after reporting a bad setting. */
+static bool cache_keys_setting(size_t *keys)
+{
+    const char *setting = getenv("FANOUT_CACHE_KEYS");
+    *keys = DEFAULT_CACHE_KEYS;
+    if (!setting)
+        return true;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(setting, &end, 10);
+    if (setting[0] < '0' || setting[0] > '9' || *end || errno || n == 0
+        || n > MAX_CACHE_KEYS) {
+        diag_error("invalid FANOUT_CACHE_KEYS value '%s': a number of keys"
+                   " from 1 to %d", setting, MAX_CACHE_KEYS);
+        return false;
+    }
+    *keys = (size_t)n;
+    return true;
+}
+
 static unsigned default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1496,6 +1522,8 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     if (!check_result_options(cfg, seen))
         return OPTIONS_FAILED;
     rules_prepare(&cfg->rules);
+    if (!cache_keys_setting(&cfg->cache_keys))
+        return OPTIONS_FAILED;
 
     static char *standard_input[] = { "-" };
     if (optind < argc) {

@@ -96,6 +96,8 @@ struct config {
     unsigned jobs;
     unsigned queue_depth;
     size_t batch;
+    size_t cache_keys;              /* keys a worker's table holds before
+                                       it spills (FANOUT_CACHE_KEYS) */
 
     /* Watching a run. */
     enum stats_format stats;        /* --stats: report at the end */

@@ -7,6 +7,7 @@
 #include "format.h"
 #include "keystate.h"
 #include "options.h"
+#include "partition.h"
 #include "table.h"
 #include "writer.h"
 
@@ -16,37 +17,40 @@
 
 /* Whether any key's sum overflowed: a plain pass, so that the sort for
  * the messages is paid only when there are messages. */
-static bool any_overflow(const struct table *table)
+static bool any_overflow(const struct partitions *ps)
 {
-    size_t n = table_size(table);
-    for (size_t i = 0; i < n; i++)
-        if (table_entry_at(table, i)->accum.overflow
-            || keystate_overflow(table_entry_state(table_entry_at(table, i))))
-            return true;
+    for (size_t p = 0; p < partitions_count(ps); p++) {
+        const struct table *t = partitions_table(ps, p);
+        size_t n = table_size(t);
+        for (size_t i = 0; i < n; i++)
+            if (table_entry_at(t, i)->accum.overflow
+                || keystate_overflow(table_entry_state(table_entry_at(t, i))))
+                return true;
+    }
     return false;
 }
 
-bool output_check_overflow(const struct table *table)
+bool output_check_overflow(const struct partitions *ps)
 {
-    if (!any_overflow(table))
+    if (!any_overflow(ps))
         return true;
-    const struct table_entry **sorted = table_sorted(table);
-    size_t n = table_size(table);
+    const struct table_entry **sorted = partitions_sorted(ps, false);
+    size_t n = partitions_size(ps);
     bool ok = true;
-    for (size_t i = 0; i < n; i++)
-        if ((sorted[i]->accum.overflow
-             || keystate_overflow(table_entry_state(sorted[i])))
-            && sorted[i]->key_len == 0) {
-            /* Only a run without a key has the empty key. */
+    for (size_t i = 0; i < n; i++) {
+        const struct table_entry *e = sorted[i];
+        if (!e->accum.overflow && !keystate_overflow(table_entry_state(e)))
+            continue;
+        ok = false;
+        /* Only a run without a key has the empty key. */
+        if (e->key_len == 0) {
             diag_error("sum overflow in the total");
-            ok = false;
-        } else if (sorted[i]->accum.overflow
-                   || keystate_overflow(table_entry_state(sorted[i]))) {
-            char key[DIAG_EXCERPT_SIZE];
-            diag_excerpt(key, sorted[i]->key, sorted[i]->key_len);
-            diag_error("sum overflow for key '%s'", key);
-            ok = false;
+            continue;
         }
+        char key[DIAG_EXCERPT_SIZE];
+        diag_excerpt(key, e->key, e->key_len);
+        diag_error("sum overflow for key '%s'", key);
+    }
     free(sorted);
     return ok;
 }
@@ -151,9 +155,9 @@ static int compare_values(const void *a, const void *b)
     return (x->rank > y->rank) - (x->rank < y->rank);
 }
 
-/* The entries of TABLE by the value of OP on value slot SLOT, largest
+/* The entries of PS by the value of OP on value slot SLOT, largest
  * first; the caller frees the array. */
-static const struct table_entry **sorted_by_value(const struct table *table,
+static const struct table_entry **sorted_by_value(const struct partitions *ps,
                                                   enum aggregate_op op,
                                                   unsigned slot)
 {
@@ -162,8 +166,8 @@ static const struct table_entry **sorted_by_value(const struct table *table,
      * printed. */
     int places = aggregate_def_of(op)->needs_squares
                ? AGGREGATE_MAX_DECIMALS : -1;
-    const struct table_entry **order = table_sorted(table);
-    size_t n = table_size(table);
+    const struct table_entry **order = partitions_sorted(ps, false);
+    size_t n = partitions_size(ps);
     struct value_item *items = xmalloc((n ? n : 1) * sizeof *items);
     char *texts = xmalloc((n ? n : 1) * AGGREGATE_TEXT_SIZE);
     for (size_t i = 0; i < n; i++) {
@@ -189,17 +193,17 @@ static const struct table_entry **sorted_by_value(const struct table *table,
 }
 
 static const struct table_entry **sorted_entries(const struct config *cfg,
-                                                 const struct table *table)
+                                                 const struct partitions *ps)
 {
     switch (cfg->order) {
     case SORT_VALUE:
-        return sorted_by_value(table, cfg->ops[0], cfg->op_slots[0]);
+        return sorted_by_value(ps, cfg->ops[0], cfg->op_slots[0]);
     case SORT_FIRST:
-        return table_sorted_by_first(table);
+        return partitions_sorted(ps, true);
     case SORT_KEY:
         break;
     }
-    return table_sorted(table);
+    return partitions_sorted(ps, false);
 }
 
 /* The name of field N of FORMAT, or NULL. */
@@ -231,7 +235,7 @@ static void time_key_names(const struct record_format *f, const char **names,
     }
 }
 
-void output_results(const struct config *cfg, const struct table *table,
+void output_results(const struct config *cfg, const struct partitions *ps,
                     struct writer *out)
 {
     const struct record_format *f = &cfg->format;
@@ -265,15 +269,15 @@ void output_results(const struct config *cfg, const struct table *table,
     };
     if (cfg->header)
         format_header(out, &layout);
-    if (cfg->total && table_size(table) == 0) {
+    if (cfg->total && partitions_size(ps) == 0) {
         /* As SQL's SELECT count(*), sum(x) over no rows: one row, count 0
          * and the rest empty, so that a script reads one row always. */
         const struct accum none = { 0 };
         format_row(out, &layout, "", 0, &none, NULL);
         return;
     }
-    const struct table_entry **sorted = sorted_entries(cfg, table);
-    size_t n = table_size(table);
+    const struct table_entry **sorted = sorted_entries(cfg, ps);
+    size_t n = partitions_size(ps);
     if (cfg->top && cfg->top < n)
         n = (size_t)cfg->top;
     /* With many keys the entries and key bytes, visited in the order

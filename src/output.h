@@ -8,16 +8,16 @@
 
 #include "options.h"
 
-struct table;
+struct partitions;
 struct writer;
 
 /* Reports every key whose sum overflowed, or the total of a run without
  * a key; returns false if there was any, in which case nothing may be
  * printed. */
-bool output_check_overflow(const struct table *table);
+bool output_check_overflow(const struct partitions *ps);
 
 /* Writes the header row if asked for, then one row per key. */
-void output_results(const struct config *cfg, const struct table *table,
+void output_results(const struct config *cfg, const struct partitions *ps,
                     struct writer *out);
 
 #endif

@@ -10,6 +10,7 @@
 #include "reader.h"
 #include "record.h"
 #include "signals.h"
+#include "partition.h"
 #include "table.h"
 #include "timestamp.h"
 #include "writer.h"
@@ -306,28 +307,28 @@ static uint64_t put_key_line(struct writer *out, struct text *t,
  * Positions are written as ranks, 0 for the key that appeared first, so
  * a partial does not depend on --batch or on how the positions were
  * made. */
-static uint64_t put_key_lines(struct writer *out, const struct table *table,
-                              bool extrema)
+static uint64_t put_key_lines(struct writer *out,
+                              const struct partitions *ps, bool extrema)
 {
-    size_t n = table_size(table);
+    size_t n = partitions_size(ps);
     size_t *ranks = xmalloc((n ? n : 1) * sizeof *ranks);
-    const struct table_entry **by_first = table_sorted_by_first(table);
+    const struct table_entry **by_first = partitions_sorted(ps, true);
     for (size_t i = 0; i < n; i++)
-        ranks[table_index_of(table, by_first[i])] = i;
+        ranks[partitions_index_of(ps, by_first[i])] = i;
     free(by_first);
-    const struct table_entry **sorted = table_sorted(table);
+    const struct table_entry **sorted = partitions_sorted(ps, false);
     struct text line = { 0 };
     uint64_t sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += put_key_line(out, &line, sorted[i], extrema,
-                            ranks[table_index_of(table, sorted[i])]);
+                            ranks[partitions_index_of(ps, sorted[i])]);
     free(line.s);
     free(sorted);
     free(ranks);
     return sum;
 }
 
-bool partial_write(const struct config *cfg, const struct table *table,
+bool partial_write(const struct config *cfg, const struct partitions *ps,
                    struct writer *out)
 {
     char id[PARTIAL_ID_SIZE];
@@ -341,11 +342,11 @@ bool partial_write(const struct config *cfg, const struct table *table,
     text_puts(&line, id);
     put_settings(&line, cfg);
     put_sealed(out, &line);
-    uint64_t sum = put_key_lines(out, table,
+    uint64_t sum = put_key_lines(out, ps,
                          aggregate_wants_extrema(cfg->ops, cfg->op_count));
     char tail[128];
     snprintf(tail, sizeof tail, "%s\t%s\t%zu\t%016llx", TRAILER, id,
-             table_size(table), (unsigned long long)sum);
+             partitions_size(ps), (unsigned long long)sum);
     line.len = 0;
     text_puts(&line, tail);
     put_sealed(out, &line);
@@ -375,7 +376,7 @@ struct kept_lines {
 /* What the merge has learnt so far, over all inputs. */
 struct partial_input {
     struct config *cfg;
-    struct table *table;
+    struct partitions *partitions;  /* the keys merged */
     struct mark at;             /* the line being read */
     uint64_t check;             /* its check */
     char *settings;             /* of the first header, as read */
@@ -855,8 +856,9 @@ static bool parse_key_line(struct partial_input *m, char *line)
                        &state))
         return bad_line(m, "malformed partial line: bad further state");
 
-    struct accum *into = table_find_or_add(m->table, m->key,
-                                           (size_t)key_len);
+    struct table *table;
+    struct accum *into = partitions_find_or_add(m->partitions, m->key,
+                                                (size_t)key_len, &table);
     uint64_t total;
     if (__builtin_add_overflow(into->count, a.count, &total)
         || __builtin_add_overflow(into->missing, a.missing, &total)
@@ -868,7 +870,7 @@ static bool parse_key_line(struct partial_input *m, char *line)
         keystate_free(state);
         return false;
     }
-    if (!table_fold(m->table, into, &a, state))
+    if (!table_fold(table, into, &a, state))
         return bad_line(m, "malformed partial line: further state does "
                            "not match the operations");
     table_note_position(into, position);
@@ -1079,14 +1081,17 @@ static bool check_pairs(const struct partial_input *m)
  * result rather than none. */
 static bool check_states(const struct partial_input *m)
 {
-    size_t n = m->header_count > 0 ? table_size(m->table) : 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct table_entry *e = table_entry_at(m->table, i);
-        if (!keystate_has_shape(table_entry_state(e), &m->shape)
-            || !keystate_consistent(&e->accum, table_entry_state(e))) {
-            diag_error("malformed partial input: the further state of "
-                       "the keys does not match the operations");
-            return false;
+    for (size_t p = 0; m->header_count > 0
+                       && p < partitions_count(m->partitions); p++) {
+        const struct table *t = partitions_table(m->partitions, p);
+        for (size_t i = 0; i < table_size(t); i++) {
+            const struct table_entry *e = table_entry_at(t, i);
+            if (!keystate_has_shape(table_entry_state(e), &m->shape)
+                || !keystate_consistent(&e->accum, table_entry_state(e))) {
+                diag_error("malformed partial input: the further state of "
+                           "the keys does not match the operations");
+                return false;
+            }
         }
     }
     return true;
@@ -1160,7 +1165,7 @@ struct partial_input *partial_merge(struct config *cfg)
 
     struct partial_input *m = xcalloc(1, sizeof *m);
     m->cfg = cfg;
-    m->table = table_new();
+    m->partitions = partitions_new(1, cfg->jobs);
     for (size_t i = 0; i < cfg->input_count; i++) {
         if (ok) {
             m->at.name = cfg->input_names[i];
@@ -1177,12 +1182,13 @@ struct partial_input *partial_merge(struct config *cfg)
         partial_input_free(m);
         return NULL;
     }
+    partitions_seal(m->partitions);
     return m;
 }
 
-const struct table *partial_table(const struct partial_input *in)
+const struct partitions *partial_table(const struct partial_input *in)
 {
-    return in->table;
+    return in->partitions;
 }
 
 static void put_kept(struct writer *out, const struct kept_lines *k)
@@ -1197,7 +1203,7 @@ void partial_write_combined(const struct partial_input *in,
                             struct writer *out)
 {
     put_kept(out, &in->header_lines);
-    uint64_t written = put_key_lines(out, in->table, in->saw_extrema);
+    uint64_t written = put_key_lines(out, in->partitions, in->saw_extrema);
     put_kept(out, &in->trailer_lines);
     put_kept(out, &in->fold_lines);
     /* What makes the trailers' sums add up again with these key lines in
@@ -1222,7 +1228,7 @@ void partial_input_free(struct partial_input *in)
 {
     if (!in)
         return;
-    table_free(in->table);
+    partitions_free(in->partitions);
     free(in->settings);
     free(in->headers);
     free(in->trailers);

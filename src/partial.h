@@ -94,15 +94,15 @@
 
 #include "options.h"
 
-struct table;
+struct partitions;
 struct writer;
 
 /* The version written, and the room for an identity with its NUL. */
 enum { PARTIAL_VERSION = 5, PARTIAL_ID_SIZE = 33 };
 
-/* Writes the partial of TABLE under a new identity; false, having said
- * why, if no identity could be made. */
-bool partial_write(const struct config *cfg, const struct table *table,
+/* Writes the partial of the aggregates PS under a new identity; false,
+ * having said why, if no identity could be made. */
+bool partial_write(const struct config *cfg, const struct partitions *ps,
                    struct writer *out);
 
 /* The partials read by --merge, for printing. */
@@ -115,8 +115,8 @@ struct partial_input;
  * without a word if a termination signal stopped it. */
 struct partial_input *partial_merge(struct config *cfg);
 
-/* The merged aggregates, still owned by IN. */
-const struct table *partial_table(const struct partial_input *in);
+/* The merged aggregates, sealed, still owned by IN. */
+const struct partitions *partial_table(const struct partial_input *in);
 
 /* Writes the combined partial: every header, trailer and fold line read,
  * one line per key, and a fold line for the key lines folded. */

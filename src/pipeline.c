@@ -33,13 +33,27 @@
  *
  * Ownership.  A block belongs to one stage at a time and is never shared,
  * so block contents need no locks; only the queue and window are
- * synchronised.  Each worker aggregates into its own table; the tables are
- * merged by the main thread after the workers have been joined.  Since the
- * work queue is first in, first out, each worker takes its blocks in
- * sequence order; so when a block adds a key to a worker's table it is the
- * key's first block in that worker, and the block's sequence number gives
- * the key its first position (table.h) without any per-record work.  The
- * merge keeps the earliest position, which --sort=first orders by.
+ * synchronised.
+ *
+ * Aggregates.  Each worker aggregates into a small table of its own, of
+ * at most a few thousand keys (FANOUT_CACHE_KEYS, for tests), which the
+ * caches hold, so that the keys met over and over cost no shared memory
+ * and no lock.  When it is full, and after its last block, the worker
+ * spills it into the run's partitions (partition.h): PARTITION_MAX
+ * tables, a key in exactly one of them by its hash, each with a lock,
+ * taken once per spill for all the keys it gets.  So every key is kept
+ * once, whatever --jobs, and memory for aggregates is that of one table
+ * plus --jobs small ones.  A single worker has nobody to share keys
+ * with: it aggregates straight into the one partition there is then.  Since the work queue is first in, first out,
+ * each worker takes its blocks in sequence order; so when a block adds a
+ * key to a worker's table, the key's first record in that block is in
+ * it, and the block's sequence number and the key's rank among the keys
+ * the block added give the key a position (table.h) without any
+ * per-record work.  A table spilled in the middle of a block goes on
+ * ranking after the keys it spilled.  Merges keep the earliest position,
+ * which is the key's first record in the input, for --sort=first.  After
+ * the workers have been joined, the main thread sorts the partitions on
+ * --jobs threads and merges their sorted listings for the output.
  *
  * Reading.  The producer reads pipes and terminals itself; a regular file
  * it only cuts, and the worker that takes a block reads its bytes first
@@ -81,8 +95,8 @@
  *
  * Shutdown.  At the end of input the producer declares the number of blocks
  * it made and closes the work queue; workers exit when it is empty; the
- * collector ends after the last sequence number, and the main thread joins
- * the others and merges their tables.
+ * collector ends after the last sequence number, each worker spills its
+ * table and ends, and the main thread joins the others.
  *
  * Idle.  Whenever the collector has no finished block waiting, it flushes
  * the output, messages and rejects file it has buffered, so that the
@@ -115,12 +129,12 @@
 #include "block.h"
 #include "diag.h"
 #include "options.h"
+#include "partition.h"
 #include "progress.h"
 #include "queue.h"
 #include "reader.h"
 #include "signals.h"
 #include "stats.h"
-#include "table.h"
 #include "worker.h"
 #include "writer.h"
 
@@ -138,6 +152,7 @@ struct pipeline {
     struct queue *work;         /* filled blocks waiting for a worker */
     struct reorder *done;       /* processed blocks, by sequence number */
     struct stats *stats;
+    struct partitions *partitions;  /* the aggregate, or NULL */
     struct progress *progress;  /* NULL without a progress line */
     struct writer *reports;     /* standard error */
     atomic_bool stop;           /* the collector wants no more work */
@@ -218,6 +233,10 @@ static void *run_worker(void *arg)
         reorder_put(p->done, b->seq, b);
     }
     stats_lap(&s->waiting_ns, &mark);
+    if (!atomic_load(&p->stop)) {
+        worker_spill(t->worker);
+        stats_lap(&s->working_ns, &mark);
+    }
     return NULL;
 }
 
@@ -294,6 +313,7 @@ static void pipeline_free(struct pipeline *p, struct worker_thread *workers,
     for (size_t i = 0; i < jobs; i++)
         worker_free(workers[i].worker);
     free(workers);
+    partitions_free(p->partitions);
     free(p);
 }
 
@@ -310,8 +330,10 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     struct pipeline *p = xcalloc(1, sizeof *p);
 
     memset(outcome, 0, sizeof *outcome);
+    if (cfg->mode == OUTPUT_AGGREGATE)
+        p->partitions = partitions_new(jobs, jobs);
     for (size_t i = 0; i < jobs; i++) {
-        workers[i].worker = worker_new(cfg);
+        workers[i].worker = worker_new(cfg, p->partitions);
         if (!workers[i].worker) {
             pipeline_free(p, workers, jobs, blocks, block_count);
             return false;
@@ -346,6 +368,7 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
     }
     signals_restore(&old_mask);
     bool finished = collect(p, c);
+    outcome->collected_ns = stats_now();
     outcome->tally = *collector_tally(c);
     outcome->read_error = p->load_error;
     outcome->read_error_input = p->load_error_input;
@@ -374,12 +397,10 @@ bool pipeline_run(const struct config *cfg, struct reader *reader,
         outcome->read_error = p->read_error;
         outcome->read_error_input = p->read_error_input;
     }
-    if (cfg->mode == OUTPUT_AGGREGATE) {
-        uint64_t mark = stats_now();
-        outcome->table = worker_take_table(workers[0].worker);
-        for (size_t i = 1; i < jobs; i++)
-            table_merge(outcome->table, worker_table(workers[i].worker));
-        stats_lap(&stats->output_ns, &mark);
+    if (p->partitions) {
+        partitions_seal(p->partitions);
+        outcome->partitions = p->partitions;
+        p->partitions = NULL;
     }
     pipeline_free(p, workers, jobs, blocks, block_count);
     return true;

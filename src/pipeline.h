@@ -4,10 +4,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "collector.h"
 
 struct config;
+struct partitions;
 struct progress;
 struct reader;
 struct stats;
@@ -18,8 +20,10 @@ struct pipeline_outcome {
     struct tally tally;         /* what the collector accounted for */
     int read_error;             /* errno of a failed read, or 0 */
     size_t read_error_input;    /* which input it failed on */
-    struct table *table;        /* merged aggregates (aggregate mode);
-                                   the caller frees it */
+    struct partitions *partitions;  /* the aggregates (aggregate mode),
+                                       sealed; the caller frees them */
+    uint64_t collected_ns;      /* the clock (stats_now) when the last
+                                   block had been accounted for */
     bool abandoned;             /* stopped early, threads still running:
                                    the reader and the statistics must not
                                    be freed */

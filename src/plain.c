@@ -324,7 +324,7 @@ take_plain_defer(struct table *t, const char *p,
     const char *stop = take_plain_run(t, p, rules, batch, PLAIN_DEFER,
                                       extrema, records);
     /* The record at STOP may add a key through the general path, and keys
-     * must enter the table in input order (table_set_positions). */
+     * must enter the table in input order (table_end_block). */
     flush_pending(t, batch, extrema);
     return stop;
 }

@@ -251,6 +251,35 @@ bool reorder_ready(struct reorder *r, bool early)
     return ready;
 }
 
+struct lock {
+    pthread_mutex_t mutex;
+};
+
+struct lock *lock_new(void)
+{
+    struct lock *l = xcalloc(1, sizeof *l);
+    CHECK(pthread_mutex_init(&l->mutex, NULL));
+    return l;
+}
+
+void lock_free(struct lock *l)
+{
+    if (!l)
+        return;
+    CHECK(pthread_mutex_destroy(&l->mutex));
+    free(l);
+}
+
+void lock_acquire(struct lock *l)
+{
+    CHECK(pthread_mutex_lock(&l->mutex));
+}
+
+void lock_release(struct lock *l)
+{
+    CHECK(pthread_mutex_unlock(&l->mutex));
+}
+
 struct thread {
     pthread_t id;
     void *(*run)(void *);

@@ -58,6 +58,15 @@ void *reorder_take(struct reorder *r, bool early, bool *in_order,
  * not yet taken early counts too. */
 bool reorder_ready(struct reorder *r, bool early);
 
+/* A plain mutual-exclusion lock, for data that threads share between
+ * blocks rather than pass along (the aggregate's partitions). */
+struct lock;
+
+struct lock *lock_new(void);
+void lock_free(struct lock *l);
+void lock_acquire(struct lock *l);
+void lock_release(struct lock *l);
+
 /* A joinable thread, which inherits the calling thread's signal mask;
  * start ends the process with status 2 if the thread cannot be created. */
 struct thread;

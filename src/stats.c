@@ -65,6 +65,7 @@ struct stats *stats_new(size_t workers)
     atomic_init(&s->collector_writing_ns, 0);
     atomic_init(&s->collector_waiting_ns, 0);
     atomic_init(&s->output_ns, 0);
+    atomic_init(&s->tail_ns, 0);
     s->run.exit_status = -1;
     s->start_ns = stats_now();
     return s;
@@ -121,7 +122,7 @@ static uint64_t per_second(uint64_t count, uint64_t ns)
 struct snapshot {
     uint64_t wall_ns, bytes, headers, compressed, decoded, blocks,
              reading_ns, blocked_ns;
-    uint64_t writing_ns, waiting_ns, output_ns;
+    uint64_t writing_ns, waiting_ns, output_ns, tail_ns;
 };
 
 static void take_snapshot(const struct stats *s, struct snapshot *n)
@@ -137,6 +138,7 @@ static void take_snapshot(const struct stats *s, struct snapshot *n)
     n->writing_ns = stats_get(&s->collector_writing_ns);
     n->waiting_ns = stats_get(&s->collector_waiting_ns);
     n->output_ns = stats_get(&s->output_ns);
+    n->tail_ns = stats_get(&s->tail_ns);
 }
 
 /* The skipped records of T by kind, kinds with none left out, as
@@ -217,6 +219,9 @@ static void report_text(const struct stats *s, const struct tally *t,
     put(w, "%s output: %s s (%u%%)\n", head,
         seconds(a, sizeof a, n->output_ns, 3),
         percent(n->output_ns, n->wall_ns));
+    put(w, "%s tail: %s s (%u%%)\n", head,
+        seconds(a, sizeof a, n->tail_ns, 3),
+        percent(n->tail_ns, n->wall_ns));
 }
 
 /* The errors diag kept, as a JSON array of strings; past the ones kept,
@@ -306,7 +311,8 @@ static void report_json(const struct stats *s, const struct tally *t,
     put(w, "],\"collector\":{\"writing_seconds\":%s,\"waiting_seconds\":%s},",
         seconds(a, sizeof a, n->writing_ns, 6),
         seconds(b, sizeof b, n->waiting_ns, 6));
-    put(w, "\"output_seconds\":%s}\n", seconds(a, sizeof a, n->output_ns, 6));
+    put(w, "\"output_seconds\":%s,", seconds(a, sizeof a, n->output_ns, 6));
+    put(w, "\"tail_seconds\":%s}\n", seconds(a, sizeof a, n->tail_ns, 6));
 }
 
 void stats_report(const struct stats *s, const struct tally *tally,

@@ -90,7 +90,10 @@ struct stats {
     stats_counter collector_writing_ns; /* reports, rejects file and
                                            ordered output */
     stats_counter collector_waiting_ns; /* waiting for the next block */
-    stats_counter output_ns;    /* merging and writing the aggregates */
+    stats_counter output_ns;    /* sorting and writing the aggregates */
+    stats_counter tail_ns;      /* from the last block accounted for to
+                                   the end of the output: the workers'
+                                   last spills, sorting and writing */
 };
 
 /* Statistics for a run with WORKERS worker threads, starting now; the

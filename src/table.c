@@ -32,6 +32,35 @@ struct table *table_new(void)
     return t;
 }
 
+void table_set_spill(struct table *t, size_t limit,
+                     void (*spill)(void *ctx, struct table *t), void *ctx)
+{
+    t->spill_limit = limit;
+    t->spill = spill;
+    t->spill_ctx = ctx;
+}
+
+void table_clear(struct table *t)
+{
+    /* The newest chunk stays for the keys to come, so that a table
+     * filled and spilled over and over allocates nothing. */
+    struct key_chunk *keep = t->chunks;
+    if (keep) {
+        for (struct key_chunk *c = keep->next, *next; c; c = next) {
+            next = c->next;
+            free(c);
+        }
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    for (size_t i = 0; t->states > 0 && i < t->count; i++)
+        keystate_free(t->entries[i].state);
+    t->states = 0;
+    memset(t->slots, 0, (t->slot_mask + 1) * sizeof *t->slots);
+    t->count = 0;
+    t->block_from = 0;
+}
+
 void table_free(struct table *t)
 {
     if (!t)
@@ -82,12 +111,37 @@ static void grow_slots(struct table *t)
     t->slot_mask = mask;
 }
 
+/* Gives the entries from block_from on the current block's positions,
+ * ranked after the BLOCK_RANK it gave before. */
+static void give_positions(struct table *t)
+{
+    for (size_t i = t->block_from; i < t->count; i++)
+        t->entries[i].first = table_position(t->block_seq,
+                                             t->block_rank + (i - t->block_from));
+    t->block_rank += t->count - t->block_from;
+    t->block_from = t->count;
+}
+
+/* Hands every entry of T, positions given, to its spill function. */
+static void spill(struct table *t)
+{
+    give_positions(t);
+    t->spill(t->spill_ctx, t);
+    if (t->count != 0)
+        diag_fatal("internal error: a table spill left keys behind");
+    t->block_from = 0;
+}
+
 /* Adds KEY at the empty SLOT its probe ended on, with no position yet
- * (UINT64_MAX). */
+ * (UINT64_MAX); or, if T is full, spills it and adds KEY to it empty. */
 static struct accum *insert(struct table *t, const char *key, size_t len,
                             uint64_t head, uint64_t head2, uint64_t hash,
                             size_t slot)
 {
+    if (t->spill_limit && t->count >= t->spill_limit) {
+        spill(t);
+        slot = hash & t->slot_mask;
+    }
     if (t->count == UINT32_MAX - 1)
         diag_out_of_memory();
     if (t->count == t->entries_cap) {
@@ -170,22 +224,34 @@ bool table_fold(struct table *t, struct accum *into, const struct accum *from,
     return true;
 }
 
-void table_merge(struct table *into, struct table *from)
+/* Folds the whole state of FROM, another table's entry for the same key,
+ * into INTO, taking it: every merge of one key's state is this one. */
+static void merge_entry(struct table *t, struct table_entry *into,
+                        struct table_entry *from)
 {
-    enum { AHEAD = 8 };     /* lookups in flight: see flush_pending */
-    for (size_t i = 0; i < from->count; i++) {
-        if (i + AHEAD < from->count)
-            __builtin_prefetch(&into->slots[from->entries[i + AHEAD].hash
-                                            & into->slot_mask]);
-        struct table_entry *e = &from->entries[i];
+    /* The tables of one run have states of one shape. */
+    table_fold(t, &into->accum, &from->accum, from->state);
+    from->state = NULL;
+    if (from->first < into->first)
+        into->first = from->first;
+}
+
+void table_merge_from(struct table *into, struct table *from,
+                      const uint32_t *which, size_t n)
+{
+    /* Lookups in flight, as in flush_pending (plain.c): the home slot of
+     * the entry 2 x AHEAD on is asked for, then the entry it names, once
+     * the slot has had time to arrive. */
+    enum { AHEAD = 16 };
+    for (size_t i = 0; i < n; i++) {
+        if (i + 2 * AHEAD < n)
+            table_prefetch(into, from->entries[which[i + 2 * AHEAD]].hash);
+        if (i + AHEAD < n)
+            table_prefetch_entry(into, from->entries[which[i + AHEAD]].hash);
+        struct table_entry *e = &from->entries[which[i]];
         struct accum *a = table_find_or_add_hashed(into, e->key, e->key_len,
                                                    e->head, e->head2, e->hash);
-        /* The tables of one run have states of one shape. */
-        table_fold(into, a, &e->accum, e->state);
-        if (e->state)
-            from->states--;
-        e->state = NULL;
-        table_note_position(a, e->first);
+        merge_entry(into, entry_of(a), e);
     }
 }
 
@@ -199,10 +265,17 @@ bool table_is_large(const struct table *t)
     return t->slot_mask + 1 >= LARGE_SLOTS;
 }
 
-void table_set_positions(struct table *t, size_t from, uint64_t seq)
+void table_begin_block(struct table *t, uint64_t seq)
 {
-    for (size_t i = from; i < t->count; i++)
-        t->entries[i].first = table_position(seq, i - from);
+    t->block_seq = seq;
+    t->block_from = t->count;
+    t->block_rank = 0;
+}
+
+void table_end_block(struct table *t)
+{
+    give_positions(t);
+    t->block_rank = 0;
 }
 
 size_t table_index_of(const struct table *t, const struct table_entry *e)
@@ -278,10 +351,14 @@ static struct sort_item *radix_sort_rank(struct sort_item *items,
     return items;
 }
 
-/* The entries of T ordered by rank, and within one rank by key; FIRST
- * ranks them by first appearance rather than by the key's first bytes. */
-static const struct table_entry **sorted_by(const struct table *t,
-                                            bool first)
+struct table_listing {
+    struct sort_item *items;    /* in order */
+    size_t n;
+};
+
+/* T's entries ordered by rank, and within one rank by key; FIRST ranks
+ * them by first appearance rather than by the key's first bytes. */
+struct table_listing *table_listing_new(const struct table *t, bool first)
 {
     size_t n = t->count;
     struct sort_item *items = xmalloc((n ? n : 1) * sizeof *items);
@@ -301,11 +378,89 @@ static const struct table_entry **sorted_by(const struct table *t,
         if (j - i > 1)
             qsort(sorted + i, j - i, sizeof *sorted, compare_items);
     }
-    const struct table_entry **order = xmalloc((n ? n : 1) * sizeof *order);
+    free(sorted == items ? spare : items);
+    struct table_listing *l = xmalloc(sizeof *l);
+    l->items = sorted;
+    l->n = n;
+    return l;
+}
+
+void table_listing_free(struct table_listing *l)
+{
+    if (!l)
+        return;
+    free(l->items);
+    free(l);
+}
+
+/* The order of listings: by rank, then by key. */
+static int compare_ranked(const struct sort_item *x, const struct sort_item *y)
+{
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return compare_items(x, y);
+}
+
+/* The unmerged rest of one listing. */
+struct cursor {
+    const struct sort_item *at, *end;
+};
+
+/* Restores the order of the min-heap HEAP of N cursors below I. */
+static void sift_down(struct cursor *heap, size_t n, size_t i)
+{
+    for (;;) {
+        size_t least = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && compare_ranked(heap[l].at, heap[least].at) < 0)
+            least = l;
+        if (r < n && compare_ranked(heap[r].at, heap[least].at) < 0)
+            least = r;
+        if (least == i)
+            return;
+        struct cursor swap = heap[i];
+        heap[i] = heap[least];
+        heap[least] = swap;
+        i = least;
+    }
+}
+
+const struct table_entry **table_listings_merge(
+    struct table_listing *const *lists, size_t n)
+{
+    size_t total = 0, h = 0;
     for (size_t i = 0; i < n; i++)
-        order[i] = sorted[i].entry;
-    free(items);
-    free(spare);
+        total += lists[i]->n;
+    const struct table_entry **order =
+        xmalloc((total ? total : 1) * sizeof *order);
+    struct cursor *heap = xmalloc((n ? n : 1) * sizeof *heap);
+    for (size_t i = 0; i < n; i++)
+        if (lists[i]->n)
+            heap[h++] = (struct cursor){ lists[i]->items,
+                                         lists[i]->items + lists[i]->n };
+    for (size_t i = h / 2; i-- > 0;)
+        sift_down(heap, h, i);
+    size_t out = 0;
+    while (h > 1) {
+        order[out++] = heap[0].at->entry;
+        if (++heap[0].at == heap[0].end)
+            heap[0] = heap[--h];
+        sift_down(heap, h, 0);
+    }
+    /* The last listing left needs no more comparisons. */
+    for (const struct sort_item *it = h ? heap[0].at : NULL;
+         h && it < heap[0].end; it++)
+        order[out++] = it->entry;
+    free(heap);
+    return order;
+}
+
+/* The entries of T in the order of its listing. */
+static const struct table_entry **sorted_by(const struct table *t,
+                                            bool first)
+{
+    struct table_listing *l = table_listing_new(t, first);
+    const struct table_entry **order = table_listings_merge(&l, 1);
+    table_listing_free(l);
     return order;
 }
 

@@ -1,7 +1,10 @@
 /* table: a hash table from key bytes to an accumulator and the position
- * of the key's first record.  Each worker owns one and no locks are
- * involved; at the end the tables are merged into one and listed in key
- * order or in order of first appearance. */
+ * of the key's first record.  A table has one user at a time and takes
+ * no locks: each worker owns a small one that it spills into the run's
+ * partitions (partition.h), which are tables too.  It also owns the one
+ * function that merges the whole state of one key into another entry,
+ * and the listing of entries in key order or in order of first
+ * appearance, of one table or of several merged. */
 #ifndef FANOUT_TABLE_H
 #define FANOUT_TABLE_H
 
@@ -45,10 +48,28 @@ struct table {
     size_t slot_mask;               /* slot count - 1, a power of two - 1 */
     struct key_chunk *chunks;       /* key bytes, newest chunk first */
     size_t states;                  /* entries with a state */
+    uint64_t block_seq;             /* the block being aggregated */
+    size_t block_from;              /* its first entry not yet given a
+                                       position */
+    uint64_t block_rank;            /* positions it gave before a spill */
+    size_t spill_limit;             /* most keys held; 0 for no limit */
+    void (*spill)(void *, struct table *);
+    void *spill_ctx;
 };
 
 struct table *table_new(void);
 void table_free(struct table *t);
+
+/* Makes T hold at most LIMIT keys: before a key beyond them is added,
+ * SPILL(CTX, T) is called, which must take every entry away (table_spill
+ * does) and leave T empty.  Entries are given their positions first, so
+ * a spill may come in the middle of a block. */
+void table_set_spill(struct table *t, size_t limit,
+                     void (*spill)(void *ctx, struct table *t), void *ctx);
+
+/* Empties T, keeping the room it has for keys: after its entries' state
+ * has been taken by table_merge_from. */
+void table_clear(struct table *t);
 
 /* The first eight bytes of a key as a little-endian number, zero-padded:
  * a key of up to eight bytes is hashed and compared by this alone. */
@@ -210,7 +231,7 @@ static inline void table_prefetch_entry(const struct table *t, uint64_t hash)
 /* Positions order keys by first appearance: a position is a number that
  * grows with the place of a key's first record in the input.  In a run it
  * is the block's sequence number times 2^32 plus the key's rank among the
- * keys that a worker first met in that block (table_set_positions); in a
+ * keys that a worker first met in that block (table_end_block); in a
  * merge of partials, the partial's ordinal times 2^32 plus the key's rank
  * in that partial.  Only their order matters.  Positions are given after
  * each block, to the keys it inserted, which costs nothing per record: a
@@ -227,9 +248,15 @@ static inline uint64_t table_position(uint64_t seq, uint64_t rank)
     return (seq < last ? seq : last) << TABLE_POSITION_SHIFT | rank;
 }
 
-/* Gives the entries added to T since it held FROM of them the positions
- * of block SEQ, in order of insertion. */
-void table_set_positions(struct table *t, size_t from, uint64_t seq);
+/* Block SEQ starts adding to T: the keys it adds get its positions, in
+ * order of insertion, when table_end_block is called or T spills. */
+void table_begin_block(struct table *t, uint64_t seq);
+
+/* Gives the keys added since table_begin_block, or since the last spill
+ * of this block, the positions of the block, after those given before a
+ * spill: a key spilled and added again in the same block gets a later
+ * rank the second time, and the merge keeps the first. */
+void table_end_block(struct table *t);
 
 /* Lowers the first position of the entry holding A to POSITION if that
  * is earlier: for merges, where a key may be seen first in any table, and
@@ -255,9 +282,12 @@ struct keystate *table_state(struct table *t, struct accum *a,
 bool table_fold(struct table *t, struct accum *into, const struct accum *from,
                 struct keystate *state);
 
-/* Folds every entry of FROM into INTO, keeping the earlier position; the
- * entries' further states move from FROM to INTO. */
-void table_merge(struct table *into, struct table *from);
+/* Folds the entries of FROM whose indexes are WHICH[0 .. N-1] into INTO,
+ * each with its whole state and the earlier of the two positions; their
+ * state now belongs to INTO, and FROM must be cleared (table_clear), not
+ * used again as it is. */
+void table_merge_from(struct table *into, struct table *from,
+                      const uint32_t *which, size_t n);
 
 /* How many keys T holds. */
 size_t table_size(const struct table *t);
@@ -284,6 +314,21 @@ const struct table_entry **table_sorted(const struct table *t);
 
 /* The same, sorted by first position, then by key. */
 const struct table_entry **table_sorted_by_first(const struct table *t);
+
+/* One table's entries sorted as table_sorted (or, with FIRST, as
+ * table_sorted_by_first) sorts them, kept with what orders them, so that
+ * the listings of several tables can be merged.  Listings of different
+ * tables may be made at once on different threads. */
+struct table_listing;
+
+struct table_listing *table_listing_new(const struct table *t, bool first);
+void table_listing_free(struct table_listing *l);
+
+/* The entries of the N listings LISTS, made alike of tables that share
+ * no key, merged into one order: an array of all their entries that the
+ * caller frees. */
+const struct table_entry **table_listings_merge(
+    struct table_listing *const *lists, size_t n);
 
 /* The index of entry E of T, from 0 to table_size - 1, for arrays kept
  * beside the table. */

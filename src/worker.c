@@ -14,6 +14,7 @@
 #include "keystate.h"
 #include "missing.h"
 #include "options.h"
+#include "partition.h"
 #include "plain.h"
 #include "table.h"
 #include "timestamp.h"
@@ -32,6 +33,8 @@ struct worker {
     struct key_matcher *matcher;    /* NULL without --key-match */
     struct filter *filter;          /* NULL without --where */
     struct table *table;            /* NULL unless aggregating */
+    struct partitions *partitions;  /* where the table spills, or NULL */
+    bool owns_table;                /* not the sole partition */
     struct plain *plain;            /* the fast path for plain records */
     struct updates *updates;        /* the table's, not done yet */
     struct keystate_shape shape;    /* each key's further state; no parts
@@ -45,7 +48,8 @@ struct worker {
     size_t bucket_len;              /* its length there; 0 before one */
 };
 
-struct worker *worker_new(const struct config *cfg)
+struct worker *worker_new(const struct config *cfg,
+                          struct partitions *partitions)
 {
     struct worker *w = xcalloc(1, sizeof *w);
     w->cfg = cfg;
@@ -74,8 +78,18 @@ struct worker *worker_new(const struct config *cfg)
             return NULL;
         }
     }
-    if (cfg->mode == OUTPUT_AGGREGATE)
+    if (cfg->mode == OUTPUT_AGGREGATE && partitions
+        && partitions_sole_table(partitions)) {
+        w->table = partitions_sole_table(partitions);
+    } else if (cfg->mode == OUTPUT_AGGREGATE) {
         w->table = table_new();
+        w->owns_table = true;
+        if (partitions) {
+            w->partitions = partitions;
+            table_set_spill(w->table, cfg->cache_keys, partitions_spill,
+                            partitions);
+        }
+    }
     keystate_shape_init(&w->shape, cfg->ops, cfg->op_slots, cfg->op_count);
     w->plain = plain_new(cfg);
     w->updates = updates_new();
@@ -90,7 +104,8 @@ void worker_free(struct worker *w)
     csv_splitter_free(w->csv);
     key_matcher_free(w->matcher);
     filter_free(w->filter);
-    table_free(w->table);
+    if (w->owns_table)
+        table_free(w->table);
     plain_free(w->plain);
     updates_free(w->updates);
     free(w->shown_key);
@@ -103,11 +118,10 @@ struct table *worker_table(struct worker *w)
     return w->table;
 }
 
-struct table *worker_take_table(struct worker *w)
+void worker_spill(struct worker *w)
 {
-    struct table *t = w->table;
-    w->table = NULL;
-    return t;
+    if (w->table && w->partitions)
+        partitions_spill(w->partitions, w->table);
 }
 
 /* The key as a user reads it: composite fields joined by TAB. */
@@ -583,7 +597,8 @@ void worker_process(struct worker *w, struct block *b)
                      && memchr(b->data, '\0', b->len) != NULL;
     bool plain = !nul_possible && plain_begin(w->plain, b, w->table);
     size_t bom = block_bom_len(b);
-    size_t keys_before = w->table ? table_size(w->table) : 0;
+    if (w->table)
+        table_begin_block(w->table, b->seq);
     if (w->csv) {
         process_csv(w, b, &at, nul_possible, bom);
         p = end;
@@ -610,7 +625,7 @@ void worker_process(struct worker *w, struct block *b)
     }
     if (w->table) {
         updates_flush(w->updates, w->table);
-        table_set_positions(w->table, keys_before, b->seq);
+        table_end_block(w->table);
     }
     b->records = at.record;
     if (!w->csv)

@@ -75,3 +75,20 @@ walk_allocations() {
 	assert_status 1
 	assert_stdout "$(text $'a\t4.5' $'b\t-5')"
 }
+
+@test "every allocation of a run whose worker tables spill into the partitions can fail cleanly" {
+	export FANOUT_CACHE_KEYS=1
+	walk_allocations 1 "$(text $'a\t4.5' $'b\t-5')" --jobs=2 --batch=4 -a sum -
+	((WALKED > 10))
+}
+
+@test "a sort thread that cannot be started at the end stops the run: status 2, no totals" {
+	# Enough keys for --jobs=2 to sort on two threads: the fourth thread,
+	# after the producer and the two workers.
+	"$GAWK" 'BEGIN { for (i = 0; i < 40000; i++) print "k" i ":1" }' >many.txt
+	run_exact env FANOUT_FAIL_THREAD=4 "$FAULTY" --jobs=2 many.txt
+	assert_result 2 "" "fanout: cannot create thread: Resource temporarily unavailable"
+	run_exact env FANOUT_FAIL_THREAD=5 "$FAULTY" --jobs=2 many.txt
+	assert_status 0
+	[[ ${#lines[@]} == 40000 ]] || fail "${#lines[@]} rows"
+}

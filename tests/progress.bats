@@ -280,10 +280,10 @@ run_fed() {
 	pids=
 	[[ $status == 1 ]] || fail "status $status" "$(cat -v err)"
 	python3 screen err >screen.txt || fail "$(cat -v err)"
-	# The report's seven lines, whole, then the run's own messages.
+	# The report's eight lines, whole, then the run's own messages.
 	grep -E -q '^fanout: stats: [0-9]+ records read, [0-9]+ accepted, 0 rejected$' screen.txt ||
 		fail "no whole first line of the report:" "$(cat screen.txt)"
-	[[ $(grep -c '^fanout: stats: ' screen.txt) == 7 ]] || fail "not a whole report:" "$(cat screen.txt)"
+	[[ $(grep -c '^fanout: stats: ' screen.txt) == 8 ]] || fail "not a whole report:" "$(cat screen.txt)"
 	grep -v -e '^fanout: stats: ' -e '^fanout: [0-9]* records, ' screen.txt >messages
 	expect_file messages "fanout: f:3001: missing delimiter ':'\nfanout: 6001 records read, 6000 accepted, 1 rejected\n"
 	"$FANOUT" -o in.txt >out.plain 2>/dev/null || true

@@ -36,6 +36,7 @@ setup() {
 		out["workers.records"] = sum(w["records"] for w in d["workers"])
 		times = [d["seconds"], d["reader"]["reading_seconds"],
 		         d["reader"]["blocked_seconds"], d["output_seconds"],
+		         d["tail_seconds"],
 		         d["collector"]["writing_seconds"],
 		         d["collector"]["waiting_seconds"]]
 		for w in d["workers"]:
@@ -140,10 +141,11 @@ text_counts() {
 		split(line, f, /[ ,:]+/); workers++; wblocks += f[3]; wrecords += f[5]; next }
 	line ~ "^collector: writing " t ", waiting " t "$" { seen["collector"]++; next }
 	line ~ "^output: " t "$" { seen["output"]++; next }
+	line ~ "^tail: " t "$" { seen["tail"]++; next }
 	{ print "unexpected: " $0; bad = 1 }
 	END {
 		for (s in seen) if (seen[s] != 1) { print "line " s " seen " seen[s] " times"; bad = 1 }
-		if (length(seen) != 6) { print "lines missing: " length(seen) " kinds seen"; bad = 1 }
+		if (length(seen) != 7) { print "lines missing: " length(seen) " kinds seen"; bad = 1 }
 		for (k in n) printf "rejected.%s=%d\n", k, n[k] >out
 		printf "records.read=%d\nrecords.accepted=%d\nrecords.rejected=%d\n", read, acc, rej >out
 		printf "records.skipped=%d\nrecords.missing_values=%d\n", skipped, missing >out
@@ -259,7 +261,7 @@ check_counts() {
 	assert_stdout ""
 	[[ "${stderr_lines[0]}" == "fanout: stats: 0 records read, 0 accepted, 0 rejected" ]] || fail "$stderr"
 	[[ "${stderr_lines[1]}" == "fanout: stats: 0 bytes read of 0 (100.0%)" ]] || fail "$stderr"
-	[[ ${#stderr_lines[@]} == 7 ]] || fail "expected 7 lines" "$stderr"
+	[[ ${#stderr_lines[@]} == 8 ]] || fail "expected 8 lines" "$stderr"
 	run_fanout --jobs=1 --stats < <(printf 'a:1\nb:2\n')
 	assert_status 0
 	assert_stdout "$(text a$'\t'1 b$'\t'2)"
@@ -397,7 +399,7 @@ for a, b in zip(reports, reports[1:]):
 	expect_file out 'a\t3\n'
 	[[ "$(head -n 1 err)" == "fanout: stats: 0 records read, 0 accepted, 0 rejected" ]] || fail "$(cat err)"
 	[[ "$(sed -n 2p err)" == "fanout: stats: 0 bytes read" ]] || fail "$(cat err)"
-	[[ $(wc -l <err) == 7 ]] || fail "$(cat err)"
+	[[ $(wc -l <err) == 8 ]] || fail "$(cat err)"
 }
 
 @test "a run stopped by SIGTERM prints its statistics after the summary, then dies by the signal" {
@@ -416,6 +418,6 @@ for a, b in zip(reports, reports[1:]):
 	[[ "$(sed -n 2p err)" =~ ^fanout:\ ([0-9]+)\ records\ read,\ .*\ bytes\ of\ output\ written$ ]] || fail "$(cat err)"
 	local read=${BASH_REMATCH[1]}
 	[[ "$(sed -n 3p err)" == "fanout: stats: $read records read, $read accepted, 0 rejected" ]] || fail "$(cat err)"
-	[[ $(grep -c '^fanout: stats: ' err) == 7 ]] || fail "not a whole report" "$(cat err)"
-	[[ $(wc -l <err) == 9 ]] || fail "$(cat err)"
+	[[ $(grep -c '^fanout: stats: ' err) == 8 ]] || fail "not a whole report" "$(cat err)"
+	[[ $(wc -l <err) == 10 ]] || fail "$(cat err)"
 }
