@@ -8,6 +8,7 @@
 #include "keystate.h"
 #include "options.h"
 #include "partition.h"
+#include "queue.h"
 #include "table.h"
 #include "writer.h"
 
@@ -235,6 +236,84 @@ static void time_key_names(const struct record_format *f, const char **names,
     }
 }
 
+/* Writes the rows of the N entries ROWS to OUT. */
+static void put_rows(struct writer *out, const struct format_layout *layout,
+                     const struct table_entry *const *rows, size_t n)
+{
+    /* With many keys the entries and key bytes, visited in the order
+     * printed, are scattered beyond the caches: ask for them some lines
+     * ahead. */
+    enum { AHEAD = 16 };
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD < n) {
+            __builtin_prefetch(rows[i + AHEAD]);
+            __builtin_prefetch(&rows[i + AHEAD]->accum.count);
+        }
+        if (i + AHEAD / 2 < n)
+            __builtin_prefetch(rows[i + AHEAD / 2]->key);
+        format_row(out, layout, rows[i]->key, rows[i]->key_len,
+                   &rows[i]->accum, table_entry_state(rows[i]));
+    }
+}
+
+/* Rows a thread formats at a time when there are many: enough to be
+ * worth a thread, few enough that the rows in memory stay a few MiB. */
+enum { ROWS_PER_SHARE = 1 << 14 };
+
+/* One thread's rows, formatted into memory. */
+struct row_share {
+    const struct format_layout *layout;
+    const struct table_entry *const *rows;
+    size_t n;
+    struct writer *text;
+};
+
+static void *format_share(void *arg)
+{
+    struct row_share *r = arg;
+    writer_empty(r->text);
+    put_rows(r->text, r->layout, r->rows, r->n);
+    return NULL;
+}
+
+/* put_rows on up to JOBS threads: formatting a million rows takes longer
+ * than sorting them, and comes after every worker is done.  Each round
+ * formats ROWS_PER_SHARE rows a thread and writes them in order. */
+static void put_rows_at_once(struct writer *out,
+                             const struct format_layout *layout,
+                             const struct table_entry *const *rows, size_t n,
+                             unsigned jobs)
+{
+    size_t threads = jobs < THREADS_RUN_MAX ? jobs : THREADS_RUN_MAX;
+    if (threads > 8)
+        threads = 8;        /* writing, on one thread, would not keep up */
+    struct row_share shares[8];
+    void *args[8];
+    for (size_t i = 0; i < threads; i++) {
+        shares[i] = (struct row_share){ .layout = layout,
+                                        .text = writer_new_memory(1 << 20) };
+        args[i] = &shares[i];
+    }
+    for (size_t done = 0; done < n && !writer_error(out);) {
+        size_t used = 0;
+        for (; used < threads && done < n; used++) {
+            size_t take = n - done < ROWS_PER_SHARE ? n - done
+                                                    : ROWS_PER_SHARE;
+            shares[used].rows = rows + done;
+            shares[used].n = take;
+            done += take;
+        }
+        thread_run_all(format_share, args, used);
+        for (size_t i = 0; i < used; i++) {
+            size_t len;
+            const char *text = writer_contents(shares[i].text, &len);
+            writer_put(out, text, len);
+        }
+    }
+    for (size_t i = 0; i < threads; i++)
+        writer_free(shares[i].text);
+}
+
 void output_results(const struct config *cfg, const struct partitions *ps,
                     struct writer *out)
 {
@@ -280,19 +359,9 @@ void output_results(const struct config *cfg, const struct partitions *ps,
     size_t n = partitions_size(ps);
     if (cfg->top && cfg->top < n)
         n = (size_t)cfg->top;
-    /* With many keys the entries and key bytes, visited in the order
-     * printed, are scattered beyond the caches: ask for them some lines
-     * ahead. */
-    enum { AHEAD = 16 };
-    for (size_t i = 0; i < n; i++) {
-        if (i + AHEAD < n) {
-            __builtin_prefetch(sorted[i + AHEAD]);
-            __builtin_prefetch(&sorted[i + AHEAD]->accum.count);
-        }
-        if (i + AHEAD / 2 < n)
-            __builtin_prefetch(sorted[i + AHEAD / 2]->key);
-        format_row(out, &layout, sorted[i]->key, sorted[i]->key_len,
-                   &sorted[i]->accum, table_entry_state(sorted[i]));
-    }
+    if (cfg->jobs > 1 && n >= 2 * ROWS_PER_SHARE)
+        put_rows_at_once(out, &layout, sorted, n, cfg->jobs);
+    else
+        put_rows(out, &layout, sorted, n);
     free(sorted);
 }

@@ -5,7 +5,6 @@
 #include "partition.h"
 #include "diag.h"
 #include "queue.h"
-#include "signals.h"
 #include "table.h"
 
 #include <stdint.h>
@@ -135,7 +134,6 @@ struct sort_share {
     size_t from, step;
     struct table_listing **lists;   /* one per partition, shared; each
                                        share writes only its own */
-    struct thread *thread;
 };
 
 static void *sort_share(void *arg)
@@ -143,6 +141,23 @@ static void *sort_share(void *arg)
     struct sort_share *s = arg;
     for (size_t p = s->from; p < s->ps->count; p += s->step)
         s->lists[p] = table_listing_new(s->ps->tables[p], s->first);
+    return NULL;
+}
+
+/* One thread's piece of the merge of the partitions' listings. */
+struct merge_share {
+    struct table_listing *const *lists;
+    size_t count;                   /* of lists */
+    size_t part, parts;
+    const struct table_entry **order;   /* shared; each piece writes only
+                                           its own places */
+};
+
+static void *merge_share(void *arg)
+{
+    struct merge_share *m = arg;
+    table_listings_merge_part(m->lists, m->count, m->part, m->parts,
+                              m->order);
     return NULL;
 }
 
@@ -156,24 +171,26 @@ const struct table_entry **partitions_sorted(const struct partitions *ps,
     size_t threads = ps->threads < ps->count ? ps->threads : ps->count;
     if (threads > keys / KEYS_PER_THREAD)
         threads = keys / KEYS_PER_THREAD ? keys / KEYS_PER_THREAD : 1;
-    struct sort_share *shares = xcalloc(threads, sizeof *shares);
-    for (size_t i = 0; i < threads; i++)
+    struct sort_share shares[PARTITION_MAX];
+    struct merge_share pieces[PARTITION_MAX];
+    void *args[PARTITION_MAX] = { 0 };
+    for (size_t i = 0; i < threads; i++) {
         shares[i] = (struct sort_share){ .ps = ps, .first = first,
                                          .from = i, .step = threads,
                                          .lists = lists };
-    /* The calling thread takes the first share itself.  The others start
-     * with termination signals blocked, which only the main thread
-     * handles. */
-    sigset_t old_mask;
-    signals_block_here(&old_mask);
-    for (size_t i = 1; i < threads; i++)
-        shares[i].thread = thread_start(sort_share, &shares[i]);
-    signals_restore(&old_mask);
-    sort_share(&shares[0]);
-    for (size_t i = 1; i < threads; i++)
-        thread_join(shares[i].thread);
-    free(shares);
-    const struct table_entry **order = table_listings_merge(lists, ps->count);
+        args[i] = &shares[i];
+    }
+    thread_run_all(sort_share, args, threads);
+    /* The listings merged in pieces of the rank range, one a thread. */
+    const struct table_entry **order =
+        xmalloc((keys ? keys : 1) * sizeof *order);
+    for (size_t i = 0; i < threads; i++) {
+        pieces[i] = (struct merge_share){ .lists = lists,
+                                          .count = ps->count, .part = i,
+                                          .parts = threads, .order = order };
+        args[i] = &pieces[i];
+    }
+    thread_run_all(merge_share, args, threads);
     for (size_t p = 0; p < ps->count; p++)
         table_listing_free(lists[p]);
     return order;

@@ -3,6 +3,7 @@
 
 #include "queue.h"
 #include "diag.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <time.h>
@@ -318,11 +319,26 @@ struct thread *thread_start(void *(*run)(void *), void *arg)
 #endif
     if (err) {
         /* Threads already started may be running: end without unwinding
-         * anything they use.  Nothing has been printed to standard
-         * output yet. */
+         * anything they use.  Standard output has nothing yet, or, when
+         * the threads were to format the last rows, lacks them, which the
+         * status of 2 says. */
         diag_fatal("cannot create thread: %s", strerror(err));
     }
     return t;
+}
+
+void thread_run_all(void *(*run)(void *), void *const *args, size_t n)
+{
+    struct thread *threads[THREADS_RUN_MAX];
+    sigset_t old_mask;
+    signals_block_here(&old_mask);
+    for (size_t i = 1; i < n; i++)
+        threads[i] = thread_start(run, args[i]);
+    signals_restore(&old_mask);
+    if (n > 0)
+        run(args[0]);
+    for (size_t i = 1; i < n; i++)
+        thread_join(threads[i]);
 }
 
 bool thread_join_within(struct thread *t, long milliseconds)

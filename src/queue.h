@@ -73,6 +73,13 @@ struct thread;
 struct thread *thread_start(void *(*run)(void *), void *arg);
 void thread_join(struct thread *t);
 
+/* Runs RUN(ARGS[i]) for each of the N ARGS at once, ARGS[0] on the
+ * calling thread, and returns when all have ended; the others start with
+ * termination signals blocked, which only the main thread handles.  For
+ * short pieces of parallel work; N at most THREADS_RUN_MAX. */
+enum { THREADS_RUN_MAX = 256 };
+void thread_run_all(void *(*run)(void *), void *const *args, size_t n);
+
 /* Joins T if it ends within MILLISECONDS; false, leaving T alone, if not. */
 bool thread_join_within(struct thread *t, long milliseconds);
 

@@ -424,19 +424,15 @@ static void sift_down(struct cursor *heap, size_t n, size_t i)
     }
 }
 
-const struct table_entry **table_listings_merge(
-    struct table_listing *const *lists, size_t n)
+/* Merges the N runs CURSORS into ORDER. */
+static void merge_cursors(struct cursor *cursors, size_t n,
+                          const struct table_entry **order)
 {
-    size_t total = 0, h = 0;
-    for (size_t i = 0; i < n; i++)
-        total += lists[i]->n;
-    const struct table_entry **order =
-        xmalloc((total ? total : 1) * sizeof *order);
     struct cursor *heap = xmalloc((n ? n : 1) * sizeof *heap);
+    size_t h = 0;
     for (size_t i = 0; i < n; i++)
-        if (lists[i]->n)
-            heap[h++] = (struct cursor){ lists[i]->items,
-                                         lists[i]->items + lists[i]->n };
+        if (cursors[i].at < cursors[i].end)
+            heap[h++] = cursors[i];
     for (size_t i = h / 2; i-- > 0;)
         sift_down(heap, h, i);
     size_t out = 0;
@@ -446,12 +442,74 @@ const struct table_entry **table_listings_merge(
             heap[0] = heap[--h];
         sift_down(heap, h, 0);
     }
-    /* The last listing left needs no more comparisons. */
+    /* The last run left needs no more comparisons. */
     for (const struct sort_item *it = h ? heap[0].at : NULL;
          h && it < heap[0].end; it++)
         order[out++] = it->entry;
     free(heap);
+}
+
+const struct table_entry **table_listings_merge(
+    struct table_listing *const *lists, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += lists[i]->n;
+    const struct table_entry **order =
+        xmalloc((total ? total : 1) * sizeof *order);
+    table_listings_merge_part(lists, n, 0, 1, order);
     return order;
+}
+
+/* The first item of L whose rank is RANK or more. */
+static size_t rank_bound(const struct table_listing *l, uint64_t rank)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->items[mid].rank < rank)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Where piece PART of PARTS begins, as a rank: the rank at that share of
+ * the longest listing, which stands for them all as keys are spread
+ * over the tables by their hash; 0 for the first piece. */
+static uint64_t piece_start(struct table_listing *const *lists, size_t n,
+                            size_t part, size_t parts)
+{
+    const struct table_listing *longest = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!longest || lists[i]->n > longest->n)
+            longest = lists[i];
+    if (part == 0 || !longest || longest->n == 0)
+        return 0;
+    return longest->items[(size_t)((unsigned __int128)longest->n * part
+                                   / parts)].rank;
+}
+
+void table_listings_merge_part(struct table_listing *const *lists, size_t n,
+                               size_t part, size_t parts,
+                               const struct table_entry **order)
+{
+    uint64_t from = piece_start(lists, n, part, parts);
+    uint64_t to = part + 1 < parts ? piece_start(lists, n, part + 1, parts)
+                                   : UINT64_MAX;
+    bool last = part + 1 == parts;
+    struct cursor *cursors = xmalloc((n ? n : 1) * sizeof *cursors);
+    size_t before = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t begin = part ? rank_bound(lists[i], from) : 0;
+        size_t end = last ? lists[i]->n : rank_bound(lists[i], to);
+        before += begin;
+        cursors[i] = (struct cursor){ lists[i]->items + begin,
+                                      lists[i]->items + end };
+    }
+    merge_cursors(cursors, n, order + before);
+    free(cursors);
 }
 
 /* The entries of T in the order of its listing. */

@@ -330,6 +330,14 @@ void table_listing_free(struct table_listing *l);
 const struct table_entry **table_listings_merge(
     struct table_listing *const *lists, size_t n);
 
+/* The same merge in PARTS pieces that threads may do at once: piece PART
+ * (0 to PARTS - 1) writes its entries into ORDER, which has room for all
+ * of them, at the places the whole merge would give them.  The pieces
+ * are cut between ranks, so they are even only where ranks differ. */
+void table_listings_merge_part(struct table_listing *const *lists, size_t n,
+                               size_t part, size_t parts,
+                               const struct table_entry **order);
+
 /* The index of entry E of T, from 0 to table_size - 1, for arrays kept
  * beside the table. */
 size_t table_index_of(const struct table *t, const struct table_entry *e);

@@ -23,6 +23,7 @@ struct writer {
     bool after_signal;           /* write even after a termination signal */
     bool whole_lines;            /* a full buffer goes out up to its last
                                     newline only */
+    bool memory;                 /* the buffer grows, nothing goes out */
 };
 
 struct writer *writer_new(int fd, size_t bufsize)
@@ -32,6 +33,32 @@ struct writer *writer_new(int fd, size_t bufsize)
     w->cap = bufsize ? bufsize : 1;
     w->buf = xmalloc(w->cap);
     return w;
+}
+
+struct writer *writer_new_memory(size_t bufsize)
+{
+    struct writer *w = writer_new(-1, bufsize);
+    w->memory = true;
+    return w;
+}
+
+const char *writer_contents(const struct writer *w, size_t *len)
+{
+    *len = w->len;
+    return w->buf;
+}
+
+void writer_empty(struct writer *w)
+{
+    w->len = 0;
+}
+
+/* Makes room for LEN more bytes in the memory writer W. */
+static void grow(struct writer *w, size_t len)
+{
+    while (w->cap - w->len < len)
+        w->cap *= 2;
+    w->buf = xrealloc(w->buf, w->cap);
 }
 
 void writer_before_output(struct writer *w, void (*before)(void *),
@@ -127,6 +154,8 @@ bool writer_put(struct writer *w, const void *data, size_t len)
 {
     if (w->error)
         return false;
+    if (len > w->cap - w->len && w->memory)
+        grow(w, len);
     if (len > w->cap - w->len && w->whole_lines && !flush_lines(w))
         return false;
     if (len <= w->cap - w->len) {

@@ -14,6 +14,17 @@ struct writer;
  * descriptor: writing anything to it fails with EBADF. */
 struct writer *writer_new(int fd, size_t bufsize);
 
+/* A writer into memory, whose buffer grows to hold everything put into
+ * it, for output made on one thread and written on another. */
+struct writer *writer_new_memory(size_t bufsize);
+
+/* The bytes put into the memory writer W since it was made or emptied,
+ * LEN of them; valid until the next write. */
+const char *writer_contents(const struct writer *w, size_t *len);
+
+/* Forgets the contents of the memory writer W, keeping its room. */
+void writer_empty(struct writer *w);
+
 /* Makes W call BEFORE(ARG) just before each time it hands bytes to its
  * descriptor: standard error uses it to take the progress line down
  * before a message lands on it. */

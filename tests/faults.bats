@@ -82,13 +82,17 @@ walk_allocations() {
 	((WALKED > 10))
 }
 
-@test "a sort thread that cannot be started at the end stops the run: status 2, no totals" {
-	# Enough keys for --jobs=2 to sort on two threads: the fourth thread,
-	# after the producer and the two workers.
+@test "a thread that cannot be started at the end stops the run: status 2, no totals" {
+	# Enough keys for --jobs=2 to sort, merge and format on two threads:
+	# after the producer and the two workers, the fourth thread sorts,
+	# the fifth merges and the sixth formats the first 32,768 rows; the
+	# other 7,232 are formatted on one thread.
 	"$GAWK" 'BEGIN { for (i = 0; i < 40000; i++) print "k" i ":1" }' >many.txt
-	run_exact env FANOUT_FAIL_THREAD=4 "$FAULTY" --jobs=2 many.txt
-	assert_result 2 "" "fanout: cannot create thread: Resource temporarily unavailable"
-	run_exact env FANOUT_FAIL_THREAD=5 "$FAULTY" --jobs=2 many.txt
+	for n in 4 5 6; do
+		run_exact env FANOUT_FAIL_THREAD=$n "$FAULTY" --jobs=2 many.txt
+		assert_result 2 "" "fanout: cannot create thread: Resource temporarily unavailable"
+	done
+	run_exact env FANOUT_FAIL_THREAD=7 "$FAULTY" --jobs=2 many.txt
 	assert_status 0
 	[[ ${#lines[@]} == 40000 ]] || fail "${#lines[@]} rows"
 }

@@ -194,3 +194,33 @@ peak_kib() {
 		done
 	done
 }
+
+@test "tens of thousands of rows, sorted, merged and formatted on several threads, are those of awk in every format" {
+	gen 19 120000 70000 >many.txt
+	model many.txt >many-model.txt
+	cp first.txt many-first.txt
+	keys=$(wc -l <many-model.txt)
+	((keys > 40000)) || fail "only $keys keys"
+	"$GAWK" -F'\t' '{ printf "%s,%s,%s,%s,%s\n", $1, $2, $3, $4, $5 }' many-model.txt >many-model.csv
+	for j in 1 2 3 5; do
+		run_fanout --jobs=$j -a sum,count,min,max many.txt
+		assert_status 0
+		output_is many-model.txt "jobs $j"
+		run_fanout --jobs=$j -a sum,count,min,max --format=csv many.txt
+		assert_status 0
+		output_is many-model.csv "jobs $j, CSV"
+		run_fanout --jobs=$j --sort=first -a count many.txt
+		assert_status 0
+		printf '%s' "$output" | cut -f1 >got-first.txt
+		cmp -s many-first.txt got-first.txt || fail "jobs $j: order of first appearance differs"
+		run_fanout --jobs=$j --format=json -a sum many.txt
+		assert_status 0
+		printf '%s' "$output" | python3 -c '
+import json, sys
+rows = [json.loads(line) for line in sys.stdin]
+for r in rows:
+    print("%s\t%d" % (r["key"], r["sum"]))' >got-json.txt
+		cut -f1,2 many-model.txt >many-sums.txt
+		cmp -s many-sums.txt got-json.txt || fail "jobs $j: JSON rows differ"
+	done
+}
