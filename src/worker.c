@@ -261,11 +261,19 @@ static const char *field_shown(const struct worker *w, size_t n, char *text,
     return text;
 }
 
+/* A field's text as distinct reads it. */
+struct text {
+    const char *s;
+    size_t len;
+};
+
 /* Parses the value of each further value slot (OP:FIELD) into VALUES,
- * with FOUND[slot] false for one of the --na tokens.  No bound applies
+ * and its text into TEXTS, with FOUND[slot] false for one of the --na
+ * tokens.  A slot only distinct reads needs no number.  No bound applies
  * to them.  False after rejecting the record, naming the field. */
 static bool check_slots(const struct worker *w, const struct place *at,
-                        struct number *values, bool *found)
+                        struct number *values, struct text *texts,
+                        bool *found)
 {
     const struct config *cfg = w->cfg;
     for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
@@ -278,7 +286,8 @@ static bool check_slots(const struct worker *w, const struct place *at,
             splitter_field(w->splitter, field, &value, &len);
         record_trim_blanks(&value, &len);
         found[slot] = !(cfg->na && missing_tokens_has(cfg->na, value, len));
-        if (!found[slot])
+        texts[slot] = (struct text){ value, len };
+        if (!found[slot] || !cfg->slot_number[slot])
             continue;
         char name[32], text[DIAG_EXCERPT_SIZE];
         const char *shown = field_shown(w, field, name, sizeof name);
@@ -307,20 +316,41 @@ static bool check_slots(const struct worker *w, const struct place *at,
 }
 
 /* Adds the record's values to the further state of the key of A: the
- * --value field's VALUE if HAVE_VALUE, and the further slots' VALUES. */
+ * --value field's VALUE if HAVE_VALUE and its text TEXT if HAVE_TEXT,
+ * and the further slots' VALUES and TEXTS. */
 static void add_to_state(struct worker *w, struct accum *a,
                          const struct number *value, bool have_value,
-                         const struct number *values, const bool *found)
+                         const struct text *text, bool have_text,
+                         const struct number *values,
+                         const struct text *texts, const bool *found)
 {
+    const struct config *cfg = w->cfg;
     struct keystate *s = table_state(w->table, a, &w->shape);
     if (have_value)
         keystate_add(s, 0, *value);
-    for (unsigned slot = 1; slot < w->cfg->slot_count; slot++) {
-        if (found[slot])
-            keystate_add(s, slot, values[slot]);
-        else
+    if (have_text && cfg->slot_text[0])
+        keystate_add_text(s, 0, text->s, text->len);
+    for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
+        if (!found[slot]) {
             keystate_add_missing(s, slot);
+            continue;
+        }
+        if (cfg->slot_number[slot])
+            keystate_add(s, slot, values[slot]);
+        if (cfg->slot_text[slot])
+            keystate_add_text(s, slot, texts[slot].s, texts[slot].len);
     }
+}
+
+/* Whether the --value field's text, read by distinct alone (no number
+ * asked of it), is a value: not one of the --na tokens. */
+static bool text_is_value(const struct worker *w,
+                          const struct record_parts *parts)
+{
+    return parts->value
+        && !(w->cfg->na
+             && missing_tokens_has(w->cfg->na, parts->value,
+                                   parts->value_len));
 }
 
 /* Whether the LEN bytes at RECORD are empty or only blanks: a line that
@@ -491,8 +521,10 @@ static void check_record(struct worker *w, const struct place *at,
             return;
     }
     struct number values[OPTIONS_MAX_OPS + 1];
+    struct text texts[OPTIONS_MAX_OPS + 1];
     bool slot_found[OPTIONS_MAX_OPS + 1];
-    if (w->cfg->slot_count > 1 && !check_slots(w, at, values, slot_found))
+    if (w->cfg->slot_count > 1
+        && !check_slots(w, at, values, texts, slot_found))
         return;
     if (w->matcher) {
         const char *key = shown_key(w, parts.key, parts.key_len);
@@ -518,11 +550,15 @@ static void check_record(struct worker *w, const struct place *at,
         const char *key_text = w->cfg->total ? "" : parts.key;
         size_t key_len = w->cfg->total ? 0 : parts.key_len;
         if (w->shape.count > 0) {
+            /* The value's text, as the splitter trimmed it. */
+            struct text text = { parts.value, parts.value_len };
+            bool have_text = w->cfg->needs_value ? found == VALUE_OK
+                                                 : text_is_value(w, &parts);
             struct accum *a = updates_add_now(w->updates, w->table,
                                               key_text, key_len, kind,
                                               &value);
-            add_to_state(w, a, &value, found == VALUE_OK, values,
-                         slot_found);
+            add_to_state(w, a, &value, found == VALUE_OK, &text, have_text,
+                         values, texts, slot_found);
             return;
         }
         /* A key in the block's bytes stays there until the block is
