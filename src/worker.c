@@ -25,6 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A field's text as distinct reads it. */
+struct text {
+    const char *s;
+    size_t len;
+};
+
 struct worker {
     const struct config *cfg;
     struct splitter *splitter;
@@ -46,6 +52,11 @@ struct worker {
     size_t time_key_cap;
     int64_t last_bucket;            /* the bucket time_key starts with */
     size_t bucket_len;              /* its length there; 0 before one */
+    struct text texts[OPTIONS_MAX_OPS + 1];     /* the record's fields by
+                                                   value slot, for distinct;
+                                                   here, not on the stack
+                                                   of the path every record
+                                                   takes */
 };
 
 struct worker *worker_new(const struct config *cfg,
@@ -261,12 +272,6 @@ static const char *field_shown(const struct worker *w, size_t n, char *text,
     return text;
 }
 
-/* A field's text as distinct reads it. */
-struct text {
-    const char *s;
-    size_t len;
-};
-
 /* Parses the value of each further value slot (OP:FIELD) into VALUES,
  * and its text into TEXTS, with FOUND[slot] false for one of the --na
  * tokens.  A slot only distinct reads needs no number.  No bound applies
@@ -315,21 +320,22 @@ static bool check_slots(const struct worker *w, const struct place *at,
     return true;
 }
 
-/* Adds the record's values to the further state of the key of A: the
- * --value field's VALUE if HAVE_VALUE and its text TEXT if HAVE_TEXT,
- * and the further slots' VALUES and TEXTS. */
-static void add_to_state(struct worker *w, struct accum *a,
-                         const struct number *value, bool have_value,
-                         const struct text *text, bool have_text,
-                         const struct number *values,
-                         const struct text *texts, const bool *found)
+static bool text_is_value(const struct worker *w,
+                          const struct record_parts *parts);
+
+/* Adds the rest of the record to the state S: the --value field's text
+ * in PARTS for distinct, and the further slots' VALUES and texts.  Out
+ * of line, so that the path of runs without them stays as it was. */
+static __attribute__((noinline)) void
+add_further(struct worker *w, struct keystate *s,
+            const struct record_parts *parts, bool have_value,
+            const struct number *values, const bool *found)
 {
     const struct config *cfg = w->cfg;
-    struct keystate *s = table_state(w->table, a, &w->shape);
-    if (have_value)
-        keystate_add(s, 0, *value);
-    if (have_text && cfg->slot_text[0])
-        keystate_add_text(s, 0, text->s, text->len);
+    /* The value's text, as the splitter trimmed it. */
+    if (cfg->slot_text[0]
+        && (cfg->needs_value ? have_value : text_is_value(w, parts)))
+        keystate_add_text(s, 0, parts->value, parts->value_len);
     for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
         if (!found[slot]) {
             keystate_add_missing(s, slot);
@@ -338,8 +344,23 @@ static void add_to_state(struct worker *w, struct accum *a,
         if (cfg->slot_number[slot])
             keystate_add(s, slot, values[slot]);
         if (cfg->slot_text[slot])
-            keystate_add_text(s, slot, texts[slot].s, texts[slot].len);
+            keystate_add_text(s, slot, w->texts[slot].s, w->texts[slot].len);
     }
+}
+
+/* Adds the record's values to the further state of the key of A: the
+ * --value field's VALUE if HAVE_VALUE, its text in PARTS, and the further
+ * slots' VALUES and texts. */
+static void add_to_state(struct worker *w, struct accum *a,
+                         const struct number *value, bool have_value,
+                         const struct record_parts *parts,
+                         const struct number *values, const bool *found)
+{
+    struct keystate *s = table_state(w->table, a, &w->shape);
+    if (have_value)
+        keystate_add(s, 0, *value);
+    if (w->cfg->slot_count > 1 || w->cfg->slot_text[0])
+        add_further(w, s, parts, have_value, values, found);
 }
 
 /* Whether the --value field's text, read by distinct alone (no number
@@ -521,10 +542,9 @@ static void check_record(struct worker *w, const struct place *at,
             return;
     }
     struct number values[OPTIONS_MAX_OPS + 1];
-    struct text texts[OPTIONS_MAX_OPS + 1];
     bool slot_found[OPTIONS_MAX_OPS + 1];
     if (w->cfg->slot_count > 1
-        && !check_slots(w, at, values, texts, slot_found))
+        && !check_slots(w, at, values, w->texts, slot_found))
         return;
     if (w->matcher) {
         const char *key = shown_key(w, parts.key, parts.key_len);
@@ -550,15 +570,11 @@ static void check_record(struct worker *w, const struct place *at,
         const char *key_text = w->cfg->total ? "" : parts.key;
         size_t key_len = w->cfg->total ? 0 : parts.key_len;
         if (w->shape.count > 0) {
-            /* The value's text, as the splitter trimmed it. */
-            struct text text = { parts.value, parts.value_len };
-            bool have_text = w->cfg->needs_value ? found == VALUE_OK
-                                                 : text_is_value(w, &parts);
             struct accum *a = updates_add_now(w->updates, w->table,
                                               key_text, key_len, kind,
                                               &value);
-            add_to_state(w, a, &value, found == VALUE_OK, &text, have_text,
-                         values, texts, slot_found);
+            add_to_state(w, a, &value, found == VALUE_OK, &parts, values,
+                         slot_found);
             return;
         }
         /* A key in the block's bytes stays there until the block is
