@@ -142,7 +142,7 @@ static inline void accum_count_missing(struct accum *a)
 void accum_merge(struct accum *into, const struct accum *from);
 
 /* Room for the text of any one result. */
-enum { AGGREGATE_TEXT_SIZE = 2 * NUMBER_TEXT_SIZE + 80 };
+enum { AGGREGATE_TEXT_SIZE = NUMBER_TEXT_SIZE + 80 };
 
 /* The most places --decimals may ask for. */
 enum { AGGREGATE_MAX_DECIMALS = 38 };

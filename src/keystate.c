@@ -274,15 +274,24 @@ size_t keystate_result_of_state(char *text, const struct accum *main,
         return number_format(text, n, false, 0);
     }
     if (op == OP_PERCENTILE) {
-        _Static_assert((size_t)QUANTILE_TEXT_SIZE
-                       <= (size_t)AGGREGATE_TEXT_SIZE,
-                       "a percentile's text fits where results go");
         const struct keystate_part *p = find(s, KEYSTATE_QUANTILE, slot);
-        /* The state is the key's own, never shared between threads;
+        if (!p)
+            return 0;
+        /* quantile_format asks for room for any text; a percentile is one
+         * of the key's values, at most 38 digits before the point and 38
+         * after, which TEXT holds. */
+        char room[QUANTILE_TEXT_SIZE];
+        /* The state is the key's own, read by one thread at a time;
          * const only as results are read-only to their callers. */
-        return p ? quantile_format((struct quantile *)p->u.quantile, rank,
-                                   decimals, text)
-                 : 0;
+        size_t len = quantile_format((struct quantile *)p->u.quantile, rank,
+                                     decimals, room);
+        if (len > AGGREGATE_TEXT_SIZE) {
+            fprintf(stderr, "fanout: %s:%d: percentile text of %zu bytes\n",
+                    __FILE__, __LINE__, len);
+            abort();
+        }
+        memcpy(text, room, len);
+        return len;
     }
     const struct accum *a = main;
     if (slot > 0 && op != OP_COUNT) {

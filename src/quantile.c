@@ -341,6 +341,10 @@ size_t quantile_bytes(const struct quantile *q)
  * keys are equal values: the sorted arrays depend only on the multiset. */
 static int value_order(const struct quantile *q, size_t i, size_t j)
 {
+    /* Values of one key mostly share a scale: no rescaling then. */
+    if (q->scales[i] == q->scales[j])
+        return (q->mantissas[i] > q->mantissas[j])
+             - (q->mantissas[i] < q->mantissas[j]);
     int c = number_compare((struct number){ q->mantissas[i], q->scales[i] },
                            (struct number){ q->mantissas[j], q->scales[j] });
     return c ? c : (q->scales[i] > q->scales[j]) - (q->scales[i] < q->scales[j]);
@@ -371,11 +375,54 @@ static void sift_down(struct quantile *q, size_t root, size_t n)
     }
 }
 
-/* Heapsort: in place over the two arrays, which qsort cannot do. */
+/* Sorts the N mantissas at M, all of one scale, ascending: a bottom-up
+ * merge sort through a buffer, as values of one key mostly share a
+ * scale and a comparison of two integers is then all it takes. */
+static void sort_mantissas(i128 *m, size_t n)
+{
+    i128 *buffer = xmalloc(n * sizeof *buffer);
+    i128 *from = m, *to = buffer;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                to[k++] = from[j] < from[i] ? from[j++] : from[i++];
+            while (i < mid)
+                to[k++] = from[i++];
+            while (j < hi)
+                to[k++] = from[j++];
+        }
+        i128 *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != m)
+        memcpy(m, from, n * sizeof *m);
+    free(buffer);
+}
+
+/* Whether the values kept all have the scale of the first. */
+static bool one_scale(const struct quantile *q)
+{
+    for (size_t i = 1; i < q->count; i++)
+        if (q->scales[i] != q->scales[0])
+            return false;
+    return true;
+}
+
+/* Sorts the values kept; heapsort, in place over the two arrays, which
+ * qsort cannot do, when their scales differ. */
 static void sort_values(struct quantile *q)
 {
     if (q->sorted)
         return;
+    if (q->count > 1 && one_scale(q)) {
+        sort_mantissas(q->mantissas, q->count);
+        q->sorted = true;
+        return;
+    }
     size_t n = q->count;
     for (size_t i = n / 2; i-- > 0;)
         sift_down(q, i, n);

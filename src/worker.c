@@ -295,13 +295,19 @@ static bool check_slots(const struct worker *w, const struct place *at,
         if (!found[slot] || !cfg->slot_number[slot])
             continue;
         char name[32], text[DIAG_EXCERPT_SIZE];
+        /* The field's name is only needed for a rejection, and making it
+         * costs a formatted print. */
+        enum number_status status = len == 0 ? NUMBER_INVALID
+                                  : number_parse(value, len, &values[slot]);
+        if (status == NUMBER_OK)
+            continue;
         const char *shown = field_shown(w, field, name, sizeof name);
         if (len == 0) {
             REJECT(at, REJECT_MISSING_VALUE, "missing value in field %s",
                    shown);
             return false;
         }
-        switch (number_parse(value, len, &values[slot])) {
+        switch (status) {
         case NUMBER_OK:
             break;
         case NUMBER_INVALID:

@@ -75,6 +75,12 @@ PY
 	# (rank 2) is 0.25, rounded to one place 0.2 (half to even)
 	run_fanout -k 1 -v 2 --decimals 1 -a median in.txt
 	assert_result 0 "$(text $'a\t0.2' $'b\t0.1')" ""
+	# the widest values, at the most places
+	local big=99999999999999999999999999999999999999 zeros
+	zeros=$(repeat_char 0 38)
+	printf 'a:%s\na:-%s\n' "$big" "$big" >wide.txt
+	run_fanout -a p100,p1 --decimals 38 wide.txt
+	assert_result 0 "a	$big.$zeros	-$big.$zeros" ""
 }
 
 @test "CSV, JSON and --header name percentile columns like other operations; a key without values is empty or null" {
