@@ -116,6 +116,7 @@ def read_keys(opts, key_field, ops):
 def exact_row(opts, entry, ops):
     """The exact results of ENTRY, and whether any is past its budget."""
     row, past = [], False
+    ordered = {}            # each field's values sorted, and scale, once
     for op, field in ops:
         texts = entry["values"].get(None if opts["kv"] else field, [])
         if op == "count":
@@ -126,9 +127,11 @@ def exact_row(opts, entry, ops):
         elif not texts:
             row.append("")
         else:
-            scale = max(places_of(t) for t in texts)
+            if field not in ordered:
+                ordered[field] = (sorted(Decimal(t) for t in texts),
+                                  max(places_of(t) for t in texts))
+            values, scale = ordered[field]
             places = scale if opts["decimals"] is None else opts["decimals"]
-            values = sorted(Decimal(t) for t in texts)
             chosen = Fraction(percentile(values, rank_of(op)))
             row.append(rounded(chosen, places))
             past |= len(texts) > BUDGET
