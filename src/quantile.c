@@ -78,7 +78,9 @@ struct quantile {
     uint64_t count;            /* values added */
     int scale;                 /* most places among the values */
     /* Exact phase (SKETCH NULL): COUNT values as mantissas and scales,
-     * two arrays so a value takes 17 bytes rather than a padded 32. */
+     * two arrays so a value takes 17 bytes rather than a padded 32, in
+     * one allocation (SCALES right after CAP mantissas): a worker's
+     * table makes and frees many small states as it spills. */
     i128 *mantissas;
     int8_t *scales;
     size_t cap;
@@ -223,7 +225,6 @@ void quantile_free(struct quantile *q)
 {
     if (q) {
         free(q->mantissas);
-        free(q->scales);
         sketch_free(q->sketch);
         free(q);
     }
@@ -237,23 +238,39 @@ static void to_sketch(struct quantile *q)
         sketch_add(k, (struct number){ q->mantissas[i], q->scales[i] },
                    i == 0);
     free(q->mantissas);
-    free(q->scales);
     q->mantissas = NULL;
     q->scales = NULL;
     q->cap = 0;
     q->sketch = k;
 }
 
+/* Gives Q room for at least NEED exact values (at most the budget):
+ * the next power of two from 8 up. */
+static void exact_reserve(struct quantile *q, size_t need)
+{
+    if (need <= q->cap)
+        return;
+    size_t cap = q->cap ? q->cap : 8;
+    while (cap < need)
+        cap *= 2;
+    if (cap > QUANTILE_BUDGET)
+        cap = QUANTILE_BUDGET;
+    i128 *mantissas = xmalloc(cap * (sizeof *mantissas + sizeof *q->scales));
+    int8_t *scales = (int8_t *)(mantissas + cap);
+    if (q->count > 0) {
+        memcpy(mantissas, q->mantissas, q->count * sizeof *mantissas);
+        memcpy(scales, q->scales, q->count * sizeof *scales);
+    }
+    free(q->mantissas);
+    q->mantissas = mantissas;
+    q->scales = scales;
+    q->cap = cap;
+}
+
 static void exact_append(struct quantile *q, struct number v)
 {
-    if (q->count == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
-        if (cap > QUANTILE_BUDGET)
-            cap = QUANTILE_BUDGET;
-        q->mantissas = xrealloc(q->mantissas, cap * sizeof *q->mantissas);
-        q->scales = xrealloc(q->scales, cap * sizeof *q->scales);
-        q->cap = cap;
-    }
+    if (q->count == q->cap)
+        exact_reserve(q, q->count + 1);
     q->mantissas[q->count] = v.mantissa;
     q->scales[q->count] = (int8_t)v.scale;
     q->count++;
@@ -287,6 +304,7 @@ void quantile_merge(struct quantile *into, const struct quantile *from)
         into->scale = from->scale;
     if (!from->sketch && !into->sketch
         && into->count + from->count <= QUANTILE_BUDGET) {
+        exact_reserve(into, into->count + from->count);
         for (size_t i = 0; i < from->count; i++)
             exact_append(into, (struct number){ from->mantissas[i],
                                                 from->scales[i] });
