@@ -1,9 +1,9 @@
 /* keystate: the per-key state beyond the one struct accum a table entry
  * holds inline.  A run that needs more (an operation on a further value
- * field, a spread operation) gives each key one separately allocated
- * object, referenced by one pointer from its table entry and NULL in runs
- * that need none, so that the entry and the fast path stay as small as
- * they are.  This module allocates it, adds to it, merges, frees, writes
+ * field, a spread operation, a percentile, a distinct count) gives each
+ * key one separately allocated object, referenced by one pointer from its
+ * table entry and NULL in runs that need none, so that the entry and the
+ * fast path stay as small as they are.  This module allocates it, adds to it, merges, frees, writes
  * it into partials and reads it back.
  *
  * The object is a list of parts, each of one kind and for one value

@@ -50,8 +50,11 @@
  * (--na), which COUNT leaves out; a line stands for one record at least,
  * and one without values has totals and extremes of 0.  The PARTs are
  * the key's further state (keystate.h), present when an operation needs
- * it, each a letter for its kind, its value slot and colon-separated
- * numbers (keystate_part_text); a later kind of state takes a letter of
+ * it, each a letter for its kind, its value slot and, after a colon,
+ * colon-separated numbers, or for a percentile (q) or distinct-count (d)
+ * state the text quantile.h or distinct.h writes (keystate_part_text);
+ * such a field may be long (a sketch), so a key line has no length
+ * limit here; a later kind of state takes a letter of
  * its own, so the line grows without a new layout.  Every key must have
  * the parts the operations need, checked once all is read.  N is
  * the number of key lines of that partial and SUM the sum of their
