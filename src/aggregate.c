@@ -2,20 +2,37 @@
 #include "config.h"
 
 #include "aggregate.h"
+#include "quantile.h"
 
 #include <string.h>
 
 const struct aggregate_def aggregate_defs[] = {
-    { "sum",    OP_SUM,    true,  false, "exact sum of the values" },
-    { "count",  OP_COUNT,  false, false, "number of accepted records" },
-    { "min",    OP_MIN,    true,  false, "smallest value" },
-    { "max",    OP_MAX,    true,  false, "largest value" },
-    { "mean",   OP_MEAN,   true,  false,
+    { "sum",    OP_SUM,    true,  false, false, NULL,
+      "exact sum of the values" },
+    { "count",  OP_COUNT,  false, false, false, NULL,
+      "number of accepted records" },
+    { "min",    OP_MIN,    true,  false, false, NULL, "smallest value" },
+    { "max",    OP_MAX,    true,  false, false, NULL, "largest value" },
+    { "mean",   OP_MEAN,   true,  false, false, NULL,
       "sum / count, rounded half to even" },
-    { "sstdev", OP_SSTDEV, true,  true,  "sample standard deviation" },
-    { "pstdev", OP_PSTDEV, true,  true,  "population standard deviation" },
-    { "svar",   OP_SVAR,   true,  true,  "sample variance" },
-    { "pvar",   OP_PVAR,   true,  true,  "population variance" },
+    { "sstdev", OP_SSTDEV, true,  true,  false, NULL,
+      "sample standard deviation" },
+    { "pstdev", OP_PSTDEV, true,  true,  false, NULL,
+      "population standard deviation" },
+    { "svar",   OP_SVAR,   true,  true,  false, NULL, "sample variance" },
+    { "pvar",   OP_PVAR,   true,  true,  false, NULL,
+      "population variance" },
+    { "median", OP_PERCENTILE, true, false, false, "50",
+      "50th percentile (nearest rank)" },
+    { "q1",     OP_PERCENTILE, true, false, false, "25",
+      "25th percentile (nearest rank)" },
+    { "q3",     OP_PERCENTILE, true, false, false, "75",
+      "75th percentile (nearest rank)" },
+    { "pN",     OP_PERCENTILE, true, false, false, NULL,
+      "N-th percentile, N in (0, 100] such as p99.9; within 1% past "
+      "1024 values" },
+    { "distinct", OP_DISTINCT, true, false, true, NULL,
+      "number of distinct texts; estimated within about 2% past 1024" },
 };
 const size_t aggregate_def_count =
     sizeof aggregate_defs / sizeof aggregate_defs[0];
@@ -36,11 +53,46 @@ bool aggregate_wants_extrema(const enum aggregate_op *ops, size_t n)
     return false;
 }
 
+/* The row of pN, which no name matches as it is. */
+static bool is_pattern(const struct aggregate_def *def)
+{
+    return def->op == OP_PERCENTILE && !def->rank;
+}
+
 const struct aggregate_def *aggregate_find(const char *name, size_t len)
 {
     for (size_t i = 0; i < aggregate_def_count; i++)
         if (strlen(aggregate_defs[i].name) == len
-            && memcmp(aggregate_defs[i].name, name, len) == 0)
+            && memcmp(aggregate_defs[i].name, name, len) == 0
+            && !is_pattern(&aggregate_defs[i]))
+            return &aggregate_defs[i];
+    return NULL;
+}
+
+const struct aggregate_def *aggregate_parse(const char *name, size_t len,
+                                            struct number *rank,
+                                            const char **why)
+{
+    *why = NULL;
+    const struct aggregate_def *def = aggregate_find(name, len);
+    if (def) {
+        if (def->rank)
+            quantile_parse_rank(def->rank, strlen(def->rank), rank);
+        return def;
+    }
+    /* p alone, or p and a digit, a point or a sign, is meant as a
+     * percentile, so the message says what is wrong with it. */
+    if (len == 0 || name[0] != 'p'
+        || (len > 1 && !memchr("0123456789.-+", name[1], 14)))
+        return NULL;
+    if (len == 1 || len >= AGGREGATE_NAME_SIZE
+        || !quantile_parse_rank(name + 1, len - 1, rank)) {
+        *why = "a percentile is p followed by a number greater than 0 and "
+               "at most 100, such as p50, p99 or p99.9";
+        return NULL;
+    }
+    for (size_t i = 0; i < aggregate_def_count; i++)
+        if (is_pattern(&aggregate_defs[i]))
             return &aggregate_defs[i];
     return NULL;
 }
@@ -129,6 +181,10 @@ size_t aggregate_format(char *text, const struct accum *a,
 {
     if (op == OP_COUNT)
         return number_format(text, (u128)a->count + a->missing, false, 0);
+    if (op == OP_DISTINCT) {
+        text[0] = '0';
+        return 1;
+    }
     if (a->count == 0)
         return 0;
     bool negative = a->negative > a->positive;
@@ -160,6 +216,8 @@ size_t aggregate_format(char *text, const struct accum *a,
     case OP_PSTDEV:
     case OP_SVAR:
     case OP_PVAR:
+    case OP_PERCENTILE:
+    case OP_DISTINCT:
         break;
     }
     return 0;

@@ -12,13 +12,19 @@
 #include "number.h"
 
 enum aggregate_op { OP_SUM, OP_COUNT, OP_MIN, OP_MAX, OP_MEAN, OP_SSTDEV,
-                    OP_PSTDEV, OP_SVAR, OP_PVAR };
+                    OP_PSTDEV, OP_SVAR, OP_PVAR, OP_PERCENTILE,
+                    OP_DISTINCT };
 
 struct aggregate_def {
-    const char *name;        /* as written in --aggregate */
+    const char *name;        /* as written in --aggregate; "pN" stands
+                                for p followed by a rank */
     enum aggregate_op op;
     bool needs_value;        /* false only for count */
     bool needs_squares;      /* the spread operations (spread.h) */
+    bool text;               /* reads its field as text, not a number:
+                                distinct */
+    const char *rank;        /* a percentile's fixed rank (median, q1,
+                                q3), or NULL */
     const char *summary;     /* one line for --help */
 };
 
@@ -32,8 +38,21 @@ const struct aggregate_def *aggregate_def_of(enum aggregate_op op);
  * extremes are kept. */
 bool aggregate_wants_extrema(const enum aggregate_op *ops, size_t n);
 
-/* The definition named by the LEN bytes at NAME, or NULL. */
+/* The definition named by the LEN bytes at NAME, or NULL; "pN" names
+ * no definition here (see aggregate_parse). */
 const struct aggregate_def *aggregate_find(const char *name, size_t len);
+
+/* Room for an operation's name as written, NUL included. */
+enum { AGGREGATE_NAME_SIZE = 48 };
+
+/* Reads the LEN bytes at NAME as an operation: a name of the table, or
+ * pN for the N-th percentile, N a decimal in (0, 100] (quantile.h).
+ * Returns the definition and, for a percentile, its rank in *RANK
+ * (median 50, q1 25, q3 75); NULL if NAME is none, with *WHY saying
+ * what is wrong with a pN (NULL for a name that is no operation). */
+const struct aggregate_def *aggregate_parse(const char *name, size_t len,
+                                            struct number *rank,
+                                            const char **why);
 
 /* Everything any operation needs for one key, kept exactly.  Positive and
  * negative values are totalled apart so that an overflow depends only on
@@ -135,8 +154,9 @@ enum { AGGREGATE_MAX_DECIMALS = 38 };
  * records all lacked a value (--na).  With DECIMALS of 0 or more (up to
  * AGGREGATE_MAX_DECIMALS), a result of values has exactly that many
  * places, rounded half to even; with -1, the key's scale (at least six
- * for a mean).  The spread operations need more than A: see
- * spread_format; here they give nothing. */
+ * for a mean).  The spread operations, percentiles and distinct counts
+ * need more than A (keystate.h); here they give nothing, but distinct
+ * gives 0, the count of no values. */
 size_t aggregate_format(char *text, const struct accum *a,
                         enum aggregate_op op, int decimals);
 

@@ -476,6 +476,12 @@ int main(int argc, char **argv)
     }
     uint64_t mark = stats_now();
     if (outcome.partitions) {
+        struct output_estimates estimates;
+        output_count_estimates(outcome.partitions, &estimates);
+        stats->run.estimates_known = true;
+        stats->run.estimated_keys = estimates.keys;
+        stats->run.estimated_quantiles = estimates.quantiles;
+        stats->run.estimated_distincts = estimates.distincts;
         if (!trouble && writer_error(out) == 0)
             trouble = !print_table(&cfg, outcome.partitions, out);
         partitions_free(outcome.partitions);

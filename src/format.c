@@ -207,7 +207,7 @@ static const char *op_name(const struct format_layout *layout, size_t i)
 {
     if (layout->op_labels && layout->op_labels[i])
         return layout->op_labels[i];
-    return aggregate_def_of(layout->ops[i])->name;
+    return layout->op_names[i];
 }
 
 /* Whether the result at index I already appeared before it: JSON
@@ -228,7 +228,7 @@ static size_t result_text(char *text, const struct format_layout *layout,
 {
     return keystate_result(text, a, s, layout->ops[i],
                            layout->op_slots ? layout->op_slots[i] : 0,
-                           layout->decimals);
+                           layout->op_ranks[i], layout->decimals);
 }
 
 static void put_json_row(struct writer *out,
@@ -288,13 +288,14 @@ void format_header(struct writer *out, const struct format_layout *layout)
                       strlen(layout->op_labels[i]));
             continue;
         }
+        const char *op = layout->op_names[i];
         if (!def->needs_value || !layout->value_name) {
-            writer_puts(out, def->name);
+            writer_puts(out, op);
             continue;
         }
-        size_t len = strlen(def->name) + strlen(layout->value_name) + 3;
+        size_t len = strlen(op) + strlen(layout->value_name) + 3;
         char *name = xmalloc(len);
-        snprintf(name, len, "%s(%s)", def->name, layout->value_name);
+        snprintf(name, len, "%s(%s)", op, layout->value_name);
         put_field(out, layout->format, name, strlen(name));
         free(name);
     }

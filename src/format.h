@@ -34,6 +34,8 @@ struct format_layout {
     size_t key_fields;              /* columns the key is split into; 0
                                        for none (--total) */
     const enum aggregate_op *ops;   /* the results, in --aggregate order */
+    const char (*op_names)[AGGREGATE_NAME_SIZE];    /* as written */
+    const struct number *op_ranks;  /* percentiles' ranks */
     const unsigned *op_slots;       /* their value slots (options.h) */
     const char *const *op_labels;   /* "OP:FIELD" for an operation that
                                        names its field, else NULL */

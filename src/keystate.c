@@ -3,6 +3,8 @@
 
 #include "keystate.h"
 #include "diag.h"
+#include "distinct.h"
+#include "quantile.h"
 #include "wide.h"
 
 #include <stdio.h>
@@ -15,8 +17,8 @@ struct keystate_part {
     union {
         struct accum accum;         /* KEYSTATE_ACCUM */
         struct squares squares;     /* KEYSTATE_SQUARES */
-        /* struct quantile *quantile;   KEYSTATE_QUANTILE */
-        /* struct distinct *distinct;   KEYSTATE_DISTINCT */
+        struct quantile *quantile;  /* KEYSTATE_QUANTILE */
+        struct distinct *distinct;  /* KEYSTATE_DISTINCT */
     } u;
 };
 
@@ -44,11 +46,14 @@ bool keystate_shape_init(struct keystate_shape *shape,
     shape->count = 0;
     for (size_t i = 0; i < n; i++) {
         const struct aggregate_def *def = aggregate_def_of(ops[i]);
-        if (slots[i] > 0 && def->needs_value)
+        if (slots[i] > 0 && def->needs_value && !def->text)
             shape_add(shape, KEYSTATE_ACCUM, slots[i]);
         if (def->needs_squares)
             shape_add(shape, KEYSTATE_SQUARES, slots[i]);
-        /* A percentile or distinct operation adds its part here. */
+        if (ops[i] == OP_PERCENTILE)
+            shape_add(shape, KEYSTATE_QUANTILE, slots[i]);
+        if (ops[i] == OP_DISTINCT)
+            shape_add(shape, KEYSTATE_DISTINCT, slots[i]);
     }
     return shape->count > 0;
 }
@@ -66,7 +71,10 @@ struct keystate *keystate_new(const struct keystate_shape *shape)
     for (size_t i = 0; i < shape->count; i++) {
         s->parts[i].kind = shape->parts[i].kind;
         s->parts[i].slot = shape->parts[i].slot;
-        /* A kind holding a pointer makes its object here. */
+        if (s->parts[i].kind == KEYSTATE_QUANTILE)
+            s->parts[i].u.quantile = quantile_new();
+        if (s->parts[i].kind == KEYSTATE_DISTINCT)
+            s->parts[i].u.distinct = distinct_new();
     }
     return s;
 }
@@ -80,8 +88,12 @@ void keystate_free(struct keystate *s)
         case KEYSTATE_ACCUM:
         case KEYSTATE_SQUARES:
             break;
-        /* case KEYSTATE_QUANTILE: quantile_free(...); break; */
-        /* case KEYSTATE_DISTINCT: distinct_free(...); break; */
+        case KEYSTATE_QUANTILE:
+            quantile_free(s->parts[i].u.quantile);
+            break;
+        case KEYSTATE_DISTINCT:
+            distinct_free(s->parts[i].u.distinct);
+            break;
         }
     }
     free(s);
@@ -100,8 +112,22 @@ void keystate_add(struct keystate *s, unsigned slot, struct number value)
         case KEYSTATE_SQUARES:
             squares_add(&p->u.squares, value);
             break;
+        case KEYSTATE_QUANTILE:
+            quantile_add(p->u.quantile, value);
+            break;
+        case KEYSTATE_DISTINCT:
+            break;
         }
     }
+}
+
+void keystate_add_text(struct keystate *s, unsigned slot, const char *text,
+                       size_t len)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->parts[i].slot == slot
+            && s->parts[i].kind == KEYSTATE_DISTINCT)
+            distinct_add(s->parts[i].u.distinct, text, len);
 }
 
 void keystate_add_missing(struct keystate *s, unsigned slot)
@@ -137,6 +163,12 @@ bool keystate_merge(struct keystate *into, const struct keystate *from)
         case KEYSTATE_SQUARES:
             squares_merge(&p->u.squares, &q->u.squares);
             break;
+        case KEYSTATE_QUANTILE:
+            quantile_merge(p->u.quantile, q->u.quantile);
+            break;
+        case KEYSTATE_DISTINCT:
+            distinct_merge(p->u.distinct, q->u.distinct);
+            break;
         }
     }
     return true;
@@ -169,9 +201,25 @@ bool keystate_overflow(const struct keystate *s)
             if (p->u.squares.overflow)
                 return true;
             break;
+        case KEYSTATE_QUANTILE:
+        case KEYSTATE_DISTINCT:
+            break;
         }
     }
     return false;
+}
+
+void keystate_approximated(const struct keystate *s, size_t *quantiles,
+                           size_t *distincts)
+{
+    *quantiles = *distincts = 0;
+    for (size_t i = 0; s && i < s->count; i++) {
+        const struct keystate_part *p = &s->parts[i];
+        if (p->kind == KEYSTATE_QUANTILE)
+            *quantiles += quantile_is_approximate(p->u.quantile);
+        if (p->kind == KEYSTATE_DISTINCT)
+            *distincts += distinct_is_approximate(p->u.distinct);
+    }
 }
 
 /* The part of KIND for SLOT, or NULL. */
@@ -189,12 +237,21 @@ bool keystate_consistent(const struct accum *main, const struct keystate *s)
 {
     for (size_t i = 0; s && i < s->count; i++) {
         const struct keystate_part *p = &s->parts[i];
+        const struct keystate_part *a = p->slot == 0 ? NULL
+                                      : find(s, KEYSTATE_ACCUM, p->slot);
         switch (p->kind) {
         case KEYSTATE_ACCUM:
+        case KEYSTATE_DISTINCT:
+            break;
+        case KEYSTATE_QUANTILE:
+            /* A percentile's field is read as a number, so its values
+             * are those the field's accumulator counted. */
+            if ((p->slot > 0 && !a)
+                || quantile_count(p->u.quantile)
+                   != (a ? a->u.accum.count : main->count))
+                return false;
             break;
         case KEYSTATE_SQUARES: {
-            const struct keystate_part *a = p->slot == 0 ? NULL
-                                          : find(s, KEYSTATE_ACCUM, p->slot);
             if (p->slot > 0 && !a)
                 return false;
             if (!squares_fit(a ? &a->u.accum : main, &p->u.squares))
@@ -209,8 +266,33 @@ bool keystate_consistent(const struct accum *main, const struct keystate *s)
 size_t keystate_result_of_state(char *text, const struct accum *main,
                                 const struct keystate *s,
                                 enum aggregate_op op, unsigned slot,
-                                int decimals)
+                                struct number rank, int decimals)
 {
+    if (op == OP_DISTINCT) {
+        const struct keystate_part *p = find(s, KEYSTATE_DISTINCT, slot);
+        uint64_t n = p ? distinct_count(p->u.distinct) : 0;
+        return number_format(text, n, false, 0);
+    }
+    if (op == OP_PERCENTILE) {
+        const struct keystate_part *p = find(s, KEYSTATE_QUANTILE, slot);
+        if (!p)
+            return 0;
+        /* quantile_format asks for room for any text; a percentile is one
+         * of the key's values, at most 38 digits before the point and 38
+         * after, which TEXT holds. */
+        char room[QUANTILE_TEXT_SIZE];
+        /* The state is the key's own, read by one thread at a time;
+         * const only as results are read-only to their callers. */
+        size_t len = quantile_format((struct quantile *)p->u.quantile, rank,
+                                     decimals, room);
+        if (len > AGGREGATE_TEXT_SIZE) {
+            fprintf(stderr, "fanout: %s:%d: percentile text of %zu bytes\n",
+                    __FILE__, __LINE__, len);
+            abort();
+        }
+        memcpy(text, room, len);
+        return len;
+    }
     const struct accum *a = main;
     if (slot > 0 && op != OP_COUNT) {
         const struct keystate_part *p = find(s, KEYSTATE_ACCUM, slot);
@@ -222,7 +304,6 @@ size_t keystate_result_of_state(char *text, const struct accum *main,
         const struct keystate_part *p = find(s, KEYSTATE_SQUARES, slot);
         return p ? spread_format(text, a, &p->u.squares, op, decimals) : 0;
     }
-    /* Percentiles and distinct counts format their parts here. */
     return aggregate_format(text, a, op, decimals);
 }
 
@@ -244,6 +325,24 @@ static size_t put_i128(char *text, i128 x)
     return 1 + number_format_signed(text + 1, x, 0);
 }
 
+/* Room for the text of an accumulator or squares part, NUL included. */
+enum { FIXED_PART_SIZE = 512 };
+
+size_t keystate_part_size(const struct keystate *s, size_t i)
+{
+    const struct keystate_part *p = &s->parts[i];
+    switch (p->kind) {
+    case KEYSTATE_ACCUM:
+    case KEYSTATE_SQUARES:
+        break;
+    case KEYSTATE_QUANTILE:
+        return 16 + quantile_write_size(p->u.quantile);
+    case KEYSTATE_DISTINCT:
+        return 16 + distinct_write_size(p->u.distinct);
+    }
+    return FIXED_PART_SIZE;
+}
+
 size_t keystate_part_text(const struct keystate *s, size_t i, char *text)
 {
     const struct keystate_part *p = &s->parts[i];
@@ -251,7 +350,7 @@ size_t keystate_part_text(const struct keystate *s, size_t i, char *text)
     switch (p->kind) {
     case KEYSTATE_ACCUM: {
         const struct accum *a = &p->u.accum;
-        len = (size_t)snprintf(text, KEYSTATE_TEXT_SIZE, "a%u", p->slot);
+        len = (size_t)snprintf(text, FIXED_PART_SIZE, "a%u", p->slot);
         len += put_u128(text + len, a->count);
         len += put_u128(text + len, (u128)a->scale);
         len += put_u128(text + len, a->positive);
@@ -262,11 +361,21 @@ size_t keystate_part_text(const struct keystate *s, size_t i, char *text)
         break;
     }
     case KEYSTATE_SQUARES:
-        len = (size_t)snprintf(text, KEYSTATE_TEXT_SIZE, "s%u:%d:", p->slot,
+        len = (size_t)snprintf(text, FIXED_PART_SIZE, "s%u:%d:", p->slot,
                                p->u.squares.scale);
         len += wide_format(text + len, &p->u.squares.sum);
         break;
+    case KEYSTATE_QUANTILE:
+        len = (size_t)snprintf(text, 16, "q%u:", p->slot);
+        /* The key's own state, written by one thread (as a result). */
+        len += quantile_write((struct quantile *)p->u.quantile, text + len);
+        break;
+    case KEYSTATE_DISTINCT:
+        len = (size_t)snprintf(text, 16, "d%u:", p->slot);
+        len += distinct_write(p->u.distinct, text + len);
+        break;
     }
+    text[len] = '\0';
     return len;
 }
 
@@ -346,6 +455,40 @@ static bool kind_of(char letter, enum keystate_kind *kind)
     case 's':
         *kind = KEYSTATE_SQUARES;
         return true;
+    case 'q':
+        *kind = KEYSTATE_QUANTILE;
+        return true;
+    case 'd':
+        *kind = KEYSTATE_DISTINCT;
+        return true;
+    }
+    return false;
+}
+
+/* Reads one part field, TEXT, into P; false if it is none. */
+static bool parse_part(char *text, uint64_t records, struct keystate_part *p)
+{
+    size_t digits = strspn(text + 1, "0123456789");
+    if (!kind_of(text[0], &p->kind) || digits == 0 || digits > 3
+        || text[1 + digits] != ':')
+        return false;
+    p->slot = (unsigned)strtoul(text + 1, NULL, 10);
+    char *rest = text + 2 + digits;
+    char *f[8];
+    size_t count;
+    switch (p->kind) {
+    case KEYSTATE_ACCUM:
+        count = split_colons(rest, f, 8);
+        return p->slot > 0 && parse_accum(f, count, records, &p->u.accum);
+    case KEYSTATE_SQUARES:
+        count = split_colons(rest, f, 8);
+        return parse_squares(f, count, &p->u.squares);
+    case KEYSTATE_QUANTILE:
+        p->u.quantile = quantile_read(rest, strlen(rest));
+        return p->u.quantile != NULL;
+    case KEYSTATE_DISTINCT:
+        p->u.distinct = distinct_read(rest, strlen(rest));
+        return p->u.distinct != NULL;
     }
     return false;
 }
@@ -360,27 +503,9 @@ const char *keystate_parse(char *const *fields, size_t n, uint64_t records,
         return "too many fields";
     struct keystate *s = allocate(n);
     for (size_t i = 0; i < n; i++) {
-        struct keystate_part *p = &s->parts[i];
-        char *f[8];
-        size_t count = split_colons(fields[i], f, 8);
-        size_t digits = strspn(f[0] + 1, "0123456789");
-        if (count < 2 || !kind_of(f[0][0], &p->kind) || digits == 0
-            || digits > 3 || f[0][1 + digits] != '\0') {
-            keystate_free(s);
-            return "bad state";
-        }
-        p->slot = (unsigned)strtoul(f[0] + 1, NULL, 10);
-        bool ok = false;
-        switch (p->kind) {
-        case KEYSTATE_ACCUM:
-            ok = p->slot > 0 && parse_accum(f + 1, count - 1, records,
-                                            &p->u.accum);
-            break;
-        case KEYSTATE_SQUARES:
-            ok = parse_squares(f + 1, count - 1, &p->u.squares);
-            break;
-        }
-        if (!ok) {
+        /* A part not read holds no object to free. */
+        if (!parse_part(fields[i], records, &s->parts[i])) {
+            s->parts[i].kind = KEYSTATE_ACCUM;
             keystate_free(s);
             return "bad state";
         }

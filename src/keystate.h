@@ -1,9 +1,9 @@
 /* keystate: the per-key state beyond the one struct accum a table entry
  * holds inline.  A run that needs more (an operation on a further value
- * field, a spread operation) gives each key one separately allocated
- * object, referenced by one pointer from its table entry and NULL in runs
- * that need none, so that the entry and the fast path stay as small as
- * they are.  This module allocates it, adds to it, merges, frees, writes
+ * field, a spread operation, a percentile, a distinct count) gives each
+ * key one separately allocated object, referenced by one pointer from its
+ * table entry and NULL in runs that need none, so that the entry and the
+ * fast path stay as small as they are.  This module allocates it, adds to it, merges, frees, writes
  * it into partials and reads it back.
  *
  * The object is a list of parts, each of one kind and for one value
@@ -21,20 +21,20 @@
 #include "number.h"
 #include "spread.h"
 
-/* The kinds of part.  A new kind (a percentile state, struct quantile of
- * quantile.h; a distinct-count state, struct distinct of distinct.h) is
- * a name here, a member of the union in keystate.c, a letter for
- * partials, and one case in each switch of keystate.c, marked there. */
+/* The kinds of part.  A new kind is a name here, a member of the union
+ * in keystate.c, a letter for partials, and one case in each switch of
+ * keystate.c. */
 enum keystate_kind {
     KEYSTATE_ACCUM,         /* struct accum of a further value field */
     KEYSTATE_SQUARES,       /* struct squares of a value field */
-    /* KEYSTATE_QUANTILE,      struct quantile *, for percentiles */
-    /* KEYSTATE_DISTINCT,      struct distinct *, for distinct counts */
+    KEYSTATE_QUANTILE,      /* struct quantile *, for percentiles */
+    KEYSTATE_DISTINCT,      /* struct distinct *, for distinct counts */
 };
 
-/* The most parts: an accumulator for each further field and squares for
- * every field, at most one per operation each. */
-enum { KEYSTATE_MAX_PARTS = 2 * (64 + 1) };
+/* The most parts: an accumulator for each further field and squares,
+ * percentiles and distinct values for every field, at most one per
+ * operation each. */
+enum { KEYSTATE_MAX_PARTS = 4 * (64 + 1) };
 
 /* Which parts each key of a run has, in order: built once from the
  * operations, shared by reference. */
@@ -61,6 +61,11 @@ void keystate_free(struct keystate *s);
 /* Adds VALUE of the record's value field SLOT to every part for it. */
 void keystate_add(struct keystate *s, unsigned slot, struct number value);
 
+/* Adds the text of the LEN bytes at TEXT, the record's value field SLOT,
+ * to every part for it that reads text (distinct). */
+void keystate_add_text(struct keystate *s, unsigned slot, const char *text,
+                       size_t len);
+
 /* Counts a record whose value field SLOT (1 and up) holds none (--na). */
 void keystate_add_missing(struct keystate *s, unsigned slot);
 
@@ -81,24 +86,34 @@ bool keystate_consistent(const struct accum *main, const struct keystate *s);
  * key may be printed (as with a sum's overflow). */
 bool keystate_overflow(const struct keystate *s);
 
+/* How many of the parts of S (which may be NULL) give estimates rather
+ * than exact results: percentile sketches in *QUANTILES, distinct counts
+ * by HyperLogLog in *DISTINCTS. */
+void keystate_approximated(const struct keystate *s, size_t *quantiles,
+                           size_t *distincts);
+
 /* Writes the result of OP on value slot SLOT into TEXT as
  * aggregate_format does, from MAIN, the entry's own accumulator, and S,
- * its state (NULL when it has none). */
+ * its state (NULL when it has none); RANK is a percentile's rank.  A
+ * percentile may reorder the values S keeps, never what they mean, so
+ * this is for one thread at a time per key. */
 size_t keystate_result_of_state(char *text, const struct accum *main,
                                 const struct keystate *s,
                                 enum aggregate_op op, unsigned slot,
-                                int decimals);
+                                struct number rank, int decimals);
 
 /* The same; inline for the common case of a result of MAIN alone, which
  * is asked for every key and operation printed. */
 static inline size_t keystate_result(char *text, const struct accum *main,
                                      const struct keystate *s,
                                      enum aggregate_op op, unsigned slot,
-                                     int decimals)
+                                     struct number rank, int decimals)
 {
-    if (!s && slot == 0 && !spread_is_op(op))
+    if (!s && slot == 0 && !spread_is_op(op) && op != OP_PERCENTILE
+        && op != OP_DISTINCT)
         return aggregate_format(text, main, op, decimals);
-    return keystate_result_of_state(text, main, s, op, slot, decimals);
+    return keystate_result_of_state(text, main, s, op, slot, rank,
+                                    decimals);
 }
 
 /* Partials.  Each part is one TAB-separated field of a key line, after
@@ -106,18 +121,21 @@ static inline size_t keystate_result(char *text, const struct accum *main,
  *
  *   aSLOT:COUNT:SCALE:POS:NEG:MIN:MAX:MISSING   an accumulator
  *   sSLOT:SCALE:SUM                             a sum of squares
+ *   qSLOT:STATE                                 a percentile state
+ *   dSLOT:STATE                                 a distinct-count state
  *
  * numbers in decimal as in the accumulator's own fields (MIN and MAX are
- * 0 for a key without values).  A kind added later takes a letter of its
- * own and a layout after the colon. */
-
-/* Room for the text of any one part, NUL included. */
-enum { KEYSTATE_TEXT_SIZE = 512 };
+ * 0 for a key without values); STATE is the text quantile_write or
+ * distinct_write gives (quantile.h, distinct.h).  A kind added later
+ * takes a letter of its own and a layout after the colon. */
 
 size_t keystate_part_count(const struct keystate *s);
 
-/* Writes part I of S into TEXT (KEYSTATE_TEXT_SIZE bytes); returns its
- * length. */
+/* Room for the text of part I of S, NUL included. */
+size_t keystate_part_size(const struct keystate *s, size_t i);
+
+/* Writes part I of S into TEXT (keystate_part_size bytes); returns its
+ * length.  Like a result, may reorder a percentile's values. */
 size_t keystate_part_text(const struct keystate *s, size_t i, char *text);
 
 /* Reads the N part fields at FIELDS of a key line that stands for

@@ -704,8 +704,7 @@ static bool resolve_fields(struct config *cfg, const struct header *h)
         if (!arg)
             continue;
         char shown[256];        /* OP:FIELD, as the messages name it */
-        snprintf(shown, sizeof shown, "%s:%s",
-                 aggregate_def_of(cfg->ops[i])->name, arg);
+        snprintf(shown, sizeof shown, "%s:%s", cfg->op_names[i], arg);
         if (!field_number(cfg, h, "aggregate", shown, arg, strlen(arg),
                           &cfg->op_fields[i]))
             return false;
@@ -739,6 +738,7 @@ static bool item_is(const char *list, size_t i, const char *name)
 }
 
 static bool resolve_where(struct config *cfg, const struct header *h);
+static void settle_value_text(struct config *cfg);
 
 bool options_resolve_names(struct config *cfg, const struct header *h,
                            bool *named)
@@ -782,6 +782,8 @@ bool options_resolve_names(struct config *cfg, const struct header *h,
     cfg->format.field_names = names;
     cfg->format.field_name_count = count;
     note_extra_fields(cfg);
+    if (cfg->value_arg)
+        settle_value_text(cfg);
     return true;
 }
 
@@ -880,7 +882,18 @@ static bool parse_ops(const char *arg, struct config *cfg)
     for (;;) {
         size_t len = strcspn(p, ",");
         size_t name_len = strcspn(p, ",:");
-        const struct aggregate_def *def = aggregate_find(p, name_len);
+        const char *why;
+        struct number rank = { 0 };
+        const struct aggregate_def *def = aggregate_parse(p, name_len, &rank,
+                                                          &why);
+        if (!def && why) {
+            char shown[AGGREGATE_NAME_SIZE + 16];
+            snprintf(shown, sizeof shown, "%.*s",
+                     (int)(name_len < AGGREGATE_NAME_SIZE ? name_len
+                                                          : AGGREGATE_NAME_SIZE),
+                     p);
+            return invalid("aggregate", shown, why);
+        }
         if (!def)
             return unknown_word(OPT_AGGREGATE, "operation", p, name_len);
         if (cfg->op_count == OPTIONS_MAX_OPS)
@@ -895,6 +908,9 @@ static bool parse_ops(const char *arg, struct config *cfg)
             if (!cfg->op_args[cfg->op_count])
                 diag_out_of_memory();
         }
+        memcpy(cfg->op_names[cfg->op_count], p, name_len);
+        cfg->op_names[cfg->op_count][name_len] = '\0';
+        cfg->op_ranks[cfg->op_count] = rank;
         cfg->ops[cfg->op_count++] = def->op;
         if (p[len] == '\0')
             break;
@@ -919,12 +935,21 @@ void options_number_slots(struct config *cfg)
         }
         cfg->op_slots[i] = slot;
     }
+    for (unsigned slot = 0; slot < cfg->slot_count; slot++)
+        cfg->slot_number[slot] = cfg->slot_text[slot] = false;
+    for (size_t i = 0; i < cfg->op_count; i++) {
+        const struct aggregate_def *def = aggregate_def_of(cfg->ops[i]);
+        if (def->text)
+            cfg->slot_text[cfg->op_slots[i]] = true;
+        else if (def->needs_value)
+            cfg->slot_number[cfg->op_slots[i]] = true;
+    }
 }
 
 void options_op_label(const struct config *cfg, size_t i, char *name,
                       size_t size)
 {
-    const char *op = aggregate_def_of(cfg->ops[i])->name;
+    const char *op = cfg->op_names[i];
     size_t field = cfg->op_fields[i];
     const struct record_format *f = &cfg->format;
     if (field == 0)
@@ -1027,16 +1052,29 @@ static bool check_csv(struct config *cfg, const bool *seen)
     return true;
 }
 
-/* Whether some operation or bound of CFG reads the value. */
+/* Whether some operation or bound of CFG reads the value as a number. */
 static bool results_need_value(const struct config *cfg)
 {
     for (size_t i = 0; i < cfg->op_count; i++)
-        if (aggregate_def_of(cfg->ops[i])->needs_value)
+        if (aggregate_def_of(cfg->ops[i])->needs_value
+            && !aggregate_def_of(cfg->ops[i])->text)
             return true;
     for (int k = 0; k < BOUND_KINDS; k++)
         if (cfg->rules.bounds[k].set)
             return true;
     return false;
+}
+
+/* A --value field that only distinct reads is text: it need not be a
+ * number, unless a bound applies to it.  Once the slots are numbered. */
+static void settle_value_text(struct config *cfg)
+{
+    if (!cfg->slot_text[0] || cfg->slot_number[0])
+        return;
+    for (int k = 0; k < BOUND_KINDS; k++)
+        if (cfg->rules.bounds[k].set)
+            return;
+    cfg->needs_value = false;
 }
 
 /* --value without --key is field mode too, with no key: like --total,
@@ -1099,7 +1137,7 @@ static bool settle(struct config *cfg, const bool *seen)
                                  "operation names a field only in field "
                                  "mode (--key or --value); in key-value "
                                  "mode the value is the only field",
-                                 aggregate_def_of(cfg->ops[i])->name,
+                                 cfg->op_names[i],
                                  cfg->op_args[i]);
                 return false;
             }
@@ -1109,8 +1147,10 @@ static bool settle(struct config *cfg, const bool *seen)
                                  option_defs[id].name);
                 return false;
             }
+        options_number_slots(cfg);
         /* Counting needs no number, so that lines such as apt's
-         * "Start-Date: 2024-05-02  10:01:12" can be counted by key. */
+         * "Start-Date: 2024-05-02  10:01:12" can be counted by key, nor
+         * does distinct, which reads the value as text. */
         cfg->needs_value = cfg->mode != OUTPUT_AGGREGATE
                         || results_need_value(cfg);
     } else {
@@ -1139,13 +1179,15 @@ static bool settle(struct config *cfg, const bool *seen)
             return false;
         }
         cfg->needs_value = cfg->value_arg != NULL;
-        if (!cfg->needs_value) {
+        if (cfg->needs_value && !cfg->header_in)
+            settle_value_text(cfg);
+        if (!cfg->value_arg) {
             for (size_t i = 0; cfg->mode == OUTPUT_AGGREGATE
                                && i < cfg->op_count; i++)
                 if (aggregate_def_of(cfg->ops[i])->needs_value
                     && !cfg->op_args[i]) {
                     diag_usage_error("--aggregate=%s requires --value in field mode",
-                                     aggregate_def_of(cfg->ops[i])->name);
+                                     cfg->op_names[i]);
                     return false;
                 }
             for (int k = 0; k < BOUND_KINDS; k++)
@@ -1333,6 +1375,7 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     cfg->format.delimiter = ':';
     cfg->format.blank_separated = true;
     cfg->ops[0] = OP_SUM;
+    strcpy(cfg->op_names[0], "sum");
     cfg->op_count = 1;
     cfg->slot_count = 1;
     cfg->jobs = default_jobs();

@@ -72,6 +72,10 @@ struct config {
     bool merge;                     /* inputs are partial aggregates */
     enum aggregate_op ops[OPTIONS_MAX_OPS];
     size_t op_count;
+    /* Each operation's name as written (p99.9, median, sum) and, for a
+     * percentile, its rank. */
+    char op_names[OPTIONS_MAX_OPS][AGGREGATE_NAME_SIZE];
+    struct number op_ranks[OPTIONS_MAX_OPS];
     int64_t bucket_ms;              /* --bucket: its width, or 0 */
     /* OP:FIELD: each operation's field as written (NULL for the --value
      * field), its field number once resolved (0 for the --value field),
@@ -83,6 +87,11 @@ struct config {
     unsigned op_slots[OPTIONS_MAX_OPS];
     size_t slot_fields[OPTIONS_MAX_OPS + 1];    /* by slot; [0] unused */
     unsigned slot_count;                        /* 1 + further fields */
+    /* By slot: whether an operation reads the field as a number, and
+     * whether one (distinct) reads it as text.  A further field read
+     * only as text need not hold a number. */
+    bool slot_number[OPTIONS_MAX_OPS + 1];
+    bool slot_text[OPTIONS_MAX_OPS + 1];
 
     /* Result formatting: --format, --header, --sort, --top. */
     enum result_format result_format;
@@ -116,8 +125,9 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg);
 struct header;
 
 /* Numbers the value slots of CFG's operations from their field numbers
- * (op_fields) and the --value field: the partial reader's way to the
- * numbering options_parse gives. */
+ * (op_fields) and the --value field, and notes how each slot is read
+ * (slot_number, slot_text): the partial reader's way to the numbering
+ * options_parse gives. */
 void options_number_slots(struct config *cfg);
 
 /* The name of operation I for --header and JSON: its own name, or with a

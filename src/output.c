@@ -31,6 +31,24 @@ static bool any_overflow(const struct partitions *ps)
     return false;
 }
 
+void output_count_estimates(const struct partitions *ps,
+                            struct output_estimates *out)
+{
+    *out = (struct output_estimates){ 0 };
+    for (size_t p = 0; p < partitions_count(ps); p++) {
+        const struct table *t = partitions_table(ps, p);
+        size_t n = table_size(t);
+        for (size_t i = 0; i < n; i++) {
+            size_t quantiles, distincts;
+            keystate_approximated(table_entry_state(table_entry_at(t, i)),
+                                  &quantiles, &distincts);
+            out->keys += quantiles + distincts > 0;
+            out->quantiles += quantiles;
+            out->distincts += distincts;
+        }
+    }
+}
+
 bool output_check_overflow(const struct partitions *ps)
 {
     if (!any_overflow(ps))
@@ -160,7 +178,8 @@ static int compare_values(const void *a, const void *b)
  * first; the caller frees the array. */
 static const struct table_entry **sorted_by_value(const struct partitions *ps,
                                                   enum aggregate_op op,
-                                                  unsigned slot)
+                                                  unsigned slot,
+                                                  struct number rank)
 {
     /* Keys are ordered by their exact values, whatever --decimals
      * prints; a spread, seldom exact, by as many places as may be
@@ -175,7 +194,7 @@ static const struct table_entry **sorted_by_value(const struct partitions *ps,
         char *text = texts + i * AGGREGATE_TEXT_SIZE;
         size_t len = keystate_result(text, &order[i]->accum,
                                      table_entry_state(order[i]), op, slot,
-                                     places);
+                                     rank, places);
         items[i] = (struct value_item){
             .entry = order[i],
             .rank = i,
@@ -198,7 +217,8 @@ static const struct table_entry **sorted_entries(const struct config *cfg,
 {
     switch (cfg->order) {
     case SORT_VALUE:
-        return sorted_by_value(ps, cfg->ops[0], cfg->op_slots[0]);
+        return sorted_by_value(ps, cfg->ops[0], cfg->op_slots[0],
+                               cfg->op_ranks[0]);
     case SORT_FIRST:
         return partitions_sorted(ps, true);
     case SORT_KEY:
@@ -341,6 +361,8 @@ void output_results(const struct config *cfg, const struct partitions *ps,
         .op_labels = op_labels,
         .key_fields = cfg->total ? 0 : key_columns > 1 ? key_columns : 1,
         .ops = cfg->ops,
+        .op_names = cfg->op_names,
+        .op_ranks = cfg->op_ranks,
         .op_count = cfg->op_count,
         .decimals = cfg->decimals,
         .key_names = named ? key_names : NULL,

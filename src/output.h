@@ -5,6 +5,7 @@
 #define FANOUT_OUTPUT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "options.h"
 
@@ -15,6 +16,18 @@ struct writer;
  * a key; returns false if there was any, in which case nothing may be
  * printed. */
 bool output_check_overflow(const struct partitions *ps);
+
+/* What percentiles and distinct counts estimated rather than computed
+ * exactly: keys with any estimate, and of their states, percentile
+ * sketches and distinct counts by HyperLogLog. */
+struct output_estimates {
+    uint64_t keys;
+    uint64_t quantiles;
+    uint64_t distincts;
+};
+
+void output_count_estimates(const struct partitions *ps,
+                            struct output_estimates *out);
 
 /* Writes the header row if asked for, then one row per key. */
 void output_results(const struct config *cfg, const struct partitions *ps,

@@ -184,7 +184,7 @@ static void put_settings(struct text *t, const struct config *cfg)
     for (size_t i = 0; i < cfg->op_count; i++) {
         if (i > 0)
             text_putc(&list, ',');
-        text_puts(&list, aggregate_def_of(cfg->ops[i])->name);
+        text_puts(&list, cfg->op_names[i]);
         if (cfg->op_fields[i]) {
             text_putc(&list, ':');
             put_field_number(&list, cfg->op_fields[i]);
@@ -295,10 +295,12 @@ static uint64_t put_key_line(struct writer *out, struct text *t,
              (unsigned long long)a->missing);
     text_puts(t, text);
     const struct keystate *s = table_entry_state(e);
-    char part[KEYSTATE_TEXT_SIZE];
     for (size_t i = 0; i < keystate_part_count(s); i++) {
         text_putc(t, '\t');
+        size_t size = keystate_part_size(s, i);
+        char *part = xmalloc(size);
         text_put(t, part, keystate_part_text(s, i, part));
+        free(part);
     }
     return put_sealed(out, t);
 }
@@ -623,9 +625,15 @@ static bool use_settings(struct partial_input *m, char *settings)
         for (char *op = fields[i] + 10;;) {
             size_t op_len = strcspn(op, ",");
             size_t name_len = strcspn(op, ",:");
-            const struct aggregate_def *def = aggregate_find(op, name_len);
+            const char *why;
+            struct number rank = { 0 };
+            const struct aggregate_def *def = aggregate_parse(op, name_len,
+                                                              &rank, &why);
             if (!def || cfg->op_count == OPTIONS_MAX_OPS)
                 return bad_line(m, "malformed partial header");
+            memcpy(cfg->op_names[cfg->op_count], op, name_len);
+            cfg->op_names[cfg->op_count][name_len] = '\0';
+            cfg->op_ranks[cfg->op_count] = rank;
             cfg->op_fields[cfg->op_count] = 0;
             if (name_len < op_len
                 && !parse_field(op + name_len + 1, op_len - name_len - 1,

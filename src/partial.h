@@ -1,10 +1,10 @@
 /* partial: the versioned line format of partial aggregates (--partial)
  * and reading it back (--merge).
  *
- * Format version 5, one record per line, each ended by a newline, and
+ * Format version 6, one record per line, each ended by a newline, and
  * each line ending with a TAB and its CHECK:
  *
- *   #fanout-partial<TAB>5<TAB>ID<TAB>SETTING<TAB>...<TAB>CHECK       header
+ *   #fanout-partial<TAB>6<TAB>ID<TAB>SETTING<TAB>...<TAB>CHECK       header
  *   KEY<TAB>COUNT<TAB>SCALE<TAB>POS<TAB>NEG<TAB>MIN<TAB>MAX<TAB>LINES<TAB>FIRST<TAB>MISSING[<TAB>PART]...<TAB>CHECK
  *   #end<TAB>ID<TAB>N<TAB>SUM<TAB>CHECK                              trailer
  *   #fold<TAB>SUM<TAB>CHECK                      written by a combiner
@@ -50,14 +50,18 @@
  * (--na), which COUNT leaves out; a line stands for one record at least,
  * and one without values has totals and extremes of 0.  The PARTs are
  * the key's further state (keystate.h), present when an operation needs
- * it, each a letter for its kind, its value slot and colon-separated
- * numbers (keystate_part_text); a later kind of state takes a letter of
+ * it, each a letter for its kind, its value slot and, after a colon,
+ * colon-separated numbers, or for a percentile (q) or distinct-count (d)
+ * state the text quantile.h or distinct.h writes (keystate_part_text);
+ * such a field may be long (a sketch), so a key line has no length
+ * limit here; a later kind of state takes a letter of
  * its own, so the line grows without a new layout.  Every key must have
  * the parts the operations need, checked once all is read.  N is
  * the number of key lines of that partial and SUM the sum of their
  * CHECKs, modulo 2^64, which does not depend on their order.  Versions 1
  * and 2 had no identities or checks, version 3 no MISSING, version 4
- * no PARTs; they are refused by name, as partials are made to be
+ * no PARTs, version 5 no percentile (q) or distinct (d) PARTs and no
+ * operations pN, median, q1, q3 or distinct; they are refused by name, as partials are made to be
  * merged by the same fanout in the same job.
  *
  * Keys come sorted, so the lines of one key fall together when a framework
@@ -98,7 +102,7 @@ struct partitions;
 struct writer;
 
 /* The version written, and the room for an identity with its NUL. */
-enum { PARTIAL_VERSION = 5, PARTIAL_ID_SIZE = 33 };
+enum { PARTIAL_VERSION = 6, PARTIAL_ID_SIZE = 33 };
 
 /* Writes the partial of the aggregates PS under a new identity; false,
  * having said why, if no identity could be made. */

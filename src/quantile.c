@@ -78,7 +78,9 @@ struct quantile {
     uint64_t count;            /* values added */
     int scale;                 /* most places among the values */
     /* Exact phase (SKETCH NULL): COUNT values as mantissas and scales,
-     * two arrays so a value takes 17 bytes rather than a padded 32. */
+     * two arrays so a value takes 17 bytes rather than a padded 32, in
+     * one allocation (SCALES right after CAP mantissas): a worker's
+     * table makes and frees many small states as it spills. */
     i128 *mantissas;
     int8_t *scales;
     size_t cap;
@@ -223,7 +225,6 @@ void quantile_free(struct quantile *q)
 {
     if (q) {
         free(q->mantissas);
-        free(q->scales);
         sketch_free(q->sketch);
         free(q);
     }
@@ -237,23 +238,39 @@ static void to_sketch(struct quantile *q)
         sketch_add(k, (struct number){ q->mantissas[i], q->scales[i] },
                    i == 0);
     free(q->mantissas);
-    free(q->scales);
     q->mantissas = NULL;
     q->scales = NULL;
     q->cap = 0;
     q->sketch = k;
 }
 
+/* Gives Q room for at least NEED exact values (at most the budget):
+ * the next power of two from 8 up. */
+static void exact_reserve(struct quantile *q, size_t need)
+{
+    if (need <= q->cap)
+        return;
+    size_t cap = q->cap ? q->cap : 8;
+    while (cap < need)
+        cap *= 2;
+    if (cap > QUANTILE_BUDGET)
+        cap = QUANTILE_BUDGET;
+    i128 *mantissas = xmalloc(cap * (sizeof *mantissas + sizeof *q->scales));
+    int8_t *scales = (int8_t *)(mantissas + cap);
+    if (q->count > 0) {
+        memcpy(mantissas, q->mantissas, q->count * sizeof *mantissas);
+        memcpy(scales, q->scales, q->count * sizeof *scales);
+    }
+    free(q->mantissas);
+    q->mantissas = mantissas;
+    q->scales = scales;
+    q->cap = cap;
+}
+
 static void exact_append(struct quantile *q, struct number v)
 {
-    if (q->count == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
-        if (cap > QUANTILE_BUDGET)
-            cap = QUANTILE_BUDGET;
-        q->mantissas = xrealloc(q->mantissas, cap * sizeof *q->mantissas);
-        q->scales = xrealloc(q->scales, cap * sizeof *q->scales);
-        q->cap = cap;
-    }
+    if (q->count == q->cap)
+        exact_reserve(q, q->count + 1);
     q->mantissas[q->count] = v.mantissa;
     q->scales[q->count] = (int8_t)v.scale;
     q->count++;
@@ -287,6 +304,7 @@ void quantile_merge(struct quantile *into, const struct quantile *from)
         into->scale = from->scale;
     if (!from->sketch && !into->sketch
         && into->count + from->count <= QUANTILE_BUDGET) {
+        exact_reserve(into, into->count + from->count);
         for (size_t i = 0; i < from->count; i++)
             exact_append(into, (struct number){ from->mantissas[i],
                                                 from->scales[i] });
@@ -341,6 +359,10 @@ size_t quantile_bytes(const struct quantile *q)
  * keys are equal values: the sorted arrays depend only on the multiset. */
 static int value_order(const struct quantile *q, size_t i, size_t j)
 {
+    /* Values of one key mostly share a scale: no rescaling then. */
+    if (q->scales[i] == q->scales[j])
+        return (q->mantissas[i] > q->mantissas[j])
+             - (q->mantissas[i] < q->mantissas[j]);
     int c = number_compare((struct number){ q->mantissas[i], q->scales[i] },
                            (struct number){ q->mantissas[j], q->scales[j] });
     return c ? c : (q->scales[i] > q->scales[j]) - (q->scales[i] < q->scales[j]);
@@ -371,11 +393,54 @@ static void sift_down(struct quantile *q, size_t root, size_t n)
     }
 }
 
-/* Heapsort: in place over the two arrays, which qsort cannot do. */
+/* Sorts the N mantissas at M, all of one scale, ascending: a bottom-up
+ * merge sort through a buffer, as values of one key mostly share a
+ * scale and a comparison of two integers is then all it takes. */
+static void sort_mantissas(i128 *m, size_t n)
+{
+    i128 *buffer = xmalloc(n * sizeof *buffer);
+    i128 *from = m, *to = buffer;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                to[k++] = from[j] < from[i] ? from[j++] : from[i++];
+            while (i < mid)
+                to[k++] = from[i++];
+            while (j < hi)
+                to[k++] = from[j++];
+        }
+        i128 *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != m)
+        memcpy(m, from, n * sizeof *m);
+    free(buffer);
+}
+
+/* Whether the values kept all have the scale of the first. */
+static bool one_scale(const struct quantile *q)
+{
+    for (size_t i = 1; i < q->count; i++)
+        if (q->scales[i] != q->scales[0])
+            return false;
+    return true;
+}
+
+/* Sorts the values kept; heapsort, in place over the two arrays, which
+ * qsort cannot do, when their scales differ. */
 static void sort_values(struct quantile *q)
 {
     if (q->sorted)
         return;
+    if (q->count > 1 && one_scale(q)) {
+        sort_mantissas(q->mantissas, q->count);
+        q->sorted = true;
+        return;
+    }
     size_t n = q->count;
     for (size_t i = n / 2; i-- > 0;)
         sift_down(q, i, n);

@@ -183,6 +183,11 @@ static void report_text(const struct stats *s, const struct tally *t,
         put(w, "%s skipped: %s\n", head, skipped_kinds(kinds, sizeof kinds, t));
     if (t->missing > 0)
         put(w, "%s missing values: %" PRIu64 "\n", head, t->missing);
+    if (s->run.estimated_keys > 0)
+        put(w, "%s approximated: %" PRIu64 " keys (%" PRIu64 " percentile "
+            "sketches, %" PRIu64 " distinct estimates)\n", head,
+            s->run.estimated_keys, s->run.estimated_quantiles,
+            s->run.estimated_distincts);
     if (s->size_known)
         put(w, "%s %" PRIu64 " bytes read of %" PRIu64 " (%.1f%%)\n", head,
             n->bytes, s->input_size, s->input_size
@@ -281,6 +286,13 @@ static void report_json(const struct stats *s, const struct tally *t,
             t->rejected_by[k]);
     put(w, "},\"skipped\":{\"blank\":%" PRIu64 ",\"filtered\":%" PRIu64 "}",
         t->blank, t->filtered);
+    if (s->run.estimates_known)
+        put(w, ",\"approximated\":{\"keys\":%" PRIu64 ",\"percentile_"
+            "sketches\":%" PRIu64 ",\"distinct_estimates\":%" PRIu64 "}",
+            s->run.estimated_keys, s->run.estimated_quantiles,
+            s->run.estimated_distincts);
+    else
+        writer_puts(w, ",\"approximated\":null");
     put(w, ",\"headers_read\":%" PRIu64 ",\"bytes_read\":%" PRIu64
         ",\"compressed_bytes_read\":%" PRIu64 ",\"decoded_bytes\":%" PRIu64
         ",", n->headers, n->bytes, n->compressed, n->decoded);

@@ -62,6 +62,10 @@ struct stats_run {
     char *const *inputs;        /* the input names as given */
     size_t input_count;
     int exit_status;            /* -1 until the run has ended */
+    bool estimates_known;       /* the results have been counted: */
+    uint64_t estimated_keys;    /* keys with a result estimated, */
+    uint64_t estimated_quantiles;   /* of their percentile states and */
+    uint64_t estimated_distincts;   /* distinct counts, those estimated */
     unsigned long long bytes_written;   /* to standard output, at the end */
 };
 

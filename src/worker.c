@@ -25,6 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A field's text as distinct reads it. */
+struct text {
+    const char *s;
+    size_t len;
+};
+
 struct worker {
     const struct config *cfg;
     struct splitter *splitter;
@@ -46,6 +52,11 @@ struct worker {
     size_t time_key_cap;
     int64_t last_bucket;            /* the bucket time_key starts with */
     size_t bucket_len;              /* its length there; 0 before one */
+    struct text texts[OPTIONS_MAX_OPS + 1];     /* the record's fields by
+                                                   value slot, for distinct;
+                                                   here, not on the stack
+                                                   of the path every record
+                                                   takes */
 };
 
 struct worker *worker_new(const struct config *cfg,
@@ -262,10 +273,12 @@ static const char *field_shown(const struct worker *w, size_t n, char *text,
 }
 
 /* Parses the value of each further value slot (OP:FIELD) into VALUES,
- * with FOUND[slot] false for one of the --na tokens.  No bound applies
+ * and its text into TEXTS, with FOUND[slot] false for one of the --na
+ * tokens.  A slot only distinct reads needs no number.  No bound applies
  * to them.  False after rejecting the record, naming the field. */
 static bool check_slots(const struct worker *w, const struct place *at,
-                        struct number *values, bool *found)
+                        struct number *values, struct text *texts,
+                        bool *found)
 {
     const struct config *cfg = w->cfg;
     for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
@@ -278,16 +291,23 @@ static bool check_slots(const struct worker *w, const struct place *at,
             splitter_field(w->splitter, field, &value, &len);
         record_trim_blanks(&value, &len);
         found[slot] = !(cfg->na && missing_tokens_has(cfg->na, value, len));
-        if (!found[slot])
+        texts[slot] = (struct text){ value, len };
+        if (!found[slot] || !cfg->slot_number[slot])
             continue;
         char name[32], text[DIAG_EXCERPT_SIZE];
+        /* The field's name is only needed for a rejection, and making it
+         * costs a formatted print. */
+        enum number_status status = len == 0 ? NUMBER_INVALID
+                                  : number_parse(value, len, &values[slot]);
+        if (status == NUMBER_OK)
+            continue;
         const char *shown = field_shown(w, field, name, sizeof name);
         if (len == 0) {
             REJECT(at, REJECT_MISSING_VALUE, "missing value in field %s",
                    shown);
             return false;
         }
-        switch (number_parse(value, len, &values[slot])) {
+        switch (status) {
         case NUMBER_OK:
             break;
         case NUMBER_INVALID:
@@ -306,21 +326,58 @@ static bool check_slots(const struct worker *w, const struct place *at,
     return true;
 }
 
+static bool text_is_value(const struct worker *w,
+                          const struct record_parts *parts);
+
+/* Adds the rest of the record to the state S: the --value field's text
+ * in PARTS for distinct, and the further slots' VALUES and texts.  Out
+ * of line, so that the path of runs without them stays as it was. */
+static __attribute__((noinline)) void
+add_further(struct worker *w, struct keystate *s,
+            const struct record_parts *parts, bool have_value,
+            const struct number *values, const bool *found)
+{
+    const struct config *cfg = w->cfg;
+    /* The value's text, as the splitter trimmed it. */
+    if (cfg->slot_text[0]
+        && (cfg->needs_value ? have_value : text_is_value(w, parts)))
+        keystate_add_text(s, 0, parts->value, parts->value_len);
+    for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
+        if (!found[slot]) {
+            keystate_add_missing(s, slot);
+            continue;
+        }
+        if (cfg->slot_number[slot])
+            keystate_add(s, slot, values[slot]);
+        if (cfg->slot_text[slot])
+            keystate_add_text(s, slot, w->texts[slot].s, w->texts[slot].len);
+    }
+}
+
 /* Adds the record's values to the further state of the key of A: the
- * --value field's VALUE if HAVE_VALUE, and the further slots' VALUES. */
+ * --value field's VALUE if HAVE_VALUE, its text in PARTS, and the further
+ * slots' VALUES and texts. */
 static void add_to_state(struct worker *w, struct accum *a,
                          const struct number *value, bool have_value,
+                         const struct record_parts *parts,
                          const struct number *values, const bool *found)
 {
     struct keystate *s = table_state(w->table, a, &w->shape);
     if (have_value)
         keystate_add(s, 0, *value);
-    for (unsigned slot = 1; slot < w->cfg->slot_count; slot++) {
-        if (found[slot])
-            keystate_add(s, slot, values[slot]);
-        else
-            keystate_add_missing(s, slot);
-    }
+    if (w->cfg->slot_count > 1 || w->cfg->slot_text[0])
+        add_further(w, s, parts, have_value, values, found);
+}
+
+/* Whether the --value field's text, read by distinct alone (no number
+ * asked of it), is a value: not one of the --na tokens. */
+static bool text_is_value(const struct worker *w,
+                          const struct record_parts *parts)
+{
+    return parts->value
+        && !(w->cfg->na
+             && missing_tokens_has(w->cfg->na, parts->value,
+                                   parts->value_len));
 }
 
 /* Whether the LEN bytes at RECORD are empty or only blanks: a line that
@@ -492,7 +549,8 @@ static void check_record(struct worker *w, const struct place *at,
     }
     struct number values[OPTIONS_MAX_OPS + 1];
     bool slot_found[OPTIONS_MAX_OPS + 1];
-    if (w->cfg->slot_count > 1 && !check_slots(w, at, values, slot_found))
+    if (w->cfg->slot_count > 1
+        && !check_slots(w, at, values, w->texts, slot_found))
         return;
     if (w->matcher) {
         const char *key = shown_key(w, parts.key, parts.key_len);
@@ -521,7 +579,7 @@ static void check_record(struct worker *w, const struct place *at,
             struct accum *a = updates_add_now(w->updates, w->table,
                                               key_text, key_len, kind,
                                               &value);
-            add_to_state(w, a, &value, found == VALUE_OK, values,
+            add_to_state(w, a, &value, found == VALUE_OK, &parts, values,
                          slot_found);
             return;
         }

@@ -116,8 +116,8 @@ expect_completion() {
 @test "completion: --agg completes to --aggregate= and --aggregate=su to sum" {
 	expect_completion --aggregate= --agg
 	expect_completion sum --aggregate = su
-	expect_completion "$(text sum count min max mean sstdev pstdev svar pvar)" --aggregate =
-	expect_completion "$(text min max mean)" -a m
+	expect_completion "$(text sum count min max mean sstdev pstdev svar pvar median q1 q3 distinct)" --aggregate =
+	expect_completion "$(text min max mean median)" -a m
 	expect_completion sum --aggregate su
 	# Without "=" in COMP_WORDBREAKS the word is whole, and so is the reply.
 	expect_completion --aggregate=sum --aggregate=su
@@ -125,8 +125,8 @@ expect_completion() {
 
 @test "completion: --aggregate lists go on after a comma, without repeating an operation" {
 	expect_completion sum,count --aggregate = sum,c
-	expect_completion "$(text sum,count,min sum,count,max sum,count,mean)" --aggregate = sum,count,m
-	expect_completion "$(text count,sum count,min count,max count,mean count,sstdev count,pstdev count,svar count,pvar)" -a count,
+	expect_completion "$(text sum,count,min sum,count,max sum,count,mean sum,count,median)" --aggregate = sum,count,m
+	expect_completion "$(text count,sum count,min count,max count,mean count,sstdev count,pstdev count,svar count,pvar count,median count,q1 count,q3 count,distinct)" -a count,
 }
 
 @test "completion: the fixed values of --format, --sort, --stats and --progress" {

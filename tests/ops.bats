@@ -134,7 +134,7 @@ PY
 	expect_usage_error "invalid --aggregate value 'count:2': count takes no field" -k 1 -a count:2
 	expect_usage_error "invalid --aggregate value 'sum:': no field after ':'" -k 1 -v 2 -a sum:
 	expect_usage_error "invalid --aggregate value 'sum:0': 0 is no field (the first is 1, the last -1)" -k 1 -a sum:0
-	expect_usage_error "invalid --aggregate operation 'total' (known: sum, count, min, max, mean, sstdev, pstdev, svar, pvar)" \
+	expect_usage_error "invalid --aggregate operation 'total' (known: sum, count, min, max, mean, sstdev, pstdev, svar, pvar, median, q1, q3, pN, distinct)" \
 		-k 1 -a total:2
 	expect_usage_error "--aggregate=mean requires --value in field mode" -k 1 -a sum:2,mean
 }

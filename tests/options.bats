@@ -186,10 +186,11 @@ expect_bad() {
 }
 
 @test "an unknown aggregate is a usage error that lists the known operations" {
-	local known='sum, count, min, max, mean, sstdev, pstdev, svar, pvar'
-	expect_usage_error "invalid --aggregate operation 'median' (known: $known)" --aggregate=median
+	local known='sum, count, min, max, mean, sstdev, pstdev, svar, pvar, median, q1, q3, pN, distinct'
+	expect_usage_error "invalid --aggregate operation 'mode' (known: $known)" --aggregate=mode
 	expect_usage_error "invalid --aggregate operation '' (known: $known)" --aggregate=
-	expect_usage_error "invalid --aggregate operation 'distinct' (known: $known)" --aggregate=sum,distinct,count
+	expect_usage_error "invalid --aggregate operation 'unique' (known: $known)" --aggregate=sum,unique,count
+	expect_usage_error "invalid --aggregate operation 'pN' (known: $known)" --aggregate=pN
 	expect_usage_error "invalid --aggregate value '$(seq -s, 65 | sed 's/[0-9]\+/sum/g')': more than 64 operations" \
 		--aggregate="$(seq -s, 65 | sed 's/[0-9]\+/sum/g')"
 }

@@ -55,7 +55,7 @@ def craft(args):
     ident = os.urandom(16).hex()
     if args[:1] == ["--id"]:
         ident, args = args[1], args[2:]
-    out = [seal(b"\t".join([b"#fanout-partial", b"5", ident.encode()]
+    out = [seal(b"\t".join([b"#fanout-partial", b"6", ident.encode()]
                            + [a.encode() for a in args]))]
     lines = total = 0
     for line in sys.stdin.buffer.read().splitlines():
