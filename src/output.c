@@ -304,11 +304,11 @@ static void put_rows_at_once(struct writer *out,
                              const struct table_entry *const *rows, size_t n,
                              unsigned jobs)
 {
-    size_t threads = jobs < THREADS_RUN_MAX ? jobs : THREADS_RUN_MAX;
-    if (threads > 8)
-        threads = 8;        /* writing, on one thread, would not keep up */
-    struct row_share shares[8];
-    void *args[8];
+    /* More would outrun the one thread that writes. */
+    enum { MOST_THREADS = 8 };
+    size_t threads = jobs < MOST_THREADS ? jobs : MOST_THREADS;
+    struct row_share shares[MOST_THREADS];
+    void *args[MOST_THREADS];
     for (size_t i = 0; i < threads; i++) {
         shares[i] = (struct row_share){ .layout = layout,
                                         .text = writer_new_memory(1 << 20) };
