@@ -8,19 +8,9 @@
 #include <string.h>
 
 enum {
-    INDEX_BITS = 14,                    /* registers = 2^INDEX_BITS */
+    INDEX_BITS = DISTINCT_INDEX_BITS,
     RANK_MAX = 64 - INDEX_BITS + 1,     /* 51: the rest of the hash is 0 */
     SET_MAX = 2 * DISTINCT_THRESHOLD    /* slots, so at most half full */
-};
-
-struct distinct {
-    /* Exact phase (REGISTERS NULL): open addressing with linear probing;
-     * 0 marks an empty slot, so the hash 0 is HAS_ZERO instead. */
-    uint64_t *slots;
-    size_t cap;                 /* a power of two, up to SET_MAX */
-    size_t count;               /* distinct hashes, HAS_ZERO included */
-    bool has_zero;
-    uint8_t *registers;         /* DISTINCT_REGISTERS of them */
 };
 
 /* The hash.  Odd multipliers taken from the fractional parts of the
@@ -79,20 +69,36 @@ uint64_t distinct_hash(const char *bytes, size_t len)
     return finish(h);
 }
 
+void distinct_init(struct distinct *d)
+{
+    *d = (struct distinct){ 0 };
+}
+
+void distinct_release(struct distinct *d)
+{
+    free(d->slots);
+    free(d->registers);
+}
+
 struct distinct *distinct_new(void)
 {
     struct distinct *d = xmalloc(sizeof *d);
-    *d = (struct distinct){ 0 };
+    distinct_init(d);
     return d;
 }
 
 void distinct_free(struct distinct *d)
 {
     if (d) {
-        free(d->slots);
-        free(d->registers);
+        distinct_release(d);
         free(d);
     }
+}
+
+void distinct_move(struct distinct *into, struct distinct *from)
+{
+    *into = *from;
+    free(from);
 }
 
 /* The register H selects and the rank it offers: one more than the
@@ -177,6 +183,11 @@ static void add_hash(struct distinct *d, uint64_t h)
 void distinct_add(struct distinct *d, const char *bytes, size_t len)
 {
     add_hash(d, distinct_hash(bytes, len));
+}
+
+void distinct_add_hash(struct distinct *d, uint64_t hash)
+{
+    add_hash(d, hash);
 }
 
 void distinct_merge(struct distinct *into, const struct distinct *from)

@@ -35,13 +35,25 @@
 /* Distinct values counted exactly per key and field. */
 enum { DISTINCT_THRESHOLD = 1024 };
 
-/* Registers of the HyperLogLog phase (2^14). */
-enum { DISTINCT_REGISTERS = 1 << 14 };
+/* Registers of the HyperLogLog phase (2^14), chosen by a hash's top
+ * bits. */
+enum { DISTINCT_INDEX_BITS = 14, DISTINCT_REGISTERS = 1 << DISTINCT_INDEX_BITS };
 
 /* The most bytes distinct_bytes can return. */
 enum { DISTINCT_MAX_BYTES = DISTINCT_REGISTERS + 64 };
 
-struct distinct;
+/* The members are distinct.c's own; they are visible only so that a
+ * key's state can hold one inline (keystate.c) and so that
+ * distinct_prefetch can be inlined. */
+struct distinct {
+    /* Exact phase (REGISTERS NULL): open addressing with linear probing;
+     * 0 marks an empty slot, so the hash 0 is HAS_ZERO instead. */
+    uint64_t *slots;
+    size_t cap;                 /* a power of two, up to 2 * threshold */
+    size_t count;               /* distinct hashes, HAS_ZERO included */
+    bool has_zero;
+    uint8_t *registers;         /* DISTINCT_REGISTERS of them */
+};
 
 /* The hash distinct values are known by. */
 uint64_t distinct_hash(const char *bytes, size_t len);
@@ -50,6 +62,29 @@ uint64_t distinct_hash(const char *bytes, size_t len);
 struct distinct *distinct_new(void);
 
 void distinct_free(struct distinct *d);
+
+/* Makes the memory at D an empty state, and frees what D holds, not D
+ * itself: for a state inside another object. */
+void distinct_init(struct distinct *d);
+void distinct_release(struct distinct *d);
+
+/* Moves the state FROM, which distinct_new or distinct_read gave, into
+ * INTO (initialized or not), and frees FROM. */
+void distinct_move(struct distinct *into, struct distinct *from);
+
+/* Adds the value whose distinct_hash is HASH. */
+void distinct_add_hash(struct distinct *d, uint64_t hash);
+
+/* Asks for the memory that adding the value of hash HASH will look at:
+ * for a caller that adds to many keys' states in turn and can ask for
+ * several ahead. */
+static inline void distinct_prefetch(const struct distinct *d, uint64_t hash)
+{
+    if (d->registers)
+        __builtin_prefetch(&d->registers[hash >> (64 - DISTINCT_INDEX_BITS)], 1);
+    else if (d->cap)
+        __builtin_prefetch(&d->slots[hash & (d->cap - 1)]);
+}
 
 /* Adds the value that is the LEN bytes at BYTES.  No allocation once the
  * set has grown to its size, none at all with registers. */

@@ -17,8 +17,8 @@ struct keystate_part {
     union {
         struct accum accum;         /* KEYSTATE_ACCUM */
         struct squares squares;     /* KEYSTATE_SQUARES */
-        struct quantile *quantile;  /* KEYSTATE_QUANTILE */
-        struct distinct *distinct;  /* KEYSTATE_DISTINCT */
+        struct quantile quantile;   /* KEYSTATE_QUANTILE */
+        struct distinct distinct;   /* KEYSTATE_DISTINCT */
     } u;
 };
 
@@ -72,9 +72,9 @@ struct keystate *keystate_new(const struct keystate_shape *shape)
         s->parts[i].kind = shape->parts[i].kind;
         s->parts[i].slot = shape->parts[i].slot;
         if (s->parts[i].kind == KEYSTATE_QUANTILE)
-            s->parts[i].u.quantile = quantile_new();
+            quantile_init(&s->parts[i].u.quantile);
         if (s->parts[i].kind == KEYSTATE_DISTINCT)
-            s->parts[i].u.distinct = distinct_new();
+            distinct_init(&s->parts[i].u.distinct);
     }
     return s;
 }
@@ -89,10 +89,10 @@ void keystate_free(struct keystate *s)
         case KEYSTATE_SQUARES:
             break;
         case KEYSTATE_QUANTILE:
-            quantile_free(s->parts[i].u.quantile);
+            quantile_release(&s->parts[i].u.quantile);
             break;
         case KEYSTATE_DISTINCT:
-            distinct_free(s->parts[i].u.distinct);
+            distinct_release(&s->parts[i].u.distinct);
             break;
         }
     }
@@ -113,7 +113,7 @@ void keystate_add(struct keystate *s, unsigned slot, struct number value)
             squares_add(&p->u.squares, value);
             break;
         case KEYSTATE_QUANTILE:
-            quantile_add(p->u.quantile, value);
+            quantile_add(&p->u.quantile, value);
             break;
         case KEYSTATE_DISTINCT:
             break;
@@ -121,13 +121,33 @@ void keystate_add(struct keystate *s, unsigned slot, struct number value)
     }
 }
 
-void keystate_add_text(struct keystate *s, unsigned slot, const char *text,
-                       size_t len)
+void keystate_add_hash(struct keystate *s, unsigned slot, uint64_t hash)
 {
     for (size_t i = 0; i < s->count; i++)
         if (s->parts[i].slot == slot
             && s->parts[i].kind == KEYSTATE_DISTINCT)
-            distinct_add(s->parts[i].u.distinct, text, len);
+            distinct_add_hash(&s->parts[i].u.distinct, hash);
+}
+
+void keystate_prefetch(const struct keystate *s,
+                       const struct keystate_shape *shape)
+{
+    const char *p = (const char *)s;
+    size_t bytes = sizeof *s + shape->count * sizeof s->parts[0];
+    for (size_t at = 0; at < bytes; at += 64)
+        __builtin_prefetch(p + at, 1);
+}
+
+void keystate_prefetch_values(const struct keystate *s,
+                              const uint64_t *hashes)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        const struct keystate_part *p = &s->parts[i];
+        if (p->kind == KEYSTATE_QUANTILE)
+            quantile_prefetch(&p->u.quantile);
+        else if (p->kind == KEYSTATE_DISTINCT)
+            distinct_prefetch(&p->u.distinct, hashes[p->slot]);
+    }
 }
 
 void keystate_add_missing(struct keystate *s, unsigned slot)
@@ -164,10 +184,10 @@ bool keystate_merge(struct keystate *into, const struct keystate *from)
             squares_merge(&p->u.squares, &q->u.squares);
             break;
         case KEYSTATE_QUANTILE:
-            quantile_merge(p->u.quantile, q->u.quantile);
+            quantile_merge(&p->u.quantile, &q->u.quantile);
             break;
         case KEYSTATE_DISTINCT:
-            distinct_merge(p->u.distinct, q->u.distinct);
+            distinct_merge(&p->u.distinct, &q->u.distinct);
             break;
         }
     }
@@ -216,9 +236,9 @@ void keystate_approximated(const struct keystate *s, size_t *quantiles,
     for (size_t i = 0; s && i < s->count; i++) {
         const struct keystate_part *p = &s->parts[i];
         if (p->kind == KEYSTATE_QUANTILE)
-            *quantiles += quantile_is_approximate(p->u.quantile);
+            *quantiles += quantile_is_approximate(&p->u.quantile);
         if (p->kind == KEYSTATE_DISTINCT)
-            *distincts += distinct_is_approximate(p->u.distinct);
+            *distincts += distinct_is_approximate(&p->u.distinct);
     }
 }
 
@@ -247,7 +267,7 @@ bool keystate_consistent(const struct accum *main, const struct keystate *s)
             /* A percentile's field is read as a number, so its values
              * are those the field's accumulator counted. */
             if ((p->slot > 0 && !a)
-                || quantile_count(p->u.quantile)
+                || quantile_count(&p->u.quantile)
                    != (a ? a->u.accum.count : main->count))
                 return false;
             break;
@@ -270,7 +290,7 @@ size_t keystate_result_of_state(char *text, const struct accum *main,
 {
     if (op == OP_DISTINCT) {
         const struct keystate_part *p = find(s, KEYSTATE_DISTINCT, slot);
-        uint64_t n = p ? distinct_count(p->u.distinct) : 0;
+        uint64_t n = p ? distinct_count(&p->u.distinct) : 0;
         return number_format(text, n, false, 0);
     }
     if (op == OP_PERCENTILE) {
@@ -283,7 +303,7 @@ size_t keystate_result_of_state(char *text, const struct accum *main,
         char room[QUANTILE_TEXT_SIZE];
         /* The state is the key's own, read by one thread at a time;
          * const only as results are read-only to their callers. */
-        size_t len = quantile_format((struct quantile *)p->u.quantile, rank,
+        size_t len = quantile_format((struct quantile *)&p->u.quantile, rank,
                                      decimals, room);
         if (len > AGGREGATE_TEXT_SIZE) {
             fprintf(stderr, "fanout: %s:%d: percentile text of %zu bytes\n",
@@ -336,9 +356,9 @@ size_t keystate_part_size(const struct keystate *s, size_t i)
     case KEYSTATE_SQUARES:
         break;
     case KEYSTATE_QUANTILE:
-        return 16 + quantile_write_size(p->u.quantile);
+        return 16 + quantile_write_size(&p->u.quantile);
     case KEYSTATE_DISTINCT:
-        return 16 + distinct_write_size(p->u.distinct);
+        return 16 + distinct_write_size(&p->u.distinct);
     }
     return FIXED_PART_SIZE;
 }
@@ -368,11 +388,11 @@ size_t keystate_part_text(const struct keystate *s, size_t i, char *text)
     case KEYSTATE_QUANTILE:
         len = (size_t)snprintf(text, 16, "q%u:", p->slot);
         /* The key's own state, written by one thread (as a result). */
-        len += quantile_write((struct quantile *)p->u.quantile, text + len);
+        len += quantile_write((struct quantile *)&p->u.quantile, text + len);
         break;
     case KEYSTATE_DISTINCT:
         len = (size_t)snprintf(text, 16, "d%u:", p->slot);
-        len += distinct_write(p->u.distinct, text + len);
+        len += distinct_write(&p->u.distinct, text + len);
         break;
     }
     text[len] = '\0';
@@ -483,12 +503,18 @@ static bool parse_part(char *text, uint64_t records, struct keystate_part *p)
     case KEYSTATE_SQUARES:
         count = split_colons(rest, f, 8);
         return parse_squares(f, count, &p->u.squares);
-    case KEYSTATE_QUANTILE:
-        p->u.quantile = quantile_read(rest, strlen(rest));
-        return p->u.quantile != NULL;
-    case KEYSTATE_DISTINCT:
-        p->u.distinct = distinct_read(rest, strlen(rest));
-        return p->u.distinct != NULL;
+    case KEYSTATE_QUANTILE: {
+        struct quantile *q = quantile_read(rest, strlen(rest));
+        if (q)
+            quantile_move(&p->u.quantile, q);
+        return q != NULL;
+    }
+    case KEYSTATE_DISTINCT: {
+        struct distinct *d = distinct_read(rest, strlen(rest));
+        if (d)
+            distinct_move(&p->u.distinct, d);
+        return d != NULL;
+    }
     }
     return false;
 }

@@ -3,19 +3,22 @@
  * field, a spread operation, a percentile, a distinct count) gives each
  * key one separately allocated object, referenced by one pointer from its
  * table entry and NULL in runs that need none, so that the entry and the
- * fast path stay as small as they are.  This module allocates it, adds to it, merges, frees, writes
- * it into partials and reads it back.
+ * fast path stay as small as they are.  This module allocates it, adds
+ * to it, merges, frees, writes it into partials and reads it back.
  *
  * The object is a list of parts, each of one kind and for one value
  * field: slot 0 is the --value field (whose accumulator is the entry's
  * own), slots 1 and up the further fields operations name (OP:FIELD), in
  * the order the configuration numbers them.  A part describes itself, so
- * merging and reading partials need nothing but the parts. */
+ * merging and reading partials need nothing but the parts.  A part holds
+ * its percentile or distinct-count state inline, so that a value added
+ * follows one pointer less. */
 #ifndef FANOUT_KEYSTATE_H
 #define FANOUT_KEYSTATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aggregate.h"
 #include "number.h"
@@ -61,10 +64,20 @@ void keystate_free(struct keystate *s);
 /* Adds VALUE of the record's value field SLOT to every part for it. */
 void keystate_add(struct keystate *s, unsigned slot, struct number value);
 
-/* Adds the text of the LEN bytes at TEXT, the record's value field SLOT,
- * to every part for it that reads text (distinct). */
-void keystate_add_text(struct keystate *s, unsigned slot, const char *text,
-                       size_t len);
+/* Adds the text of the record's value field SLOT, known by its
+ * distinct_hash HASH, to every part for it that reads text (distinct). */
+void keystate_add_hash(struct keystate *s, unsigned slot, uint64_t hash);
+
+/* Adding to many keys' states in turn mostly waits for memory, so a
+ * caller with a batch of them asks ahead, in two rounds over the batch:
+ * keystate_prefetch for the state itself, of SHAPE, then, once that has most
+ * likely arrived, keystate_prefetch_values for what the record's values
+ * will touch, HASHES[slot] being the distinct_hash of each slot's text
+ * (read only for the slots distinct counts). */
+void keystate_prefetch(const struct keystate *s,
+                       const struct keystate_shape *shape);
+void keystate_prefetch_values(const struct keystate *s,
+                              const uint64_t *hashes);
 
 /* Counts a record whose value field SLOT (1 and up) holds none (--na). */
 void keystate_add_missing(struct keystate *s, unsigned slot);

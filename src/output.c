@@ -277,8 +277,21 @@ static void put_rows(struct writer *out, const struct format_layout *layout,
 }
 
 /* Rows a thread formats at a time when there are many: enough to be
- * worth a thread, few enough that the rows in memory stay a few MiB. */
-enum { ROWS_PER_SHARE = 1 << 14 };
+ * worth a thread, few enough that the rows in memory stay a few MiB.  A
+ * percentile or a distinct count takes microseconds where a sum takes
+ * nanoseconds (finding a rank among a key's values, or an estimate over
+ * 16 KiB of registers), so rows with one are shared out in far smaller
+ * lots. */
+enum { ROWS_PER_SHARE = 1 << 14, COSTLY_ROWS_PER_SHARE = 1 << 8 };
+
+/* How many rows of LAYOUT a thread formats at a time. */
+static size_t rows_per_share(const struct format_layout *layout)
+{
+    for (size_t i = 0; i < layout->op_count; i++)
+        if (layout->ops[i] == OP_PERCENTILE || layout->ops[i] == OP_DISTINCT)
+            return COSTLY_ROWS_PER_SHARE;
+    return ROWS_PER_SHARE;
+}
 
 /* One thread's rows, formatted into memory. */
 struct row_share {
@@ -298,7 +311,7 @@ static void *format_share(void *arg)
 
 /* put_rows on up to JOBS threads: formatting a million rows takes longer
  * than sorting them, and comes after every worker is done.  Each round
- * formats ROWS_PER_SHARE rows a thread and writes them in order. */
+ * formats rows_per_share rows a thread and writes them in order. */
 static void put_rows_at_once(struct writer *out,
                              const struct format_layout *layout,
                              const struct table_entry *const *rows, size_t n,
@@ -309,6 +322,7 @@ static void put_rows_at_once(struct writer *out,
     size_t threads = jobs < MOST_THREADS ? jobs : MOST_THREADS;
     struct row_share shares[MOST_THREADS];
     void *args[MOST_THREADS];
+    size_t share = rows_per_share(layout);
     for (size_t i = 0; i < threads; i++) {
         shares[i] = (struct row_share){ .layout = layout,
                                         .text = writer_new_memory(1 << 20) };
@@ -317,8 +331,7 @@ static void put_rows_at_once(struct writer *out,
     for (size_t done = 0; done < n && !writer_error(out);) {
         size_t used = 0;
         for (; used < threads && done < n; used++) {
-            size_t take = n - done < ROWS_PER_SHARE ? n - done
-                                                    : ROWS_PER_SHARE;
+            size_t take = n - done < share ? n - done : share;
             shares[used].rows = rows + done;
             shares[used].n = take;
             done += take;
@@ -381,7 +394,7 @@ void output_results(const struct config *cfg, const struct partitions *ps,
     size_t n = partitions_size(ps);
     if (cfg->top && cfg->top < n)
         n = (size_t)cfg->top;
-    if (cfg->jobs > 1 && n >= 2 * ROWS_PER_SHARE)
+    if (cfg->jobs > 1 && n >= 2 * rows_per_share(&layout))
         put_rows_at_once(out, &layout, sorted, n, cfg->jobs);
     else
         put_rows(out, &layout, sorted, n);

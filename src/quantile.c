@@ -74,20 +74,6 @@ struct sketch {
     struct number min, max;    /* exact extremes */
 };
 
-struct quantile {
-    uint64_t count;            /* values added */
-    int scale;                 /* most places among the values */
-    /* Exact phase (SKETCH NULL): COUNT values as mantissas and scales,
-     * two arrays so a value takes 17 bytes rather than a padded 32, in
-     * one allocation (SCALES right after CAP mantissas): a worker's
-     * table makes and frees many small states as it spills. */
-    i128 *mantissas;
-    int8_t *scales;
-    size_t cap;
-    bool sorted;               /* ascending since the last change */
-    struct sketch *sketch;
-};
-
 static void store_init(struct store *s)
 {
     *s = (struct store){ .lo = 1, .hi = 0 };
@@ -214,20 +200,36 @@ static void sketch_free(struct sketch *k)
     }
 }
 
+void quantile_init(struct quantile *q)
+{
+    *q = (struct quantile){ .sorted = true };
+}
+
+void quantile_release(struct quantile *q)
+{
+    free(q->mantissas);
+    sketch_free(q->sketch);
+}
+
 struct quantile *quantile_new(void)
 {
     struct quantile *q = xmalloc(sizeof *q);
-    *q = (struct quantile){ .sorted = true };
+    quantile_init(q);
     return q;
 }
 
 void quantile_free(struct quantile *q)
 {
     if (q) {
-        free(q->mantissas);
-        sketch_free(q->sketch);
+        quantile_release(q);
         free(q);
     }
+}
+
+void quantile_move(struct quantile *into, struct quantile *from)
+{
+    *into = *from;
+    free(from);
 }
 
 /* Puts Q's exact values into a new sketch and drops them. */
@@ -357,15 +359,20 @@ size_t quantile_bytes(const struct quantile *q)
 
 /* Orders by value, then by scale, so that the order is total and equal
  * keys are equal values: the sorted arrays depend only on the multiset. */
-static int value_order(const struct quantile *q, size_t i, size_t j)
+static int order(i128 a, int8_t a_scale, i128 b, int8_t b_scale)
 {
     /* Values of one key mostly share a scale: no rescaling then. */
-    if (q->scales[i] == q->scales[j])
-        return (q->mantissas[i] > q->mantissas[j])
-             - (q->mantissas[i] < q->mantissas[j]);
-    int c = number_compare((struct number){ q->mantissas[i], q->scales[i] },
-                           (struct number){ q->mantissas[j], q->scales[j] });
-    return c ? c : (q->scales[i] > q->scales[j]) - (q->scales[i] < q->scales[j]);
+    if (a_scale == b_scale)
+        return (a > b) - (a < b);
+    int c = number_compare((struct number){ a, a_scale },
+                           (struct number){ b, b_scale });
+    return c ? c : (a_scale > b_scale) - (a_scale < b_scale);
+}
+
+static int value_order(const struct quantile *q, size_t i, size_t j)
+{
+    return order(q->mantissas[i], q->scales[i], q->mantissas[j],
+                 q->scales[j]);
 }
 
 static void value_swap(struct quantile *q, size_t i, size_t j)
@@ -449,6 +456,55 @@ static void sort_values(struct quantile *q)
         sift_down(q, 0, end - 1);
     }
     q->sorted = true;
+}
+
+/* Puts the value of rank R (from 1) in ascending order at index R - 1,
+ * none greater before it and none less after: Hoare's selection with a
+ * median-of-three pivot, which reads each value a few times where a sort
+ * would read it log n times; a result needs one rank.  After more rounds
+ * than a fair split takes, it sorts instead, so that no order of the
+ * values makes it quadratic. */
+static void select_rank(struct quantile *q, uint64_t r)
+{
+    if (q->sorted)
+        return;
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)q->count - 1, k = (ptrdiff_t)r - 1;
+    int rounds = 2 * (64 - __builtin_clzll(q->count));
+    while (hi > lo) {
+        if (rounds-- == 0) {
+            sort_values(q);
+            return;
+        }
+        ptrdiff_t mid = lo + (hi - lo) / 2;
+        if (value_order(q, (size_t)mid, (size_t)lo) < 0)
+            value_swap(q, (size_t)mid, (size_t)lo);
+        if (value_order(q, (size_t)hi, (size_t)lo) < 0)
+            value_swap(q, (size_t)hi, (size_t)lo);
+        if (value_order(q, (size_t)hi, (size_t)mid) < 0)
+            value_swap(q, (size_t)hi, (size_t)mid);
+        /* The ends now bound every scan below. */
+        i128 pivot = q->mantissas[mid];
+        int8_t pivot_scale = q->scales[mid];
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (order(q->mantissas[i], q->scales[i], pivot,
+                         pivot_scale) < 0)
+                i++;
+            while (order(q->mantissas[j], q->scales[j], pivot,
+                         pivot_scale) > 0)
+                j--;
+            if (i <= j)
+                value_swap(q, (size_t)i++, (size_t)j--);
+        }
+        /* Now lo .. j hold no value above the pivot, i .. hi none below
+         * it, and anything between them equals it. */
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
 }
 
 bool quantile_parse_rank(const char *text, size_t len, struct number *p)
@@ -620,7 +676,7 @@ size_t quantile_format(struct quantile *q, struct number p, int decimals,
         return format_at(text, sketch_value(q, r, places > q->scale
                                                   ? places : q->scale),
                          places);
-    sort_values(q);
+    select_rank(q, r);
     return format_at(text, (struct number){ q->mantissas[r - 1],
                                             q->scales[r - 1] },
                      places);

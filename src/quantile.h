@@ -57,12 +57,48 @@ enum { QUANTILE_MAX_BYTES = 2 * QUANTILE_BUCKETS * 8 + 256 };
 /* Room for any text quantile_format writes. */
 enum { QUANTILE_TEXT_SIZE = 2 * NUMBER_TEXT_SIZE + 48 };
 
-struct quantile;
+struct sketch;
+
+/* The members are quantile.c's own; they are visible only so that a key's
+ * state can hold one inline (keystate.c), one pointer fewer to follow for
+ * every value added, and so that quantile_prefetch can be inlined. */
+struct quantile {
+    uint64_t count;            /* values added */
+    int scale;                 /* most places among the values */
+    bool sorted;               /* ascending since the last change */
+    /* Exact phase (SKETCH NULL): COUNT values as mantissas and scales,
+     * two arrays so a value takes 17 bytes rather than a padded 32, in
+     * one allocation (SCALES right after CAP mantissas). */
+    i128 *mantissas;
+    int8_t *scales;
+    size_t cap;
+    struct sketch *sketch;
+};
 
 /* An empty state; never NULL (allocation failure exits). */
 struct quantile *quantile_new(void);
 
 void quantile_free(struct quantile *q);
+
+/* Makes the memory at Q an empty state, and frees what Q holds, not Q
+ * itself: for a state inside another object. */
+void quantile_init(struct quantile *q);
+void quantile_release(struct quantile *q);
+
+/* Moves the state FROM, which quantile_new or quantile_read gave, into
+ * INTO (initialized or not), and frees FROM. */
+void quantile_move(struct quantile *into, struct quantile *from);
+
+/* Asks for the memory the next value added to Q will be written to, in
+ * the exact phase: for a caller that adds to many keys' states in turn
+ * and can ask for several ahead. */
+static inline void quantile_prefetch(const struct quantile *q)
+{
+    if (q->count < q->cap) {
+        __builtin_prefetch(&q->mantissas[q->count], 1);
+        __builtin_prefetch(&q->scales[q->count], 1);
+    }
+}
 
 /* Adds VALUE.  No allocation per value once the key's buckets or value
  * array have grown to what its values need. */

@@ -40,6 +40,16 @@ void table_set_spill(struct table *t, size_t limit,
     t->spill_ctx = ctx;
 }
 
+void table_hold_spill(struct table *t)
+{
+    t->spill_held = true;
+}
+
+void table_release_spill(struct table *t)
+{
+    t->spill_held = false;
+}
+
 void table_clear(struct table *t)
 {
     /* The newest chunk stays for the keys to come, so that a table
@@ -138,7 +148,7 @@ static struct accum *insert(struct table *t, const char *key, size_t len,
                             uint64_t head, uint64_t head2, uint64_t hash,
                             size_t slot)
 {
-    if (t->spill_limit && t->count >= t->spill_limit) {
+    if (t->spill_limit && t->count >= t->spill_limit && !t->spill_held) {
         spill(t);
         slot = hash & t->slot_mask;
     }

@@ -53,6 +53,7 @@ struct table {
                                        position */
     uint64_t block_rank;            /* positions it gave before a spill */
     size_t spill_limit;             /* most keys held; 0 for no limit */
+    bool spill_held;                /* no spill until released */
     void (*spill)(void *, struct table *);
     void *spill_ctx;
 };
@@ -66,6 +67,13 @@ void table_free(struct table *t);
  * a spill may come in the middle of a block. */
 void table_set_spill(struct table *t, size_t limit,
                      void (*spill)(void *ctx, struct table *t), void *ctx);
+
+/* While held, T does not spill however many keys it gets, so that its
+ * entries keep their indexes (table_accum_index) through a batch of
+ * lookups; the first key added after the release spills it if it holds
+ * its limit or more by then. */
+void table_hold_spill(struct table *t);
+void table_release_spill(struct table *t);
 
 /* Empties T, keeping the room it has for keys: after its entries' state
  * has been taken by table_merge_from. */
@@ -298,6 +306,22 @@ static inline const struct table_entry *table_entry_at(const struct table *t,
                                                        size_t i)
 {
     return &t->entries[i];
+}
+
+/* The index of the entry of T whose accumulator is A: unlike A, valid
+ * while T grows, until it spills. */
+static inline size_t table_accum_index(const struct table *t,
+                                       const struct accum *a)
+{
+    const char *entry = (const char *)a - offsetof(struct table_entry, accum);
+    return (size_t)((const struct table_entry *)(const void *)entry
+                    - t->entries);
+}
+
+/* The accumulator of entry I of T. */
+static inline struct accum *table_accum_at(struct table *t, size_t i)
+{
+    return &t->entries[i].accum;
 }
 
 /* The further state of entry E, or NULL. */

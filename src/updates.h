@@ -12,6 +12,7 @@
 
 #include "number.h"
 
+struct accum;
 struct table;
 
 /* What an update does to its key's accumulator. */
@@ -22,6 +23,9 @@ enum update_kind {
 };
 
 struct updates;
+
+/* The most updates a batch holds. */
+enum { UPDATES_BATCH = 32 };
 
 /* An empty batch of updates; owned by one worker. */
 struct updates *updates_new(void);
@@ -48,5 +52,25 @@ struct accum *updates_add_now(struct updates *u, struct table *table,
 /* Does every update of U not done yet, in TABLE, in the order they were
  * made. */
 void updates_flush(struct updates *u, struct table *table);
+
+/* Batches for a caller with more to do to each key's entry than its
+ * accumulator, which keeps what it has to do by each update's place in
+ * the batch.  updates_pending is the place the next update takes. */
+size_t updates_pending(const struct updates *u);
+
+/* Queues KIND's update of KEY (LEN bytes, which must stay, as for
+ * updates_add) with VALUE for UPDATE_ADD; never does it at once, so the
+ * caller flushes with updates_flush_held before the batch has more than
+ * UPDATES_BATCH. */
+void updates_queue(struct updates *u, struct table *table, const char *key,
+                   size_t len, enum update_kind kind,
+                   const struct number *value);
+
+/* Does every update not done yet, in order, like updates_flush, and puts
+ * the accumulator of the update at place I into ACCUMS[I]; returns how
+ * many.  TABLE must not spill meanwhile (table_hold_spill); the
+ * accumulators stay valid until it next gets a key. */
+size_t updates_flush_held(struct updates *u, struct table *table,
+                          struct accum **accums);
 
 #endif

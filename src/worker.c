@@ -10,6 +10,7 @@
 #include "block.h"
 #include "csv.h"
 #include "diag.h"
+#include "distinct.h"
 #include "filter.h"
 #include "keystate.h"
 #include "missing.h"
@@ -25,10 +26,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A field's text as distinct reads it. */
-struct text {
-    const char *s;
-    size_t len;
+/* What an accepted record adds to its key's state, kept by the place
+ * of its table update in the worker's batch (updates.h) until the batch
+ * is done: the state of many keys is reached faster a batch at a time,
+ * with the memory asked for ahead. */
+struct pending {
+    struct number value;        /* the --value field's, if HAVE_VALUE */
+    bool have_value;
+    bool value_text;            /* distinct counts the --value field's
+                                   text, whose hash is HASHES[0] */
+    struct number *values;      /* by slot, from 1: the further fields' */
+    bool *found;                /* by slot: false for an --na token */
+    uint64_t *hashes;           /* by slot: distinct_hash of the text */
 };
 
 struct worker {
@@ -52,12 +61,29 @@ struct worker {
     size_t time_key_cap;
     int64_t last_bucket;            /* the bucket time_key starts with */
     size_t bucket_len;              /* its length there; 0 before one */
-    struct text texts[OPTIONS_MAX_OPS + 1];     /* the record's fields by
-                                                   value slot, for distinct;
-                                                   here, not on the stack
-                                                   of the path every record
-                                                   takes */
+    struct pending *pending;        /* UPDATES_BATCH, when keys have
+                                       state */
 };
+
+/* A batch of pending additions for SLOTS value slots, in one
+ * allocation: the records, then all their numbers, hashes and flags, so
+ * that each array keeps its alignment. */
+static struct pending *pending_new(size_t slots)
+{
+    size_t n = UPDATES_BATCH * slots;
+    struct pending *p = xcalloc(1, UPDATES_BATCH * sizeof *p
+                                   + n * (sizeof(struct number)
+                                          + sizeof(uint64_t) + sizeof(bool)));
+    struct number *values = (struct number *)(void *)(p + UPDATES_BATCH);
+    uint64_t *hashes = (uint64_t *)(void *)(values + n);
+    bool *found = (bool *)(hashes + n);
+    for (size_t i = 0; i < UPDATES_BATCH; i++) {
+        p[i].values = values + i * slots;
+        p[i].hashes = hashes + i * slots;
+        p[i].found = found + i * slots;
+    }
+    return p;
+}
 
 struct worker *worker_new(const struct config *cfg,
                           struct partitions *partitions)
@@ -101,7 +127,9 @@ struct worker *worker_new(const struct config *cfg,
                             partitions);
         }
     }
-    keystate_shape_init(&w->shape, cfg->ops, cfg->op_slots, cfg->op_count);
+    if (keystate_shape_init(&w->shape, cfg->ops, cfg->op_slots,
+                            cfg->op_count))
+        w->pending = pending_new(cfg->slot_count);
     w->plain = plain_new(cfg);
     w->updates = updates_new();
     return w;
@@ -121,6 +149,7 @@ void worker_free(struct worker *w)
     updates_free(w->updates);
     free(w->shown_key);
     free(w->time_key);
+    free(w->pending);
     free(w);
 }
 
@@ -272,13 +301,13 @@ static const char *field_shown(const struct worker *w, size_t n, char *text,
     return text;
 }
 
-/* Parses the value of each further value slot (OP:FIELD) into VALUES,
- * and its text into TEXTS, with FOUND[slot] false for one of the --na
- * tokens.  A slot only distinct reads needs no number.  No bound applies
- * to them.  False after rejecting the record, naming the field. */
+/* Parses the value of each further value slot (OP:FIELD) into P's
+ * values, and hashes its text into P's hashes for distinct, with found
+ * false for one of the --na tokens.  A slot only distinct reads needs no
+ * number.  No bound applies to them.  False after rejecting the record,
+ * naming the field. */
 static bool check_slots(const struct worker *w, const struct place *at,
-                        struct number *values, struct text *texts,
-                        bool *found)
+                        struct pending *p)
 {
     const struct config *cfg = w->cfg;
     for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
@@ -290,15 +319,17 @@ static bool check_slots(const struct worker *w, const struct place *at,
         else
             splitter_field(w->splitter, field, &value, &len);
         record_trim_blanks(&value, &len);
-        found[slot] = !(cfg->na && missing_tokens_has(cfg->na, value, len));
-        texts[slot] = (struct text){ value, len };
-        if (!found[slot] || !cfg->slot_number[slot])
+        p->found[slot] = !(cfg->na
+                           && missing_tokens_has(cfg->na, value, len));
+        if (p->found[slot] && cfg->slot_text[slot])
+            p->hashes[slot] = distinct_hash(value, len);
+        if (!p->found[slot] || !cfg->slot_number[slot])
             continue;
         char name[32], text[DIAG_EXCERPT_SIZE];
         /* The field's name is only needed for a rejection, and making it
          * costs a formatted print. */
         enum number_status status = len == 0 ? NUMBER_INVALID
-                                  : number_parse(value, len, &values[slot]);
+                                  : number_parse(value, len, &p->values[slot]);
         if (status == NUMBER_OK)
             continue;
         const char *shown = field_shown(w, field, name, sizeof name);
@@ -326,47 +357,65 @@ static bool check_slots(const struct worker *w, const struct place *at,
     return true;
 }
 
-static bool text_is_value(const struct worker *w,
-                          const struct record_parts *parts);
-
-/* Adds the rest of the record to the state S: the --value field's text
- * in PARTS for distinct, and the further slots' VALUES and texts.  Out
- * of line, so that the path of runs without them stays as it was. */
+/* Adds the further slots of P to the state S.  Out of line, so that the
+ * path of runs without them stays as it was. */
 static __attribute__((noinline)) void
-add_further(struct worker *w, struct keystate *s,
-            const struct record_parts *parts, bool have_value,
-            const struct number *values, const bool *found)
+add_further(const struct worker *w, struct keystate *s,
+            const struct pending *p)
 {
     const struct config *cfg = w->cfg;
-    /* The value's text, as the splitter trimmed it. */
-    if (cfg->slot_text[0]
-        && (cfg->needs_value ? have_value : text_is_value(w, parts)))
-        keystate_add_text(s, 0, parts->value, parts->value_len);
     for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
-        if (!found[slot]) {
+        if (!p->found[slot]) {
             keystate_add_missing(s, slot);
             continue;
         }
         if (cfg->slot_number[slot])
-            keystate_add(s, slot, values[slot]);
+            keystate_add(s, slot, p->values[slot]);
         if (cfg->slot_text[slot])
-            keystate_add_text(s, slot, w->texts[slot].s, w->texts[slot].len);
+            keystate_add_hash(s, slot, p->hashes[slot]);
     }
 }
 
-/* Adds the record's values to the further state of the key of A: the
- * --value field's VALUE if HAVE_VALUE, its text in PARTS, and the further
- * slots' VALUES and texts. */
-static void add_to_state(struct worker *w, struct accum *a,
-                         const struct number *value, bool have_value,
-                         const struct record_parts *parts,
-                         const struct number *values, const bool *found)
+/* Adds what P holds to the state S of its key. */
+static void add_pending(const struct worker *w, struct keystate *s,
+                        const struct pending *p)
 {
-    struct keystate *s = table_state(w->table, a, &w->shape);
-    if (have_value)
-        keystate_add(s, 0, *value);
-    if (w->cfg->slot_count > 1 || w->cfg->slot_text[0])
-        add_further(w, s, parts, have_value, values, found);
+    if (p->have_value)
+        keystate_add(s, 0, p->value);
+    if (p->value_text)
+        keystate_add_hash(s, 0, p->hashes[0]);
+    if (w->cfg->slot_count > 1)
+        add_further(w, s, p);
+}
+
+/* Does the batch of updates and the additions pending with them, in the
+ * order of their records: the table lookups in one round, then two
+ * rounds that ask for the memory of every key's state, then the
+ * additions. */
+static void flush_states(struct worker *w)
+{
+    struct accum *accums[UPDATES_BATCH];
+    struct keystate *states[UPDATES_BATCH];
+    table_hold_spill(w->table);
+    size_t n = updates_flush_held(w->updates, w->table, accums);
+    for (size_t i = 0; i < n; i++) {
+        states[i] = table_state(w->table, accums[i], &w->shape);
+        keystate_prefetch(states[i], &w->shape);
+    }
+    for (size_t i = 0; i < n; i++)
+        keystate_prefetch_values(states[i], w->pending[i].hashes);
+    for (size_t i = 0; i < n; i++)
+        add_pending(w, states[i], &w->pending[i]);
+    table_release_spill(w->table);
+}
+
+/* Does every table update not done yet, with what is pending with it. */
+static void flush_updates(struct worker *w)
+{
+    if (w->pending)
+        flush_states(w);
+    else
+        updates_flush(w->updates, w->table);
 }
 
 /* Whether the --value field's text, read by distinct alone (no number
@@ -378,6 +427,23 @@ static bool text_is_value(const struct worker *w,
         && !(w->cfg->na
              && missing_tokens_has(w->cfg->na, parts->value,
                                    parts->value_len));
+}
+
+/* Keeps in P what the record adds to its key's state besides the further
+ * slots check_slots put there: the --value field's VALUE if HAVE_VALUE,
+ * and its text in PARTS if distinct counts it. */
+static void hold_state(const struct worker *w, struct pending *p,
+                       const struct number *value, bool have_value,
+                       const struct record_parts *parts)
+{
+    p->have_value = have_value;
+    if (have_value)
+        p->value = *value;
+    p->value_text = w->cfg->slot_text[0]
+                 && (w->cfg->needs_value ? have_value
+                                         : text_is_value(w, parts));
+    if (p->value_text)
+        p->hashes[0] = distinct_hash(parts->value, parts->value_len);
 }
 
 /* Whether the LEN bytes at RECORD are empty or only blanks: a line that
@@ -547,10 +613,11 @@ static void check_record(struct worker *w, const struct place *at,
         if (found == VALUE_REJECTED)
             return;
     }
-    struct number values[OPTIONS_MAX_OPS + 1];
-    bool slot_found[OPTIONS_MAX_OPS + 1];
-    if (w->cfg->slot_count > 1
-        && !check_slots(w, at, values, w->texts, slot_found))
+    /* Further slots make a state, so there is a place for them. */
+    struct pending *pending = w->pending
+                            ? &w->pending[updates_pending(w->updates)]
+                            : NULL;
+    if (w->cfg->slot_count > 1 && !check_slots(w, at, pending))
         return;
     if (w->matcher) {
         const char *key = shown_key(w, parts.key, parts.key_len);
@@ -575,18 +642,26 @@ static void check_record(struct worker *w, const struct place *at,
          * every record under none. */
         const char *key_text = w->cfg->total ? "" : parts.key;
         size_t key_len = w->cfg->total ? 0 : parts.key_len;
-        if (w->shape.count > 0) {
-            struct accum *a = updates_add_now(w->updates, w->table,
-                                              key_text, key_len, kind,
-                                              &value);
-            add_to_state(w, a, &value, found == VALUE_OK, &parts, values,
-                         slot_found);
-            return;
-        }
         /* A key in the block's bytes stays there until the block is
          * done; a joined, unquoted or bucket key is in scratch space. */
         uintptr_t key = (uintptr_t)key_text, from = (uintptr_t)record;
         bool stays = key >= from && key + key_len <= from + len;
+        if (pending) {
+            hold_state(w, pending, &value, found == VALUE_OK, &parts);
+            if (stays) {
+                updates_queue(w->updates, w->table, key_text, key_len, kind,
+                              &value);
+                if (updates_pending(w->updates) == UPDATES_BATCH)
+                    flush_states(w);
+            } else {
+                flush_states(w);
+                struct accum *a = updates_add_now(w->updates, w->table,
+                                                  key_text, key_len, kind,
+                                                  &value);
+                add_pending(w, table_state(w->table, a, &w->shape), pending);
+            }
+            return;
+        }
         updates_add(w->updates, w->table, key_text, key_len, stays,
                     kind, &value);
     }
@@ -664,7 +739,7 @@ void worker_process(struct worker *w, struct block *b)
     while (p < end) {
         if (plain && !bom) {
             /* Keys enter the table in input order. */
-            updates_flush(w->updates, w->table);
+            flush_updates(w);
             p = plain_take(w->plain, p, &at.record);
             if (p >= end)
                 break;
@@ -682,7 +757,7 @@ void worker_process(struct worker *w, struct block *b)
         bom = 0;
     }
     if (w->table) {
-        updates_flush(w->updates, w->table);
+        flush_updates(w);
         table_end_block(w->table);
     }
     b->records = at.record;
