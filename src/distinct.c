@@ -185,9 +185,12 @@ void distinct_add(struct distinct *d, const char *bytes, size_t len)
     add_hash(d, distinct_hash(bytes, len));
 }
 
-void distinct_add_hash(struct distinct *d, uint64_t hash)
+size_t distinct_add_hash(struct distinct *d, uint64_t hash)
 {
+    size_t before = distinct_bytes(d);
     add_hash(d, hash);
+    size_t after = distinct_bytes(d);
+    return after > before ? after - before : 0;
 }
 
 void distinct_merge(struct distinct *into, const struct distinct *from)

@@ -72,8 +72,10 @@ void distinct_release(struct distinct *d);
  * INTO (initialized or not), and frees FROM. */
 void distinct_move(struct distinct *into, struct distinct *from);
 
-/* Adds the value whose distinct_hash is HASH. */
-void distinct_add_hash(struct distinct *d, uint64_t hash);
+/* Adds the value whose distinct_hash is HASH; returns how many bytes D
+ * grew by (distinct_bytes), for a caller that bounds the memory of many
+ * states. */
+size_t distinct_add_hash(struct distinct *d, uint64_t hash);
 
 /* Asks for the memory that adding the value of hash HASH will look at:
  * for a caller that adds to many keys' states in turn and can ask for

@@ -99,8 +99,9 @@ void keystate_free(struct keystate *s)
     free(s);
 }
 
-void keystate_add(struct keystate *s, unsigned slot, struct number value)
+size_t keystate_add(struct keystate *s, unsigned slot, struct number value)
 {
+    size_t grew = 0;
     for (size_t i = 0; i < s->count; i++) {
         struct keystate_part *p = &s->parts[i];
         if (p->slot != slot)
@@ -113,38 +114,48 @@ void keystate_add(struct keystate *s, unsigned slot, struct number value)
             squares_add(&p->u.squares, value);
             break;
         case KEYSTATE_QUANTILE:
-            quantile_add(&p->u.quantile, value);
+            grew += quantile_add(&p->u.quantile, value);
             break;
         case KEYSTATE_DISTINCT:
             break;
         }
     }
+    return grew;
 }
 
-void keystate_add_hash(struct keystate *s, unsigned slot, uint64_t hash)
+size_t keystate_add_hash(struct keystate *s, unsigned slot, uint64_t hash)
 {
+    size_t grew = 0;
     for (size_t i = 0; i < s->count; i++)
         if (s->parts[i].slot == slot
             && s->parts[i].kind == KEYSTATE_DISTINCT)
-            distinct_add_hash(&s->parts[i].u.distinct, hash);
+            grew += distinct_add_hash(&s->parts[i].u.distinct, hash);
+    return grew;
+}
+
+size_t keystate_size(const struct keystate_shape *shape)
+{
+    return sizeof(struct keystate)
+         + shape->count * sizeof(struct keystate_part);
 }
 
 void keystate_prefetch(const struct keystate *s,
                        const struct keystate_shape *shape)
 {
     const char *p = (const char *)s;
-    size_t bytes = sizeof *s + shape->count * sizeof s->parts[0];
+    size_t bytes = keystate_size(shape);
     for (size_t at = 0; at < bytes; at += 64)
         __builtin_prefetch(p + at, 1);
 }
 
 void keystate_prefetch_values(const struct keystate *s,
+                              const struct number *values,
                               const uint64_t *hashes)
 {
     for (size_t i = 0; i < s->count; i++) {
         const struct keystate_part *p = &s->parts[i];
         if (p->kind == KEYSTATE_QUANTILE)
-            quantile_prefetch(&p->u.quantile);
+            quantile_prefetch(&p->u.quantile, values[p->slot]);
         else if (p->kind == KEYSTATE_DISTINCT)
             distinct_prefetch(&p->u.distinct, hashes[p->slot]);
     }

@@ -61,22 +61,30 @@ struct keystate;
 struct keystate *keystate_new(const struct keystate_shape *shape);
 void keystate_free(struct keystate *s);
 
-/* Adds VALUE of the record's value field SLOT to every part for it. */
-void keystate_add(struct keystate *s, unsigned slot, struct number value);
+/* Bytes of a new state of SHAPE. */
+size_t keystate_size(const struct keystate_shape *shape);
+
+/* Adds VALUE of the record's value field SLOT to every part for it;
+ * returns how many bytes the state grew by, so that a table can bound
+ * the memory its states take. */
+size_t keystate_add(struct keystate *s, unsigned slot, struct number value);
 
 /* Adds the text of the record's value field SLOT, known by its
- * distinct_hash HASH, to every part for it that reads text (distinct). */
-void keystate_add_hash(struct keystate *s, unsigned slot, uint64_t hash);
+ * distinct_hash HASH, to every part for it that reads text (distinct);
+ * returns how many bytes the state grew by, as keystate_add. */
+size_t keystate_add_hash(struct keystate *s, unsigned slot, uint64_t hash);
 
 /* Adding to many keys' states in turn mostly waits for memory, so a
- * caller with a batch of them asks ahead, in two rounds over the batch:
- * keystate_prefetch for the state itself, of SHAPE, then, once that has most
- * likely arrived, keystate_prefetch_values for what the record's values
- * will touch, HASHES[slot] being the distinct_hash of each slot's text
- * (read only for the slots distinct counts). */
+ * caller that knows which states come next asks ahead, in two steps:
+ * keystate_prefetch for the state itself, of SHAPE, then, once that has
+ * most likely arrived, keystate_prefetch_values for what a record's
+ * values will touch: VALUES[slot] is each slot's number (read only for the slots
+ * percentiles take) and HASHES[slot] the distinct_hash of its text (read
+ * only for the slots distinct counts). */
 void keystate_prefetch(const struct keystate *s,
                        const struct keystate_shape *shape);
 void keystate_prefetch_values(const struct keystate *s,
+                              const struct number *values,
                               const uint64_t *hashes);
 
 /* Counts a record whose value field SLOT (1 and up) holds none (--na). */

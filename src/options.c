@@ -29,10 +29,11 @@ enum { MAX_RATE_SCALE = 18 };
 static const size_t MAX_BATCH = (size_t)1 << 30;
 static const size_t DEFAULT_BATCH = (size_t)1 << 20;
 static const size_t DEFAULT_MAX_RECORD = (size_t)64 << 20;
-/* Keys a worker's own table holds before it spills into the partitions:
- * as many as keep its slots at 16,384 (table.c), 128 KiB, and its
- * entries near half a MiB, in the caches of most machines. */
-enum { DEFAULT_CACHE_KEYS = 4000, MAX_CACHE_KEYS = 1 << 30 };
+/* The most keys, and bytes of their state, FANOUT_CACHE_KEYS and
+ * FANOUT_CACHE_BYTES may ask a worker's own table to hold (worker.c
+ * chooses when they are not set). */
+enum { MAX_CACHE_KEYS = 1 << 30 };
+static const unsigned long long MAX_CACHE_BYTES = 1ULL << 40;
 
 /* Every option, in the order --help lists them.  The id indexes
  * option_defs; getopt_long returns OPTION_VAL_BASE + id for a long option
@@ -1338,25 +1339,28 @@ static void report_getopt_error(const char *arg)
                    option_defs[id].name);
 }
 
-/* The keys a worker's table holds: DEFAULT_CACHE_KEYS, or for tests
- * the environment's FANOUT_CACHE_KEYS, so that a small input can make
- * tables spill often.  False after reporting a bad setting. */
-static bool cache_keys_setting(size_t *keys)
+/* What a worker's table holds, from the environment's variable NAME
+ * (FANOUT_CACHE_KEYS, FANOUT_CACHE_BYTES), in *SIZE: 0 if unset, for the
+ * worker's choice.  For tests, so that a small input can make tables
+ * spill often.  False after reporting a bad setting: not a number of
+ * UNITS from 1 to MOST. */
+static bool cache_setting(const char *name, const char *units,
+                          unsigned long long most, size_t *size)
 {
-    const char *setting = getenv("FANOUT_CACHE_KEYS");
-    *keys = DEFAULT_CACHE_KEYS;
+    const char *setting = getenv(name);
+    *size = 0;
     if (!setting)
         return true;
     char *end;
     errno = 0;
     unsigned long long n = strtoull(setting, &end, 10);
     if (setting[0] < '0' || setting[0] > '9' || *end || errno || n == 0
-        || n > MAX_CACHE_KEYS) {
-        diag_error("invalid FANOUT_CACHE_KEYS value '%s': a number of keys"
-                   " from 1 to %d", setting, MAX_CACHE_KEYS);
+        || n > most) {
+        diag_error("invalid %s value '%s': a number of %s from 1 to %llu",
+                   name, setting, units, most);
         return false;
     }
-    *keys = (size_t)n;
+    *size = (size_t)n;
     return true;
 }
 
@@ -1565,7 +1569,10 @@ enum options_result options_parse(int argc, char **argv, struct config *cfg)
     if (!check_result_options(cfg, seen))
         return OPTIONS_FAILED;
     rules_prepare(&cfg->rules);
-    if (!cache_keys_setting(&cfg->cache_keys))
+    if (!cache_setting("FANOUT_CACHE_KEYS", "keys", MAX_CACHE_KEYS,
+                       &cfg->cache_keys)
+        || !cache_setting("FANOUT_CACHE_BYTES", "bytes", MAX_CACHE_BYTES,
+                          &cfg->cache_bytes))
         return OPTIONS_FAILED;
 
     static char *standard_input[] = { "-" };

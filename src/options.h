@@ -106,7 +106,10 @@ struct config {
     unsigned queue_depth;
     size_t batch;
     size_t cache_keys;              /* keys a worker's table holds before
-                                       it spills (FANOUT_CACHE_KEYS) */
+                                       it spills (FANOUT_CACHE_KEYS); 0
+                                       for the worker's own choice */
+    size_t cache_bytes;             /* bytes of state it holds so
+                                       (FANOUT_CACHE_BYTES); 0 likewise */
 
     /* Watching a run. */
     enum stats_format stats;        /* --stats: report at the end */

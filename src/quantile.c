@@ -182,6 +182,28 @@ static void sketch_add(struct sketch *k, struct number v, bool first)
         k->zeros++;
 }
 
+void quantile_prefetch(const struct quantile *q, struct number value)
+{
+    if (!q->sketch) {
+        if (q->count < q->cap) {
+            if (q->wide)
+                __builtin_prefetch(&q->mantissas.wide[q->count], 1);
+            else
+                __builtin_prefetch(&q->mantissas.narrow[q->count], 1);
+            __builtin_prefetch(&q->scales[q->count], 1);
+        }
+        return;
+    }
+    const struct store *s = value.mantissa > 0 ? &q->sketch->positive
+                          : value.mantissa < 0 ? &q->sketch->negative
+                                               : NULL;
+    if (s && s->counts) {
+        int i = bucket_of(value);
+        if ((unsigned)(i - s->base) < (unsigned)s->cap)
+            __builtin_prefetch(&s->counts[i - s->base], 1);
+    }
+}
+
 static struct sketch *sketch_new(void)
 {
     struct sketch *k = xmalloc(sizeof *k);
@@ -207,7 +229,7 @@ void quantile_init(struct quantile *q)
 
 void quantile_release(struct quantile *q)
 {
-    free(q->mantissas);
+    free(q->mantissas.narrow);
     sketch_free(q->sketch);
 }
 
@@ -232,18 +254,52 @@ void quantile_move(struct quantile *into, struct quantile *from)
     free(from);
 }
 
+/* Exact value I of Q. */
+static i128 mantissa_at(const struct quantile *q, size_t i)
+{
+    return q->wide ? q->mantissas.wide[i] : q->mantissas.narrow[i];
+}
+
+static struct number value_at(const struct quantile *q, size_t i)
+{
+    return (struct number){ mantissa_at(q, i), q->scales[i] };
+}
+
 /* Puts Q's exact values into a new sketch and drops them. */
 static void to_sketch(struct quantile *q)
 {
     struct sketch *k = sketch_new();
     for (size_t i = 0; i < q->count; i++)
-        sketch_add(k, (struct number){ q->mantissas[i], q->scales[i] },
-                   i == 0);
-    free(q->mantissas);
-    q->mantissas = NULL;
+        sketch_add(k, value_at(q, i), i == 0);
+    free(q->mantissas.narrow);
+    q->mantissas.narrow = NULL;
     q->scales = NULL;
     q->cap = 0;
+    q->wide = false;
     q->sketch = k;
+}
+
+/* Makes Q's array of CAP values (at least COUNT) hold mantissas of
+ * 128 bits if WIDE, else of 64, which the values kept must fit. */
+static void exact_realloc(struct quantile *q, size_t cap, bool wide)
+{
+    size_t width = wide ? sizeof(i128) : sizeof(int64_t);
+    char *room = xmalloc(cap * (width + sizeof *q->scales));
+    int8_t *scales = (int8_t *)(room + cap * width);
+    if (wide) {
+        i128 *m = (i128 *)(void *)room;
+        for (size_t i = 0; i < q->count; i++)
+            m[i] = mantissa_at(q, i);
+    } else if (q->count > 0) {
+        memcpy(room, q->mantissas.narrow, q->count * width);
+    }
+    if (q->count > 0)
+        memcpy(scales, q->scales, q->count * sizeof *scales);
+    free(q->mantissas.narrow);
+    q->mantissas.narrow = (int64_t *)(void *)room;
+    q->scales = scales;
+    q->cap = cap;
+    q->wide = wide;
 }
 
 /* Gives Q room for at least NEED exact values (at most the budget):
@@ -257,38 +313,34 @@ static void exact_reserve(struct quantile *q, size_t need)
         cap *= 2;
     if (cap > QUANTILE_BUDGET)
         cap = QUANTILE_BUDGET;
-    i128 *mantissas = xmalloc(cap * (sizeof *mantissas + sizeof *q->scales));
-    int8_t *scales = (int8_t *)(mantissas + cap);
-    if (q->count > 0) {
-        memcpy(mantissas, q->mantissas, q->count * sizeof *mantissas);
-        memcpy(scales, q->scales, q->count * sizeof *scales);
-    }
-    free(q->mantissas);
-    q->mantissas = mantissas;
-    q->scales = scales;
-    q->cap = cap;
+    exact_realloc(q, cap, q->wide);
 }
 
 static void exact_append(struct quantile *q, struct number v)
 {
+    if (!q->wide && (v.mantissa < INT64_MIN || v.mantissa > INT64_MAX))
+        exact_realloc(q, q->cap ? q->cap : 8, true);
     if (q->count == q->cap)
         exact_reserve(q, q->count + 1);
-    q->mantissas[q->count] = v.mantissa;
+    if (q->wide)
+        q->mantissas.wide[q->count] = v.mantissa;
+    else
+        q->mantissas.narrow[q->count] = (int64_t)v.mantissa;
     q->scales[q->count] = (int8_t)v.scale;
     q->count++;
     q->sorted = false;
 }
 
-void quantile_add(struct quantile *q, struct number value)
+size_t quantile_add(struct quantile *q, struct number value)
 {
     if (value.scale > q->scale)
         q->scale = value.scale;
-    if (q->sketch) {
-        sketch_add(q->sketch, value, false);
-        q->count++;
-        return;
+    if (!q->sketch && q->count < q->cap) {
+        exact_append(q, value);
+        return 0;
     }
-    if (q->count == QUANTILE_BUDGET)
+    size_t before = quantile_bytes(q);
+    if (!q->sketch && q->count == QUANTILE_BUDGET)
         to_sketch(q);
     if (q->sketch) {
         sketch_add(q->sketch, value, false);
@@ -296,6 +348,8 @@ void quantile_add(struct quantile *q, struct number value)
     } else {
         exact_append(q, value);
     }
+    size_t after = quantile_bytes(q);
+    return after > before ? after - before : 0;
 }
 
 void quantile_merge(struct quantile *into, const struct quantile *from)
@@ -308,8 +362,7 @@ void quantile_merge(struct quantile *into, const struct quantile *from)
         && into->count + from->count <= QUANTILE_BUDGET) {
         exact_reserve(into, into->count + from->count);
         for (size_t i = 0; i < from->count; i++)
-            exact_append(into, (struct number){ from->mantissas[i],
-                                                from->scales[i] });
+            exact_append(into, value_at(from, i));
         return;
     }
     if (!into->sketch)
@@ -318,9 +371,7 @@ void quantile_merge(struct quantile *into, const struct quantile *from)
     bool empty = into->count == 0;
     if (!from->sketch) {
         for (size_t i = 0; i < from->count; i++)
-            sketch_add(k, (struct number){ from->mantissas[i],
-                                           from->scales[i] },
-                       empty && i == 0);
+            sketch_add(k, value_at(from, i), empty && i == 0);
     } else {
         const struct sketch *f = from->sketch;
         store_merge(&k->negative, &f->negative);
@@ -346,8 +397,8 @@ bool quantile_is_approximate(const struct quantile *q)
 
 size_t quantile_bytes(const struct quantile *q)
 {
-    size_t bytes = sizeof *q + q->cap * (sizeof *q->mantissas
-                                         + sizeof *q->scales);
+    size_t width = q->wide ? sizeof(i128) : sizeof(int64_t);
+    size_t bytes = sizeof *q + q->cap * (width + sizeof *q->scales);
     if (q->sketch)
         bytes += sizeof *q->sketch
                + ((size_t)q->sketch->negative.cap
@@ -359,27 +410,28 @@ size_t quantile_bytes(const struct quantile *q)
 
 /* Orders by value, then by scale, so that the order is total and equal
  * keys are equal values: the sorted arrays depend only on the multiset. */
-static int order(i128 a, int8_t a_scale, i128 b, int8_t b_scale)
-{
-    /* Values of one key mostly share a scale: no rescaling then. */
-    if (a_scale == b_scale)
-        return (a > b) - (a < b);
-    int c = number_compare((struct number){ a, a_scale },
-                           (struct number){ b, b_scale });
-    return c ? c : (a_scale > b_scale) - (a_scale < b_scale);
-}
-
 static int value_order(const struct quantile *q, size_t i, size_t j)
 {
-    return order(q->mantissas[i], q->scales[i], q->mantissas[j],
-                 q->scales[j]);
+    /* Values of one key mostly share a scale: no rescaling then. */
+    i128 a = mantissa_at(q, i), b = mantissa_at(q, j);
+    if (q->scales[i] == q->scales[j])
+        return (a > b) - (a < b);
+    int c = number_compare((struct number){ a, q->scales[i] },
+                           (struct number){ b, q->scales[j] });
+    return c ? c : (q->scales[i] > q->scales[j]) - (q->scales[i] < q->scales[j]);
 }
 
 static void value_swap(struct quantile *q, size_t i, size_t j)
 {
-    i128 m = q->mantissas[i];
-    q->mantissas[i] = q->mantissas[j];
-    q->mantissas[j] = m;
+    if (q->wide) {
+        i128 m = q->mantissas.wide[i];
+        q->mantissas.wide[i] = q->mantissas.wide[j];
+        q->mantissas.wide[j] = m;
+    } else {
+        int64_t m = q->mantissas.narrow[i];
+        q->mantissas.narrow[i] = q->mantissas.narrow[j];
+        q->mantissas.narrow[j] = m;
+    }
     int8_t s = q->scales[i];
     q->scales[i] = q->scales[j];
     q->scales[j] = s;
@@ -400,13 +452,14 @@ static void sift_down(struct quantile *q, size_t root, size_t n)
     }
 }
 
-/* Sorts the N mantissas at M, all of one scale, ascending: a bottom-up
- * merge sort through a buffer, as values of one key mostly share a
- * scale and a comparison of two integers is then all it takes. */
-static void sort_mantissas(i128 *m, size_t n)
+/* Sorts the N mantissas at M, all of one scale and 64 bits wide,
+ * ascending: a bottom-up merge sort through a buffer, as values of one
+ * key mostly share a scale and a comparison of two integers is then all
+ * it takes. */
+static void sort_mantissas(int64_t *m, size_t n)
 {
-    i128 *buffer = xmalloc(n * sizeof *buffer);
-    i128 *from = m, *to = buffer;
+    int64_t *buffer = xmalloc(n * sizeof *buffer);
+    int64_t *from = m, *to = buffer;
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n;
@@ -419,7 +472,7 @@ static void sort_mantissas(i128 *m, size_t n)
             while (j < hi)
                 to[k++] = from[j++];
         }
-        i128 *t = from;
+        int64_t *t = from;
         from = to;
         to = t;
     }
@@ -428,9 +481,12 @@ static void sort_mantissas(i128 *m, size_t n)
     free(buffer);
 }
 
-/* Whether the values kept all have the scale of the first. */
+/* Whether the values kept all have the scale of the first, and 64-bit
+ * mantissas: integers to compare. */
 static bool one_scale(const struct quantile *q)
 {
+    if (q->wide)
+        return false;
     for (size_t i = 1; i < q->count; i++)
         if (q->scales[i] != q->scales[0])
             return false;
@@ -444,7 +500,7 @@ static void sort_values(struct quantile *q)
     if (q->sorted)
         return;
     if (q->count > 1 && one_scale(q)) {
-        sort_mantissas(q->mantissas, q->count);
+        sort_mantissas(q->mantissas.narrow, q->count);
         q->sorted = true;
         return;
     }
@@ -458,46 +514,45 @@ static void sort_values(struct quantile *q)
     q->sorted = true;
 }
 
-/* Puts the value of rank R (from 1) in ascending order at index R - 1,
- * none greater before it and none less after: Hoare's selection with a
- * median-of-three pivot, which reads each value a few times where a sort
- * would read it log n times; a result needs one rank.  After more rounds
- * than a fair split takes, it sorts instead, so that no order of the
- * values makes it quadratic. */
-static void select_rank(struct quantile *q, uint64_t r)
+static void swap_mantissas(int64_t *m, ptrdiff_t i, ptrdiff_t j)
 {
-    if (q->sorted)
-        return;
-    ptrdiff_t lo = 0, hi = (ptrdiff_t)q->count - 1, k = (ptrdiff_t)r - 1;
-    int rounds = 2 * (64 - __builtin_clzll(q->count));
+    int64_t t = m[i];
+    m[i] = m[j];
+    m[j] = t;
+}
+
+/* Puts the mantissa of rank R (from 1) among the N at M in ascending
+ * order at index R - 1, none greater before it and none less after:
+ * Hoare's selection with a median-of-three pivot, which reads each value
+ * a few times where a sort would read it log N times; a result needs one
+ * rank.  After more rounds than a fair split takes, it sorts instead, so
+ * that no order of the values makes it quadratic. */
+static void select_mantissa(int64_t *m, size_t n, uint64_t r)
+{
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, k = (ptrdiff_t)r - 1;
+    int rounds = 2 * (64 - __builtin_clzll(n));
     while (hi > lo) {
         if (rounds-- == 0) {
-            sort_values(q);
+            sort_mantissas(m + lo, (size_t)(hi - lo + 1));
             return;
         }
         ptrdiff_t mid = lo + (hi - lo) / 2;
-        if (value_order(q, (size_t)mid, (size_t)lo) < 0)
-            value_swap(q, (size_t)mid, (size_t)lo);
-        if (value_order(q, (size_t)hi, (size_t)lo) < 0)
-            value_swap(q, (size_t)hi, (size_t)lo);
-        if (value_order(q, (size_t)hi, (size_t)mid) < 0)
-            value_swap(q, (size_t)hi, (size_t)mid);
-        /* The ends now bound every scan below. */
-        i128 pivot = q->mantissas[mid];
-        int8_t pivot_scale = q->scales[mid];
+        if (m[mid] < m[lo])
+            swap_mantissas(m, mid, lo);
+        if (m[hi] < m[lo])
+            swap_mantissas(m, hi, lo);
+        if (m[hi] < m[mid])
+            swap_mantissas(m, hi, mid);
+        int64_t pivot = m[mid];
         ptrdiff_t i = lo, j = hi;
         while (i <= j) {
-            while (order(q->mantissas[i], q->scales[i], pivot,
-                         pivot_scale) < 0)
+            while (m[i] < pivot)
                 i++;
-            while (order(q->mantissas[j], q->scales[j], pivot,
-                         pivot_scale) > 0)
+            while (m[j] > pivot)
                 j--;
             if (i <= j)
-                value_swap(q, (size_t)i++, (size_t)j--);
+                swap_mantissas(m, i++, j--);
         }
-        /* Now lo .. j hold no value above the pivot, i .. hi none below
-         * it, and anything between them equals it. */
         if (k <= j)
             hi = j;
         else if (k >= i)
@@ -505,6 +560,19 @@ static void select_rank(struct quantile *q, uint64_t r)
         else
             return;
     }
+}
+
+/* Puts the value of rank R (from 1) in ascending order at index R - 1,
+ * none greater before it and none less after.  Values of one scale, as
+ * a field's nearly always are, by selection; others are sorted. */
+static void select_rank(struct quantile *q, uint64_t r)
+{
+    if (q->sorted)
+        return;
+    if (one_scale(q))
+        select_mantissa(q->mantissas.narrow, q->count, r);
+    else
+        sort_values(q);
 }
 
 bool quantile_parse_rank(const char *text, size_t len, struct number *p)
@@ -677,8 +745,7 @@ size_t quantile_format(struct quantile *q, struct number p, int decimals,
                                                   ? places : q->scale),
                          places);
     select_rank(q, r);
-    return format_at(text, (struct number){ q->mantissas[r - 1],
-                                            q->scales[r - 1] },
+    return format_at(text, value_at(q, r - 1),
                      places);
 }
 
@@ -728,7 +795,7 @@ size_t quantile_write(struct quantile *q, char *text)
         for (size_t i = 0; i < q->count; i++) {
             if (i > 0)
                 text[len++] = ',';
-            len += number_format_signed(text + len, q->mantissas[i],
+            len += number_format_signed(text + len, mantissa_at(q, i),
                                         q->scales[i]);
         }
         return len;

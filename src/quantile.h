@@ -30,7 +30,8 @@
  * most the whole's, so a state is a sketch exactly when the key's count
  * passes the budget, and a sketch's buckets are counts of values.
  *
- * Memory per key: exact, at most QUANTILE_BUDGET * 17 bytes (17 KiB);
+ * Memory per key: exact, at most QUANTILE_BUDGET * 17 bytes (17 KiB),
+ * 9 bytes a value while every mantissa fits 64 bits;
  * sketch, for each sign, 8 bytes per bucket between the lowest and the
  * highest in use, 85 buckets per doubling of magnitude: 680 bytes per
  * factor of 2, 2.3 KiB per factor of 10 that a key's values span, and at
@@ -67,9 +68,15 @@ struct quantile {
     int scale;                 /* most places among the values */
     bool sorted;               /* ascending since the last change */
     /* Exact phase (SKETCH NULL): COUNT values as mantissas and scales,
-     * two arrays so a value takes 17 bytes rather than a padded 32, in
-     * one allocation (SCALES right after CAP mantissas). */
-    i128 *mantissas;
+     * two arrays in one allocation (SCALES right after CAP mantissas).
+     * The mantissas are 64 bits wide while every one fits, as nearly
+     * all values do (9 bytes a value rather than 17), and 128 bits from
+     * the first that does not (WIDE). */
+    union {
+        int64_t *narrow;
+        i128 *wide;
+    } mantissas;
+    bool wide;
     int8_t *scales;
     size_t cap;
     struct sketch *sketch;
@@ -89,20 +96,16 @@ void quantile_release(struct quantile *q);
  * INTO (initialized or not), and frees FROM. */
 void quantile_move(struct quantile *into, struct quantile *from);
 
-/* Asks for the memory the next value added to Q will be written to, in
- * the exact phase: for a caller that adds to many keys' states in turn
- * and can ask for several ahead. */
-static inline void quantile_prefetch(const struct quantile *q)
-{
-    if (q->count < q->cap) {
-        __builtin_prefetch(&q->mantissas[q->count], 1);
-        __builtin_prefetch(&q->scales[q->count], 1);
-    }
-}
+/* Asks for the memory that adding VALUE to Q will write to: for a caller
+ * that adds to many keys' states in turn and can ask for several
+ * ahead. */
+void quantile_prefetch(const struct quantile *q, struct number value);
 
-/* Adds VALUE.  No allocation per value once the key's buckets or value
- * array have grown to what its values need. */
-void quantile_add(struct quantile *q, struct number value);
+/* Adds VALUE; returns how many bytes Q grew by (quantile_bytes), for a
+ * caller that bounds the memory of many states.  No allocation per value
+ * once the key's buckets or value array have grown to what its values
+ * need. */
+size_t quantile_add(struct quantile *q, struct number value);
 
 /* Folds FROM into INTO; FROM is unchanged. */
 void quantile_merge(struct quantile *into, const struct quantile *from);

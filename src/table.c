@@ -32,22 +32,13 @@ struct table *table_new(void)
     return t;
 }
 
-void table_set_spill(struct table *t, size_t limit,
+void table_set_spill(struct table *t, size_t limit, size_t bytes,
                      void (*spill)(void *ctx, struct table *t), void *ctx)
 {
     t->spill_limit = limit;
+    t->spill_bytes = bytes;
     t->spill = spill;
     t->spill_ctx = ctx;
-}
-
-void table_hold_spill(struct table *t)
-{
-    t->spill_held = true;
-}
-
-void table_release_spill(struct table *t)
-{
-    t->spill_held = false;
 }
 
 void table_clear(struct table *t)
@@ -66,6 +57,7 @@ void table_clear(struct table *t)
     for (size_t i = 0; t->states > 0 && i < t->count; i++)
         keystate_free(t->entries[i].state);
     t->states = 0;
+    t->state_bytes = 0;
     memset(t->slots, 0, (t->slot_mask + 1) * sizeof *t->slots);
     t->count = 0;
     t->block_from = 0;
@@ -142,13 +134,20 @@ static void spill(struct table *t)
     t->block_from = 0;
 }
 
+/* Whether adding a key to T makes it spill first. */
+static bool full(const struct table *t)
+{
+    return t->spill_limit && t->count > 0
+        && (t->count >= t->spill_limit || t->state_bytes >= t->spill_bytes);
+}
+
 /* Adds KEY at the empty SLOT its probe ended on, with no position yet
  * (UINT64_MAX); or, if T is full, spills it and adds KEY to it empty. */
 static struct accum *insert(struct table *t, const char *key, size_t len,
                             uint64_t head, uint64_t head2, uint64_t hash,
                             size_t slot)
 {
-    if (t->spill_limit && t->count >= t->spill_limit && !t->spill_held) {
+    if (full(t)) {
         spill(t);
         slot = hash & t->slot_mask;
     }
@@ -212,8 +211,22 @@ struct keystate *table_state(struct table *t, struct accum *a,
     if (!e->state) {
         e->state = keystate_new(shape);
         t->states++;
+        t->state_bytes += keystate_size(shape);
     }
     return e->state;
+}
+
+void table_prefetch_state_at(const struct table *t, size_t i,
+                             const struct keystate_shape *shape)
+{
+    if (t->entries[i].state)
+        keystate_prefetch(t->entries[i].state, shape);
+}
+
+struct keystate *table_state_at(struct table *t, size_t i,
+                                const struct keystate_shape *shape)
+{
+    return table_state(t, &t->entries[i].accum, shape);
 }
 
 bool table_fold(struct table *t, struct accum *into, const struct accum *from,

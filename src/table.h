@@ -53,7 +53,9 @@ struct table {
                                        position */
     uint64_t block_rank;            /* positions it gave before a spill */
     size_t spill_limit;             /* most keys held; 0 for no limit */
-    bool spill_held;                /* no spill until released */
+    size_t spill_bytes;             /* most bytes of state held */
+    size_t state_bytes;             /* bytes the states took since the
+                                       table was last empty, or more */
     void (*spill)(void *, struct table *);
     void *spill_ctx;
 };
@@ -61,19 +63,21 @@ struct table {
 struct table *table_new(void);
 void table_free(struct table *t);
 
-/* Makes T hold at most LIMIT keys: before a key beyond them is added,
- * SPILL(CTX, T) is called, which must take every entry away (table_spill
- * does) and leave T empty.  Entries are given their positions first, so
- * a spill may come in the middle of a block. */
-void table_set_spill(struct table *t, size_t limit,
+/* Makes T hold at most LIMIT keys, whose states take at most about
+ * BYTES (as its user counts them, table_count_state_bytes): before a key
+ * beyond them is added, SPILL(CTX, T) is called, which must take every
+ * entry away (table_merge_from does) and leave T empty.  Entries are
+ * given their positions first, so a spill may come in the middle of a
+ * block. */
+void table_set_spill(struct table *t, size_t limit, size_t bytes,
                      void (*spill)(void *ctx, struct table *t), void *ctx);
 
-/* While held, T does not spill however many keys it gets, so that its
- * entries keep their indexes (table_accum_index) through a batch of
- * lookups; the first key added after the release spills it if it holds
- * its limit or more by then. */
-void table_hold_spill(struct table *t);
-void table_release_spill(struct table *t);
+/* Counts BYTES more taken by the states of T's keys. */
+static inline void table_count_state_bytes(struct table *t, size_t bytes)
+{
+    t->state_bytes += bytes;
+}
+
 
 /* Empties T, keeping the room it has for keys: after its entries' state
  * has been taken by table_merge_from. */
@@ -283,6 +287,10 @@ static inline void table_note_position(struct accum *a, uint64_t position)
 struct keystate *table_state(struct table *t, struct accum *a,
                              const struct keystate_shape *shape);
 
+/* The same for entry I of T. */
+struct keystate *table_state_at(struct table *t, size_t i,
+                                const struct keystate_shape *shape);
+
 /* Folds the accumulator FROM and the further state STATE (NULL for none,
  * taken over either way) into the entry of T holding INTO: the one place
  * where the whole state of a key is merged.  False, with nothing folded,
@@ -318,11 +326,16 @@ static inline size_t table_accum_index(const struct table *t,
                     - t->entries);
 }
 
-/* The accumulator of entry I of T. */
-static inline struct accum *table_accum_at(struct table *t, size_t i)
+/* Asks for entry I of T, then, once that has most likely arrived, for
+ * the state it names, of SHAPE: the two steps of reaching the state of
+ * entries taken in an order known ahead. */
+static inline void table_prefetch_entry_at(const struct table *t, size_t i)
 {
-    return &t->entries[i].accum;
+    __builtin_prefetch(&t->entries[i].state);
 }
+
+void table_prefetch_state_at(const struct table *t, size_t i,
+                             const struct keystate_shape *shape);
 
 /* The further state of entry E, or NULL. */
 static inline const struct keystate *table_entry_state(

@@ -14,7 +14,7 @@
 
 #include <stdlib.h>
 
-enum { ENTRY_LAG = 8 };
+enum { UPDATES_MAX = 32, ENTRY_LAG = 8 };
 
 struct update {
     const char *key;
@@ -26,12 +26,17 @@ struct update {
 
 struct updates {
     size_t count;
-    struct update items[UPDATES_BATCH];
+    updates_found_fn *found;
+    void *found_ctx;
+    struct update items[UPDATES_MAX];
 };
 
-struct updates *updates_new(void)
+struct updates *updates_new(updates_found_fn *found, void *ctx)
 {
-    return xcalloc(1, sizeof(struct updates));
+    struct updates *u = xcalloc(1, sizeof *u);
+    u->found = found;
+    u->found_ctx = ctx;
+    return u;
 }
 
 void updates_free(struct updates *u)
@@ -61,13 +66,28 @@ static void apply(struct table *t, const struct update *r)
                                     r->hash), r);
 }
 
+/* apply, then the caller's FOUND. */
+static void apply_found(struct updates *u, struct table *t,
+                        const struct update *r)
+{
+    struct accum *a = table_find_or_add_hashed(t, r->key, r->len, r->head,
+                                               r->head2, r->hash);
+    update(a, r);
+    u->found(u->found_ctx, a);
+}
+
 void updates_flush(struct updates *u, struct table *table)
 {
     for (size_t i = u->count > ENTRY_LAG ? u->count - ENTRY_LAG : 0;
          i < u->count; i++)
         table_prefetch_entry(table, u->items[i].hash);
-    for (size_t i = 0; i < u->count; i++)
-        apply(table, &u->items[i]);
+    if (u->found) {
+        for (size_t i = 0; i < u->count; i++)
+            apply_found(u, table, &u->items[i]);
+    } else {
+        for (size_t i = 0; i < u->count; i++)
+            apply(table, &u->items[i]);
+    }
     u->count = 0;
 }
 
@@ -100,10 +120,14 @@ struct accum *updates_add_now(struct updates *u, struct table *table,
     return a;
 }
 
-void updates_queue(struct updates *u, struct table *table, const char *key,
-                   size_t len, enum update_kind kind,
-                   const struct number *value)
+void updates_add(struct updates *u, struct table *table, const char *key,
+                 size_t len, bool stays, enum update_kind kind,
+                 const struct number *value)
 {
+    if (!stays) {
+        updates_add_now(u, table, key, len, kind, value);
+        return;
+    }
     struct update *r = &u->items[u->count];
     r->key = key;
     r->len = len;
@@ -116,46 +140,6 @@ void updates_queue(struct updates *u, struct table *table, const char *key,
     table_prefetch(table, r->hash);
     if (u->count >= ENTRY_LAG)
         table_prefetch_entry(table, u->items[u->count - ENTRY_LAG].hash);
-    u->count++;
-}
-
-void updates_add(struct updates *u, struct table *table, const char *key,
-                 size_t len, bool stays, enum update_kind kind,
-                 const struct number *value)
-{
-    if (!stays) {
-        updates_add_now(u, table, key, len, kind, value);
-        return;
-    }
-    updates_queue(u, table, key, len, kind, value);
-    if (u->count == UPDATES_BATCH)
+    if (++u->count == UPDATES_MAX)
         updates_flush(u, table);
-}
-
-size_t updates_pending(const struct updates *u)
-{
-    return u->count;
-}
-
-size_t updates_flush_held(struct updates *u, struct table *table,
-                          struct accum **accums)
-{
-    size_t n = u->count;
-    for (size_t i = n > ENTRY_LAG ? n - ENTRY_LAG : 0; i < n; i++)
-        table_prefetch_entry(table, u->items[i].hash);
-    /* A key added may move the entries, so they are known by index
-     * until the last is added. */
-    size_t at[UPDATES_BATCH];
-    for (size_t i = 0; i < n; i++) {
-        const struct update *r = &u->items[i];
-        struct accum *a = table_find_or_add_hashed(table, r->key, r->len,
-                                                   r->head, r->head2,
-                                                   r->hash);
-        update(a, r);
-        at[i] = table_accum_index(table, a);
-    }
-    for (size_t i = 0; i < n; i++)
-        accums[i] = table_accum_at(table, at[i]);
-    u->count = 0;
-    return n;
 }

@@ -12,7 +12,6 @@
 
 #include "number.h"
 
-struct accum;
 struct table;
 
 /* What an update does to its key's accumulator. */
@@ -22,13 +21,18 @@ enum update_kind {
     UPDATE_MISSING,     /* counts a record whose value is missing (--na) */
 };
 
+struct accum;
 struct updates;
 
-/* The most updates a batch holds. */
-enum { UPDATES_BATCH = 32 };
+/* Called with each key's accumulator A, valid until the table next gets a
+ * key, once the key has been looked up and the accumulator updated, for a
+ * caller with more to do about the record (stateadds.h); CTX is the
+ * caller's.  Not called for updates_add_now, which returns A. */
+typedef void updates_found_fn(void *ctx, struct accum *a);
 
-/* An empty batch of updates; owned by one worker. */
-struct updates *updates_new(void);
+/* An empty batch of updates, calling FOUND (with CTX) after each lookup
+ * if not NULL; owned by one worker. */
+struct updates *updates_new(updates_found_fn *found, void *ctx);
 void updates_free(struct updates *u);
 
 /* Updates the accumulator of KEY (LEN bytes) in TABLE as KIND says, with
@@ -52,25 +56,5 @@ struct accum *updates_add_now(struct updates *u, struct table *table,
 /* Does every update of U not done yet, in TABLE, in the order they were
  * made. */
 void updates_flush(struct updates *u, struct table *table);
-
-/* Batches for a caller with more to do to each key's entry than its
- * accumulator, which keeps what it has to do by each update's place in
- * the batch.  updates_pending is the place the next update takes. */
-size_t updates_pending(const struct updates *u);
-
-/* Queues KIND's update of KEY (LEN bytes, which must stay, as for
- * updates_add) with VALUE for UPDATE_ADD; never does it at once, so the
- * caller flushes with updates_flush_held before the batch has more than
- * UPDATES_BATCH. */
-void updates_queue(struct updates *u, struct table *table, const char *key,
-                   size_t len, enum update_kind kind,
-                   const struct number *value);
-
-/* Does every update not done yet, in order, like updates_flush, and puts
- * the accumulator of the update at place I into ACCUMS[I]; returns how
- * many.  TABLE must not spill meanwhile (table_hold_spill); the
- * accumulators stay valid until it next gets a key. */
-size_t updates_flush_held(struct updates *u, struct table *table,
-                          struct accum **accums);
 
 #endif

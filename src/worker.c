@@ -17,6 +17,7 @@
 #include "options.h"
 #include "partition.h"
 #include "plain.h"
+#include "stateadds.h"
 #include "table.h"
 #include "timestamp.h"
 #include "updates.h"
@@ -26,19 +27,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What an accepted record adds to its key's state, kept by the place
- * of its table update in the worker's batch (updates.h) until the batch
- * is done: the state of many keys is reached faster a batch at a time,
- * with the memory asked for ahead. */
-struct pending {
-    struct number value;        /* the --value field's, if HAVE_VALUE */
-    bool have_value;
-    bool value_text;            /* distinct counts the --value field's
-                                   text, whose hash is HASHES[0] */
-    struct number *values;      /* by slot, from 1: the further fields' */
-    bool *found;                /* by slot: false for an --na token */
-    uint64_t *hashes;           /* by slot: distinct_hash of the text */
-};
+/* What a worker's own table holds before it spills into the shared
+ * partitions.  Keys with no state: 4,000, so that the table's slots and
+ * entries stay in the caches of most machines.  Keys with state
+ * (percentiles, distinct counts, ...) are costly to spill, each a state
+ * to merge and free and make again, and the state, not the entry, is
+ * what a record mostly touches: a table holds up to 65,536 of them, as
+ * long as their states take at most 32 MiB, a bound on memory whatever
+ * the keys and values. */
+enum { PLAIN_CACHE_KEYS = 4000, STATE_CACHE_KEYS = 1 << 16 };
+static const size_t STATE_CACHE_BYTES = (size_t)32 << 20;
 
 struct worker {
     const struct config *cfg;
@@ -61,29 +59,13 @@ struct worker {
     size_t time_key_cap;
     int64_t last_bucket;            /* the bucket time_key starts with */
     size_t bucket_len;              /* its length there; 0 before one */
-    struct pending *pending;        /* UPDATES_BATCH, when keys have
-                                       state */
+    struct stateadds *adds;         /* when keys have state, or records
+                                       further value slots */
+    bool keeps_state;               /* aggregates keys that have state */
 };
 
-/* A batch of pending additions for SLOTS value slots, in one
- * allocation: the records, then all their numbers, hashes and flags, so
- * that each array keeps its alignment. */
-static struct pending *pending_new(size_t slots)
-{
-    size_t n = UPDATES_BATCH * slots;
-    struct pending *p = xcalloc(1, UPDATES_BATCH * sizeof *p
-                                   + n * (sizeof(struct number)
-                                          + sizeof(uint64_t) + sizeof(bool)));
-    struct number *values = (struct number *)(void *)(p + UPDATES_BATCH);
-    uint64_t *hashes = (uint64_t *)(void *)(values + n);
-    bool *found = (bool *)(hashes + n);
-    for (size_t i = 0; i < UPDATES_BATCH; i++) {
-        p[i].values = values + i * slots;
-        p[i].hashes = hashes + i * slots;
-        p[i].found = found + i * slots;
-    }
-    return p;
-}
+static void state_found(void *worker, struct accum *a);
+static void spill_table(void *worker, struct table *t);
 
 struct worker *worker_new(const struct config *cfg,
                           struct partitions *partitions)
@@ -115,6 +97,13 @@ struct worker *worker_new(const struct config *cfg,
             return NULL;
         }
     }
+    /* Further value slots are read into a record's place in the buffer,
+     * in any mode: checked the same, whether or not anything keeps
+     * them. */
+    if (keystate_shape_init(&w->shape, cfg->ops, cfg->op_slots,
+                            cfg->op_count)
+        || cfg->slot_count > 1)
+        w->adds = stateadds_new(cfg, &w->shape);
     if (cfg->mode == OUTPUT_AGGREGATE && partitions
         && partitions_sole_table(partitions)) {
         w->table = partitions_sole_table(partitions);
@@ -122,16 +111,17 @@ struct worker *worker_new(const struct config *cfg,
         w->table = table_new();
         w->owns_table = true;
         if (partitions) {
+            size_t keys = cfg->cache_keys ? cfg->cache_keys
+                        : w->shape.count ? STATE_CACHE_KEYS : PLAIN_CACHE_KEYS;
             w->partitions = partitions;
-            table_set_spill(w->table, cfg->cache_keys, partitions_spill,
-                            partitions);
+            size_t bytes = cfg->cache_bytes ? cfg->cache_bytes
+                                            : STATE_CACHE_BYTES;
+            table_set_spill(w->table, keys, bytes, spill_table, w);
         }
     }
-    if (keystate_shape_init(&w->shape, cfg->ops, cfg->op_slots,
-                            cfg->op_count))
-        w->pending = pending_new(cfg->slot_count);
     w->plain = plain_new(cfg);
-    w->updates = updates_new();
+    w->keeps_state = w->table && w->shape.count > 0;
+    w->updates = updates_new(w->keeps_state ? state_found : NULL, w);
     return w;
 }
 
@@ -149,7 +139,7 @@ void worker_free(struct worker *w)
     updates_free(w->updates);
     free(w->shown_key);
     free(w->time_key);
-    free(w->pending);
+    stateadds_free(w->adds);
     free(w);
 }
 
@@ -158,8 +148,24 @@ struct table *worker_table(struct worker *w)
     return w->table;
 }
 
+/* Every key's state is whole before the table is read or spilled. */
+static void spill_table(void *worker, struct table *t)
+{
+    struct worker *w = worker;
+    if (w->keeps_state)
+        stateadds_apply(w->adds, t);
+    partitions_spill(w->partitions, t);
+}
+
 void worker_spill(struct worker *w)
 {
+    if (w->keeps_state) {
+        stateadds_apply(w->adds, w->table);
+        /* Each block ends with its keys looked up. */
+        if (stateadds_waiting(w->adds) != 0)
+            diag_fatal("internal error: %zu records' additions left over",
+                       stateadds_waiting(w->adds));
+    }
     if (w->table && w->partitions)
         partitions_spill(w->partitions, w->table);
 }
@@ -307,7 +313,7 @@ static const char *field_shown(const struct worker *w, size_t n, char *text,
  * number.  No bound applies to them.  False after rejecting the record,
  * naming the field. */
 static bool check_slots(const struct worker *w, const struct place *at,
-                        struct pending *p)
+                        struct state_record *p)
 {
     const struct config *cfg = w->cfg;
     for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
@@ -357,65 +363,12 @@ static bool check_slots(const struct worker *w, const struct place *at,
     return true;
 }
 
-/* Adds the further slots of P to the state S.  Out of line, so that the
- * path of runs without them stays as it was. */
-static __attribute__((noinline)) void
-add_further(const struct worker *w, struct keystate *s,
-            const struct pending *p)
+/* A record's key has been looked up (updates.h): its additions wait for
+ * it in the worker's buffer. */
+static void state_found(void *worker, struct accum *a)
 {
-    const struct config *cfg = w->cfg;
-    for (unsigned slot = 1; slot < cfg->slot_count; slot++) {
-        if (!p->found[slot]) {
-            keystate_add_missing(s, slot);
-            continue;
-        }
-        if (cfg->slot_number[slot])
-            keystate_add(s, slot, p->values[slot]);
-        if (cfg->slot_text[slot])
-            keystate_add_hash(s, slot, p->hashes[slot]);
-    }
-}
-
-/* Adds what P holds to the state S of its key. */
-static void add_pending(const struct worker *w, struct keystate *s,
-                        const struct pending *p)
-{
-    if (p->have_value)
-        keystate_add(s, 0, p->value);
-    if (p->value_text)
-        keystate_add_hash(s, 0, p->hashes[0]);
-    if (w->cfg->slot_count > 1)
-        add_further(w, s, p);
-}
-
-/* Does the batch of updates and the additions pending with them, in the
- * order of their records: the table lookups in one round, then two
- * rounds that ask for the memory of every key's state, then the
- * additions. */
-static void flush_states(struct worker *w)
-{
-    struct accum *accums[UPDATES_BATCH];
-    struct keystate *states[UPDATES_BATCH];
-    table_hold_spill(w->table);
-    size_t n = updates_flush_held(w->updates, w->table, accums);
-    for (size_t i = 0; i < n; i++) {
-        states[i] = table_state(w->table, accums[i], &w->shape);
-        keystate_prefetch(states[i], &w->shape);
-    }
-    for (size_t i = 0; i < n; i++)
-        keystate_prefetch_values(states[i], w->pending[i].hashes);
-    for (size_t i = 0; i < n; i++)
-        add_pending(w, states[i], &w->pending[i]);
-    table_release_spill(w->table);
-}
-
-/* Does every table update not done yet, with what is pending with it. */
-static void flush_updates(struct worker *w)
-{
-    if (w->pending)
-        flush_states(w);
-    else
-        updates_flush(w->updates, w->table);
+    struct worker *w = worker;
+    stateadds_found(w->adds, w->table, a);
 }
 
 /* Whether the --value field's text, read by distinct alone (no number
@@ -432,13 +385,13 @@ static bool text_is_value(const struct worker *w,
 /* Keeps in P what the record adds to its key's state besides the further
  * slots check_slots put there: the --value field's VALUE if HAVE_VALUE,
  * and its text in PARTS if distinct counts it. */
-static void hold_state(const struct worker *w, struct pending *p,
+static void hold_state(const struct worker *w, struct state_record *p,
                        const struct number *value, bool have_value,
                        const struct record_parts *parts)
 {
     p->have_value = have_value;
     if (have_value)
-        p->value = *value;
+        p->values[0] = *value;
     p->value_text = w->cfg->slot_text[0]
                  && (w->cfg->needs_value ? have_value
                                          : text_is_value(w, parts));
@@ -614,9 +567,7 @@ static void check_record(struct worker *w, const struct place *at,
             return;
     }
     /* Further slots make a state, so there is a place for them. */
-    struct pending *pending = w->pending
-                            ? &w->pending[updates_pending(w->updates)]
-                            : NULL;
+    struct state_record *pending = w->adds ? stateadds_next(w->adds) : NULL;
     if (w->cfg->slot_count > 1 && !check_slots(w, at, pending))
         return;
     if (w->matcher) {
@@ -646,19 +597,21 @@ static void check_record(struct worker *w, const struct place *at,
          * done; a joined, unquoted or bucket key is in scratch space. */
         uintptr_t key = (uintptr_t)key_text, from = (uintptr_t)record;
         bool stays = key >= from && key + key_len <= from + len;
-        if (pending) {
+        if (w->keeps_state) {
             hold_state(w, pending, &value, found == VALUE_OK, &parts);
+            bool full = stateadds_keep(w->adds);
             if (stays) {
-                updates_queue(w->updates, w->table, key_text, key_len, kind,
-                              &value);
-                if (updates_pending(w->updates) == UPDATES_BATCH)
-                    flush_states(w);
+                updates_add(w->updates, w->table, key_text, key_len, true,
+                            kind, &value);
             } else {
-                flush_states(w);
                 struct accum *a = updates_add_now(w->updates, w->table,
                                                   key_text, key_len, kind,
                                                   &value);
-                add_pending(w, table_state(w->table, a, &w->shape), pending);
+                stateadds_found(w->adds, w->table, a);
+            }
+            if (full) {
+                updates_flush(w->updates, w->table);
+                stateadds_apply(w->adds, w->table);
             }
             return;
         }
@@ -739,7 +692,7 @@ void worker_process(struct worker *w, struct block *b)
     while (p < end) {
         if (plain && !bom) {
             /* Keys enter the table in input order. */
-            flush_updates(w);
+            updates_flush(w->updates, w->table);
             p = plain_take(w->plain, p, &at.record);
             if (p >= end)
                 break;
@@ -757,7 +710,7 @@ void worker_process(struct worker *w, struct block *b)
         bom = 0;
     }
     if (w->table) {
-        flush_updates(w);
+        updates_flush(w->updates, w->table);
         table_end_block(w->table);
     }
     b->records = at.record;

@@ -146,6 +146,36 @@ setup() {
 	done
 }
 
+@test "FANOUT_CACHE_BYTES must be a number of bytes" {
+	for bad in 0 x -3 1099511627777 ''; do
+		FANOUT_CACHE_BYTES=$bad run_fanout in.txt
+		assert_result 2 "" "fanout: invalid FANOUT_CACHE_BYTES value '$bad': a number of bytes from 1 to 1099511627776"
+	done
+}
+
+# A worker's table also spills once its keys' percentile and distinct
+# states take FANOUT_CACHE_BYTES (32 MiB unless set), as counted when
+# the buffer of additions waiting to be grouped by key is applied: with
+# a byte, it spills at each new key after the buffer first filled (at
+# 8,192 records), new keys keep coming to the end, and each spill finds
+# records waiting in the buffer.  Every state must arrive whole, as
+# Python's sorted lists and sets have it.
+@test "keys whose percentile and distinct states outgrow FANOUT_CACHE_BYTES spill by it, exactly" {
+	"$GAWK" 'BEGIN { srand(31)
+		for (i = 0; i < 70000; i++) {
+			k = int(rand() * (i / 40 + 20))
+			printf "key%d %d path/%d\n", k, int(rand() * 5000) - 100, int(rand() * 900)
+		} }' >states.txt
+	python3 "$BATS_TEST_DIRNAME/rank-oracle.py" exact 1 value=2 count median p90 distinct:3 <states.txt >expected.txt
+	for bytes in 1 3000 33554432; do
+		for j in 1 2 3; do
+			FANOUT_CACHE_BYTES=$bytes FANOUT_CACHE_KEYS=100000 run_fanout --jobs=$j --batch=4096 -k 1 -v 2 -a count,median,p90,distinct:3 states.txt
+			assert_status 0
+			output_is expected.txt "FANOUT_CACHE_BYTES $bytes, jobs $j"
+		done
+	done
+}
+
 # peak_kib JOBS KEYS: fanout's peak RSS (KiB) over KEYS distinct keys,
 # each seen twice, with JOBS workers.
 peak_kib() {
