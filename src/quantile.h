@@ -62,7 +62,7 @@ struct sketch;
 
 /* The members are quantile.c's own; they are visible only so that a key's
  * state can hold one inline (keystate.c), one pointer fewer to follow for
- * every value added, and so that quantile_prefetch can be inlined. */
+ * every value added. */
 struct quantile {
     uint64_t count;            /* values added */
     int scale;                 /* most places among the values */
