@@ -190,7 +190,8 @@ void quantile_prefetch(const struct quantile *q, struct number value)
                 __builtin_prefetch(&q->mantissas.wide[q->count], 1);
             else
                 __builtin_prefetch(&q->mantissas.narrow[q->count], 1);
-            __builtin_prefetch(&q->scales[q->count], 1);
+            if (q->scales)
+                __builtin_prefetch(&q->scales[q->count], 1);
         }
         return;
     }
@@ -230,6 +231,7 @@ void quantile_init(struct quantile *q)
 void quantile_release(struct quantile *q)
 {
     free(q->mantissas.narrow);
+    free(q->scales);
     sketch_free(q->sketch);
 }
 
@@ -260,9 +262,15 @@ static i128 mantissa_at(const struct quantile *q, size_t i)
     return q->wide ? q->mantissas.wide[i] : q->mantissas.narrow[i];
 }
 
+/* The scale of exact value I of Q. */
+static int scale_at(const struct quantile *q, size_t i)
+{
+    return q->scales ? q->scales[i] : q->common;
+}
+
 static struct number value_at(const struct quantile *q, size_t i)
 {
-    return (struct number){ mantissa_at(q, i), q->scales[i] };
+    return (struct number){ mantissa_at(q, i), scale_at(q, i) };
 }
 
 /* Puts Q's exact values into a new sketch and drops them. */
@@ -272,6 +280,7 @@ static void to_sketch(struct quantile *q)
     for (size_t i = 0; i < q->count; i++)
         sketch_add(k, value_at(q, i), i == 0);
     free(q->mantissas.narrow);
+    free(q->scales);
     q->mantissas.narrow = NULL;
     q->scales = NULL;
     q->cap = 0;
@@ -279,27 +288,41 @@ static void to_sketch(struct quantile *q)
     q->sketch = k;
 }
 
-/* Makes Q's array of CAP values (at least COUNT) hold mantissas of
+/* Makes Q's arrays room for CAP values (at least COUNT), mantissas of
  * 128 bits if WIDE, else of 64, which the values kept must fit. */
 static void exact_realloc(struct quantile *q, size_t cap, bool wide)
 {
-    size_t width = wide ? sizeof(i128) : sizeof(int64_t);
-    char *room = xmalloc(cap * (width + sizeof *q->scales));
-    int8_t *scales = (int8_t *)(room + cap * width);
-    if (wide) {
-        i128 *m = (i128 *)(void *)room;
+    if (wide && !q->wide) {
+        i128 *m = xmalloc(cap * sizeof *m);
         for (size_t i = 0; i < q->count; i++)
             m[i] = mantissa_at(q, i);
-    } else if (q->count > 0) {
-        memcpy(room, q->mantissas.narrow, q->count * width);
+        free(q->mantissas.narrow);
+        q->mantissas.wide = m;
+    } else {
+        size_t width = wide ? sizeof(i128) : sizeof(int64_t);
+        q->mantissas.narrow = xrealloc(q->mantissas.narrow, cap * width);
     }
-    if (q->count > 0)
-        memcpy(scales, q->scales, q->count * sizeof *scales);
-    free(q->mantissas.narrow);
-    q->mantissas.narrow = (int64_t *)(void *)room;
-    q->scales = scales;
+    if (q->scales)
+        q->scales = xrealloc(q->scales, cap * sizeof *q->scales);
     q->cap = cap;
     q->wide = wide;
+}
+
+/* Gives Q an array of scales, from the common one, for a value of
+ * another. */
+static void exact_split_scales(struct quantile *q)
+{
+    q->scales = xmalloc(q->cap * sizeof *q->scales);
+    memset(q->scales, q->common, q->cap * sizeof *q->scales);
+}
+
+/* Whether V goes into Q's exact arrays as they are: room, and neither a
+ * wider mantissa nor another scale than they hold. */
+static bool exact_takes(const struct quantile *q, struct number v)
+{
+    return q->count < q->cap
+        && (q->wide || (v.mantissa >= INT64_MIN && v.mantissa <= INT64_MAX))
+        && (q->scales || q->count == 0 || v.scale == q->common);
 }
 
 /* Gives Q room for at least NEED exact values (at most the budget):
@@ -322,11 +345,16 @@ static void exact_append(struct quantile *q, struct number v)
         exact_realloc(q, q->cap ? q->cap : 8, true);
     if (q->count == q->cap)
         exact_reserve(q, q->count + 1);
+    if (q->count == 0 && !q->scales)
+        q->common = (int8_t)v.scale;
+    else if (!q->scales && v.scale != q->common)
+        exact_split_scales(q);
     if (q->wide)
         q->mantissas.wide[q->count] = v.mantissa;
     else
         q->mantissas.narrow[q->count] = (int64_t)v.mantissa;
-    q->scales[q->count] = (int8_t)v.scale;
+    if (q->scales)
+        q->scales[q->count] = (int8_t)v.scale;
     q->count++;
     q->sorted = false;
 }
@@ -335,7 +363,7 @@ size_t quantile_add(struct quantile *q, struct number value)
 {
     if (value.scale > q->scale)
         q->scale = value.scale;
-    if (!q->sketch && q->count < q->cap) {
+    if (!q->sketch && exact_takes(q, value)) {
         exact_append(q, value);
         return 0;
     }
@@ -398,7 +426,8 @@ bool quantile_is_approximate(const struct quantile *q)
 size_t quantile_bytes(const struct quantile *q)
 {
     size_t width = q->wide ? sizeof(i128) : sizeof(int64_t);
-    size_t bytes = sizeof *q + q->cap * (width + sizeof *q->scales);
+    size_t bytes = sizeof *q + q->cap * width
+                 + (q->scales ? q->cap * sizeof *q->scales : 0);
     if (q->sketch)
         bytes += sizeof *q->sketch
                + ((size_t)q->sketch->negative.cap
@@ -414,11 +443,11 @@ static int value_order(const struct quantile *q, size_t i, size_t j)
 {
     /* Values of one key mostly share a scale: no rescaling then. */
     i128 a = mantissa_at(q, i), b = mantissa_at(q, j);
-    if (q->scales[i] == q->scales[j])
+    int sa = scale_at(q, i), sb = scale_at(q, j);
+    if (sa == sb)
         return (a > b) - (a < b);
-    int c = number_compare((struct number){ a, q->scales[i] },
-                           (struct number){ b, q->scales[j] });
-    return c ? c : (q->scales[i] > q->scales[j]) - (q->scales[i] < q->scales[j]);
+    int c = number_compare((struct number){ a, sa }, (struct number){ b, sb });
+    return c ? c : (sa > sb) - (sa < sb);
 }
 
 static void value_swap(struct quantile *q, size_t i, size_t j)
@@ -432,9 +461,11 @@ static void value_swap(struct quantile *q, size_t i, size_t j)
         q->mantissas.narrow[i] = q->mantissas.narrow[j];
         q->mantissas.narrow[j] = m;
     }
-    int8_t s = q->scales[i];
-    q->scales[i] = q->scales[j];
-    q->scales[j] = s;
+    if (q->scales) {
+        int8_t s = q->scales[i];
+        q->scales[i] = q->scales[j];
+        q->scales[j] = s;
+    }
 }
 
 static void sift_down(struct quantile *q, size_t root, size_t n)
@@ -487,6 +518,8 @@ static bool one_scale(const struct quantile *q)
 {
     if (q->wide)
         return false;
+    if (!q->scales)
+        return true;
     for (size_t i = 1; i < q->count; i++)
         if (q->scales[i] != q->scales[0])
             return false;
@@ -796,7 +829,7 @@ size_t quantile_write(struct quantile *q, char *text)
             if (i > 0)
                 text[len++] = ',';
             len += number_format_signed(text + len, mantissa_at(q, i),
-                                        q->scales[i]);
+                                        scale_at(q, i));
         }
         return len;
     }

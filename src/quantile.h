@@ -30,8 +30,9 @@
  * most the whole's, so a state is a sketch exactly when the key's count
  * passes the budget, and a sketch's buckets are counts of values.
  *
- * Memory per key: exact, at most QUANTILE_BUDGET * 17 bytes (17 KiB),
- * 9 bytes a value while every mantissa fits 64 bits;
+ * Memory per key: exact, at most QUANTILE_BUDGET * 17 bytes (17 KiB):
+ * 8 bytes a value while every mantissa fits 64 bits, one more each once
+ * two values differ in scale, 16 more once a mantissa does not fit;
  * sketch, for each sign, 8 bytes per bucket between the lowest and the
  * highest in use, 85 buckets per doubling of magnitude: 680 bytes per
  * factor of 2, 2.3 KiB per factor of 10 that a key's values span, and at
@@ -68,15 +69,18 @@ struct quantile {
     int scale;                 /* most places among the values */
     bool sorted;               /* ascending since the last change */
     /* Exact phase (SKETCH NULL): COUNT values as mantissas and scales,
-     * two arrays in one allocation (SCALES right after CAP mantissas).
-     * The mantissas are 64 bits wide while every one fits, as nearly
-     * all values do (9 bytes a value rather than 17), and 128 bits from
-     * the first that does not (WIDE). */
+     * in arrays of CAP.  The mantissas are 64 bits wide while every one
+     * fits, as nearly all values do, and 128 bits from the first that
+     * does not (WIDE).  The values of a field mostly share one scale
+     * (integers, or prices in cents): while they all do, it is COMMON
+     * and there is no array of scales (SCALES NULL), so that a value
+     * takes 8 bytes and adding one writes to one place, not two. */
     union {
         int64_t *narrow;
         i128 *wide;
     } mantissas;
     bool wide;
+    int8_t common;
     int8_t *scales;
     size_t cap;
     struct sketch *sketch;

@@ -18,9 +18,9 @@
  * faster on the access benchmark. */
 enum { CAPACITY = 1 << 13 };
 
-/* How many records ahead the apply loop asks for a record's additions,
- * and, for the first record of a key, for its entry, then its state,
- * then what the record's values will touch in it. */
+/* How many records ahead the apply loop asks for a record's additions;
+ * for the first record of a key, for its entry, then its state; and for
+ * every record, for what its values will touch in the state. */
 enum { RECORD_AHEAD = 8, ENTRY_AHEAD = 16, STATE_AHEAD = 8, VALUES_AHEAD = 4 };
 
 struct stateadds {
@@ -216,7 +216,7 @@ void stateadds_apply(struct stateadds *sa, struct table *table)
             table_prefetch_state_at(table,
                                     (size_t)(sa->keys[i + STATE_AHEAD] >> 32),
                                     sa->shape);
-        if (i + VALUES_AHEAD < n && first_of_key(sa, i + VALUES_AHEAD))
+        if (i + VALUES_AHEAD < n)
             prefetch_values(sa, table, i + VALUES_AHEAD);
         if (i + RECORD_AHEAD < n)
             prefetch_record(sa, (uint32_t)sa->keys[i + RECORD_AHEAD]);
