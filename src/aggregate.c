@@ -45,6 +45,11 @@ const struct aggregate_def *aggregate_def_of(enum aggregate_op op)
     return NULL;
 }
 
+bool aggregate_reads_totals(enum aggregate_op op)
+{
+    return op != OP_COUNT && op != OP_PERCENTILE && op != OP_DISTINCT;
+}
+
 bool aggregate_wants_extrema(const enum aggregate_op *ops, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -34,6 +34,12 @@ extern const size_t aggregate_def_count;
 /* The definition of OP. */
 const struct aggregate_def *aggregate_def_of(enum aggregate_op op);
 
+/* Whether OP's result comes from its field's totals and extremes (struct
+ * accum), so that an overflow of those spoils it: not count, which counts
+ * records, nor a percentile or distinct count, which keep states of their
+ * own. */
+bool aggregate_reads_totals(enum aggregate_op op);
+
 /* Whether the N operations OPS include min or max, the only case in which
  * extremes are kept. */
 bool aggregate_wants_extrema(const enum aggregate_op *ops, size_t n);

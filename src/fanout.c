@@ -31,6 +31,16 @@ enum { EXIT_ALL_ACCEPTED = 0, EXIT_SOME_REJECTED = 1, EXIT_TROUBLE = 2 };
 
 enum { OUTPUT_BUFFER = 1 << 16, REPORT_BUFFER = 1 << 14 };
 
+/* Whether an operation on the --value field reads its totals, so that
+ * their overflow spoils a result. */
+static bool main_totals_read(const struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->op_count; i++)
+        if (cfg->op_slots[i] == 0 && aggregate_reads_totals(cfg->ops[i]))
+            return true;
+    return false;
+}
+
 /* Prints the aggregates: final results, or partials with --partial.
  * Returns false, printing nothing, if a sum overflowed or a partial could
  * not be given an identity. */
@@ -38,7 +48,7 @@ static bool print_table(const struct config *cfg,
                         const struct partitions *aggregates,
                         struct writer *out)
 {
-    if (!output_check_overflow(aggregates))
+    if (!output_check_overflow(aggregates, main_totals_read(cfg)))
         return false;
     if (cfg->partial)
         return partial_write(cfg, aggregates, out);
@@ -125,7 +135,7 @@ static int run_merge(struct config *cfg, bool stdout_closed)
         return EXIT_TROUBLE;
     struct writer *out = writer_new(stdout_closed ? -1 : STDOUT_FILENO,
                                     OUTPUT_BUFFER);
-    bool ok = output_check_overflow(partial_table(in));
+    bool ok = output_check_overflow(partial_table(in), main_totals_read(cfg));
     if (ok && cfg->partial)
         partial_write_combined(in, out);
     else if (ok)

@@ -46,7 +46,10 @@ bool keystate_shape_init(struct keystate_shape *shape,
     shape->count = 0;
     for (size_t i = 0; i < n; i++) {
         const struct aggregate_def *def = aggregate_def_of(ops[i]);
-        if (slots[i] > 0 && def->needs_value && !def->text)
+        /* A field's accumulator only for the operations that read it:
+         * a field that only percentiles read would pay for a sum nobody
+         * asked for, and could fail on its overflow. */
+        if (slots[i] > 0 && aggregate_reads_totals(ops[i]))
             shape_add(shape, KEYSTATE_ACCUM, slots[i]);
         if (def->needs_squares)
             shape_add(shape, KEYSTATE_SQUARES, slots[i]);
@@ -274,14 +277,17 @@ bool keystate_consistent(const struct accum *main, const struct keystate *s)
         case KEYSTATE_ACCUM:
         case KEYSTATE_DISTINCT:
             break;
-        case KEYSTATE_QUANTILE:
+        case KEYSTATE_QUANTILE: {
             /* A percentile's field is read as a number, so its values
-             * are those the field's accumulator counted. */
-            if ((p->slot > 0 && !a)
-                || quantile_count(&p->u.quantile)
-                   != (a ? a->u.accum.count : main->count))
+             * are those the field's accumulator counted; a further field
+             * without one has at most a value per record. */
+            uint64_t n = quantile_count(&p->u.quantile);
+            if (a ? n != a->u.accum.count
+                  : p->slot == 0 ? n != main->count
+                                 : n > main->count + main->missing)
                 return false;
             break;
+        }
         case KEYSTATE_SQUARES: {
             if (p->slot > 0 && !a)
                 return false;

@@ -81,7 +81,8 @@ struct config {
      * field), its field number once resolved (0 for the --value field),
      * and its value slot: 0 for the --value field, 1 and up for the
      * further fields in order of first mention, each with its own
-     * accumulator per key (keystate.h). */
+     * accumulator per key if an operation reads its totals
+     * (keystate.h). */
     char *op_args[OPTIONS_MAX_OPS];
     size_t op_fields[OPTIONS_MAX_OPS];
     unsigned op_slots[OPTIONS_MAX_OPS];

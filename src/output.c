@@ -16,16 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether a total of E that a result reads overflowed. */
+static bool entry_overflow(const struct table_entry *e, bool main_read)
+{
+    return (main_read && e->accum.overflow)
+        || keystate_overflow(table_entry_state(e));
+}
+
 /* Whether any key's sum overflowed: a plain pass, so that the sort for
  * the messages is paid only when there are messages. */
-static bool any_overflow(const struct partitions *ps)
+static bool any_overflow(const struct partitions *ps, bool main_read)
 {
     for (size_t p = 0; p < partitions_count(ps); p++) {
         const struct table *t = partitions_table(ps, p);
         size_t n = table_size(t);
         for (size_t i = 0; i < n; i++)
-            if (table_entry_at(t, i)->accum.overflow
-                || keystate_overflow(table_entry_state(table_entry_at(t, i))))
+            if (entry_overflow(table_entry_at(t, i), main_read))
                 return true;
     }
     return false;
@@ -49,16 +55,16 @@ void output_count_estimates(const struct partitions *ps,
     }
 }
 
-bool output_check_overflow(const struct partitions *ps)
+bool output_check_overflow(const struct partitions *ps, bool main_read)
 {
-    if (!any_overflow(ps))
+    if (!any_overflow(ps, main_read))
         return true;
     const struct table_entry **sorted = partitions_sorted(ps, false);
     size_t n = partitions_size(ps);
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
         const struct table_entry *e = sorted[i];
-        if (!e->accum.overflow && !keystate_overflow(table_entry_state(e)))
+        if (!entry_overflow(e, main_read))
             continue;
         ok = false;
         /* Only a run without a key has the empty key. */

@@ -14,8 +14,10 @@ struct writer;
 
 /* Reports every key whose sum overflowed, or the total of a run without
  * a key; returns false if there was any, in which case nothing may be
- * printed. */
-bool output_check_overflow(const struct partitions *ps);
+ * printed.  The --value field's totals count only if MAIN_READ, when an
+ * operation on that field reads them (aggregate_reads_totals); a further
+ * field has totals only when one does. */
+bool output_check_overflow(const struct partitions *ps, bool main_read);
 
 /* What percentiles and distinct counts estimated rather than computed
  * exactly: keys with any estimate, and of their states, percentile

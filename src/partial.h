@@ -1,10 +1,10 @@
 /* partial: the versioned line format of partial aggregates (--partial)
  * and reading it back (--merge).
  *
- * Format version 6, one record per line, each ended by a newline, and
+ * Format version 7, one record per line, each ended by a newline, and
  * each line ending with a TAB and its CHECK:
  *
- *   #fanout-partial<TAB>6<TAB>ID<TAB>SETTING<TAB>...<TAB>CHECK       header
+ *   #fanout-partial<TAB>7<TAB>ID<TAB>SETTING<TAB>...<TAB>CHECK       header
  *   KEY<TAB>COUNT<TAB>SCALE<TAB>POS<TAB>NEG<TAB>MIN<TAB>MAX<TAB>LINES<TAB>FIRST<TAB>MISSING[<TAB>PART]...<TAB>CHECK
  *   #end<TAB>ID<TAB>N<TAB>SUM<TAB>CHECK                              trailer
  *   #fold<TAB>SUM<TAB>CHECK                      written by a combiner
@@ -61,8 +61,10 @@
  * CHECKs, modulo 2^64, which does not depend on their order.  Versions 1
  * and 2 had no identities or checks, version 3 no MISSING, version 4
  * no PARTs, version 5 no percentile (q) or distinct (d) PARTs and no
- * operations pN, median, q1, q3 or distinct; they are refused by name, as partials are made to be
- * merged by the same fanout in the same job.
+ * operations pN, median, q1, q3 or distinct, version 6 an accumulator
+ * (a) PART for every further field read as a number, those only
+ * percentiles read included; they are refused by name, as partials are
+ * made to be merged by the same fanout in the same job.
  *
  * Keys come sorted, so the lines of one key fall together when a framework
  * sorts them, and the checks of --merge do not depend on the order of
@@ -102,7 +104,7 @@ struct partitions;
 struct writer;
 
 /* The version written, and the room for an identity with its NUL. */
-enum { PARTIAL_VERSION = 6, PARTIAL_ID_SIZE = 33 };
+enum { PARTIAL_VERSION = 7, PARTIAL_ID_SIZE = 33 };
 
 /* Writes the partial of the aggregates PS under a new identity; false,
  * having said why, if no identity could be made. */

@@ -202,7 +202,7 @@ PY
 	run_fanout --merge bad.txt
 	[[ $status -eq 2 && $stderr == *"bad.txt:2: malformed partial line: bad further state"* ]] ||
 		fail "not refused" "$stderr"
-	sed '1s/\t6\t/\t5\t/' p.txt >v5.txt
+	sed '1s/\t7\t/\t5\t/' p.txt >v5.txt
 	run_fanout --merge v5.txt
 	assert_result 2 "" "fanout: v5.txt:1: partial format version 5 is no longer read; make the partials again with this fanout"
 	run_fanout --merge p.txt

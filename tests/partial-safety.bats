@@ -4,7 +4,7 @@
 # output, or prints exactly the true totals; never a wrong total.
 #
 # Partials are made by fanout --partial, or written by tests/partials.py,
-# which implements format version 3 (src/partial.h) on its own, checks and
+# which implements format version 7 (src/partial.h) on its own, checks and
 # all, for lines no real partial can hold.  True totals come from Python's
 # decimal module (partials.py model).
 

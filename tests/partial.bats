@@ -352,7 +352,7 @@ run_partial() {
 	printf 'b:2\na:1.5\n#x:-3\nb:-0.25\ntab\tkey:7\n\\k:1\nx#y:2\n' >in.txt
 	run_partial in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t6\tID\taggregate=sum\t'"$KV_SETTINGS" \
+		$'#fanout-partial\t7\tID\taggregate=sum\t'"$KV_SETTINGS" \
 		$'\\#x\t1\t0\t0\t3\t-\t-\t1\t2\t0' \
 		$'\\\\k\t1\t0\t1\t0\t-\t-\t1\t4\t0' \
 		$'a\t1\t1\t15\t0\t-\t-\t1\t1\t0' \
@@ -363,7 +363,7 @@ run_partial() {
 	# min and max, in units of the key's scale, only when asked for.
 	run_partial -a count,max,mean in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t6\tID\taggregate=count,max,mean\t'"$KV_SETTINGS" \
+		$'#fanout-partial\t7\tID\taggregate=count,max,mean\t'"$KV_SETTINGS" \
 		$'\\#x\t1\t0\t0\t3\t-3\t-3\t1\t2\t0' \
 		$'\\\\k\t1\t0\t1\t0\t1\t1\t1\t4\t0' \
 		$'a\t1\t1\t15\t0\t15\t15\t1\t1\t0' \
@@ -385,7 +385,7 @@ run_partial() {
 	printf 'a x 1\nb\\ y 2.5\na x 3\n#c z -1\n' >in.txt
 	run_partial -k 1,2 -v 3 in.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t6\tID\taggregate=sum\tkey=1,2\tvalue=3\tseparator=blanks\tterminator=\\n\tmax-record=67108864' \
+		$'#fanout-partial\t7\tID\taggregate=sum\tkey=1,2\tvalue=3\tseparator=blanks\tterminator=\\n\tmax-record=67108864' \
 		$'\\#c\\0z\t1\t0\t0\t1\t-\t-\t1\t2\t0' \
 		$'a\\0x\t2\t0\t4\t0\t-\t-\t1\t0\t0' \
 		$'b\\\\\\0y\t1\t1\t25\t0\t-\t-\t1\t1\t0' \
@@ -397,7 +397,7 @@ run_partial() {
 	printf 'a\nb:1\0c\r:2\0a\nb:3\0' >z.txt
 	run_partial -z z.txt
 	assert_result 0 "$(text \
-		$'#fanout-partial\t6\tID\taggregate=sum\tdelimiter=:\tterminator=\\0\tmax-record=67108864' \
+		$'#fanout-partial\t7\tID\taggregate=sum\tdelimiter=:\tterminator=\\0\tmax-record=67108864' \
 		$'a\\nb\t2\t0\t4\t0\t-\t-\t1\t0\t0' \
 		$'c\\r\t1\t0\t2\t0\t-\t-\t1\t1\t0' \
 		$'#end\tID\t2\tSUM')" ""
@@ -411,10 +411,10 @@ run_partial() {
 
 @test "an empty input gives just the header and a trailer of zero keys, and merges to nothing" {
 	run_partial </dev/null
-	assert_result 0 "$(text $'#fanout-partial\t6\tID\taggregate=sum\t'"$KV_SETTINGS" $'#end\tID\t0\tSUM')" ""
+	assert_result 0 "$(text $'#fanout-partial\t7\tID\taggregate=sum\t'"$KV_SETTINGS" $'#end\tID\t0\tSUM')" ""
 	run_partial -k 2,1 -v 3 -a min,count </dev/null
 	assert_result 0 "$(text \
-		$'#fanout-partial\t6\tID\taggregate=min,count\tkey=2,1\tvalue=3\tseparator=blanks\tterminator=\\n\tmax-record=67108864' \
+		$'#fanout-partial\t7\tID\taggregate=min,count\tkey=2,1\tvalue=3\tseparator=blanks\tterminator=\\n\tmax-record=67108864' \
 		$'#end\tID\t0\tSUM')" ""
 	run_fanout --merge < <("$FANOUT" --partial </dev/null)
 	assert_result 0 "" ""
@@ -431,7 +431,7 @@ run_partial() {
 	printf 'a:1\nbad\nb:x\na:2\n:3\nb:4\n' >in.txt
 	run_partial --rejects=rej.txt --above=1 in.txt
 	assert_result 1 "$(text \
-		$'#fanout-partial\t6\tID\taggregate=sum\t'"$KV_SETTINGS"$'\tabove=1' \
+		$'#fanout-partial\t7\tID\taggregate=sum\t'"$KV_SETTINGS"$'\tabove=1' \
 		$'a\t1\t0\t2\t0\t-\t-\t1\t0\t0' \
 		$'b\t1\t0\t4\t0\t-\t-\t1\t1\t0' \
 		$'#end\tID\t2\tSUM')" "$(text \
@@ -446,7 +446,7 @@ run_partial() {
 	printf 'x\ny\n' >bad.txt
 	run_partial --quiet bad.txt
 	assert_result 1 "$(text \
-		$'#fanout-partial\t6\tID\taggregate=sum\t'"$KV_SETTINGS" \
+		$'#fanout-partial\t7\tID\taggregate=sum\t'"$KV_SETTINGS" \
 		$'#end\tID\t0\tSUM')" "fanout: 2 records read, 0 accepted, 2 rejected"
 }
 
@@ -793,20 +793,24 @@ keys_of() {
 
 @test "an unknown partial format version" {
 	printf 'a:1\n' | "$FANOUT" --partial >p.txt
-	sed '1s/\t6\t/\t7\t/' p.txt >v7.txt
-	run_fanout --merge v7.txt
-	assert_result 2 "" "fanout: v7.txt:1: unknown partial format version '7'"
+	sed '1s/\t7\t/\t8\t/' p.txt >v8.txt
+	run_fanout --merge v8.txt
+	assert_result 2 "" "fanout: v8.txt:1: unknown partial format version '8'"
 	# Versions 1 and 2 had no identities or checks, version 3 no count
-	# of records without a value, version 4 no further per-key state and
-	# version 5 no percentile or distinct-count state; they are refused
-	# by name.
-	sed '1s/\t6\t/\t5\t/' p.txt >v5.txt
+	# of records without a value, version 4 no further per-key state,
+	# version 5 no percentile or distinct-count state and version 6 an
+	# accumulator for a field only percentiles read; they are refused by
+	# name.
+	sed '1s/\t7\t/\t6\t/' p.txt >v6.txt
+	run_fanout --merge v6.txt
+	assert_result 2 "" "fanout: v6.txt:1: partial format version 6 is no longer read; make the partials again with this fanout"
+	sed '1s/\t7\t/\t5\t/' p.txt >v5.txt
 	run_fanout --merge v5.txt
 	assert_result 2 "" "fanout: v5.txt:1: partial format version 5 is no longer read; make the partials again with this fanout"
-	sed '1s/\t6\t/\t4\t/' p.txt >v4.txt
+	sed '1s/\t7\t/\t4\t/' p.txt >v4.txt
 	run_fanout --merge v4.txt
 	assert_result 2 "" "fanout: v4.txt:1: partial format version 4 is no longer read; make the partials again with this fanout"
-	sed '1s/\t6\t/\t3\t/' p.txt >v3.txt
+	sed '1s/\t7\t/\t3\t/' p.txt >v3.txt
 	run_fanout --merge v3.txt
 	assert_result 2 "" "fanout: v3.txt:1: partial format version 3 is no longer read; make the partials again with this fanout"
 	printf '#fanout-partial\t1\tsum\t1\na\t1\t0\t1\t0\t-\t-\t1\n#end\t1\n' >v1.txt
@@ -815,7 +819,7 @@ keys_of() {
 	printf '#fanout-partial\t2\tsum\t1\na\t1\t0\t1\t0\t-\t-\t1\t0\n#end\t1\n' >v2.txt
 	run_fanout --merge p.txt v2.txt
 	assert_result 2 "" "fanout: v2.txt:1: partial format version 2 is no longer read; make the partials again with this fanout"
-	sed '1s/\t6\t/\tv1.0\t/' p.txt >v.txt
+	sed '1s/\t7\t/\tv1.0\t/' p.txt >v.txt
 	run_fanout --merge p.txt v.txt
 	assert_result 2 "" "fanout: v.txt:1: unknown partial format version 'v1.0'"
 }
@@ -824,7 +828,7 @@ keys_of() {
 	printf 'a:1\nb:-2.5\n' | "$FANOUT" --partial -a min,max >p.txt
 	run_exact python3 "$PARTIALS_PY" open p.txt
 	assert_stdout "$(text \
-		$'#fanout-partial\t6\tID\taggregate=min,max\t'"$KV_SETTINGS" \
+		$'#fanout-partial\t7\tID\taggregate=min,max\t'"$KV_SETTINGS" \
 		$'a\t1\t0\t1\t0\t1\t1\t1\t0\t0' \
 		$'b\t1\t1\t0\t25\t-25\t-25\t1\t1\t0' \
 		$'#end\tID\t2\tSUM')"

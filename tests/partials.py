@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Partial format version 5 written and checked independently of fanout,
+"""Partial format version 7 written and checked independently of fanout,
 for tests/partial-safety.bats.  src/partial.h describes the format.
 
   partials.py craft [--id HEX] SETTING... <KEYLINES
@@ -55,7 +55,7 @@ def craft(args):
     ident = os.urandom(16).hex()
     if args[:1] == ["--id"]:
         ident, args = args[1], args[2:]
-    out = [seal(b"\t".join([b"#fanout-partial", b"6", ident.encode()]
+    out = [seal(b"\t".join([b"#fanout-partial", b"7", ident.encode()]
                            + [a.encode() for a in args]))]
     lines = total = 0
     for line in sys.stdin.buffer.read().splitlines():

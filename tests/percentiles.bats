@@ -98,6 +98,43 @@ PY
 	assert_stdout "$(cat expected.txt)"
 }
 
+# Percentiles keep states of their own: a field they alone read has no
+# totals that could overflow, and the --value field's totals count only
+# when an operation reads them.
+@test "values whose sum passes 2^128 give exact percentiles and distinct counts; a sum, mean or max of them is an overflow" {
+	python3 - <<'PY' >in.txt
+import random
+r = random.Random(11)
+lines = []
+for k in range(6):
+    for i in range(r.randrange(5, 40)):
+        v = str(r.randrange(10**37, 10**38 - 1)) if r.random() < 0.5 else str(r.randrange(-99, 100))
+        lines.append("k%d x%d %s" % (k, r.randrange(8), v))
+r.shuffle(lines)
+print("\n".join(lines))
+PY
+	python3 "$ORACLE" exact 1 value=3 count median p99 p100 distinct:2 <in.txt >expected.txt
+	python3 "$ORACLE" exact 1 count median:3 p99:3 p100:3 distinct:2 <in.txt >expected-fields.txt
+	for j in 1 3; do
+		run_fanout --jobs=$j -k 1 -v 3 -a count,median,p99,p100,distinct:2 in.txt
+		assert_result 0 "$(cat expected.txt)" ""
+		run_fanout --jobs=$j -k 1 -a count,median:3,p99:3,p100:3,distinct:2 in.txt
+		assert_result 0 "$(cat expected-fields.txt)" ""
+	done
+	split -n l/3 in.txt part.
+	for f in part.a?; do
+		"$FANOUT" -k 1 -a count,median:3,p99:3,p100:3,distinct:2 --partial "$f" >"$f.partial" || fail "partial of $f"
+	done
+	run_fanout --merge part.a?.partial
+	assert_result 0 "$(cat expected-fields.txt)" ""
+	for ops in "-v 3 -a median,sum" "-v 3 -a mean" "-a median:3,max:3" "-a count,pvar:3"; do
+		# shellcheck disable=SC2086 # $ops is several options
+		run_fanout -k 1 $ops in.txt
+		[[ $status == 2 && -z $output && $stderr == *"fanout: sum overflow for key 'k"* ]] ||
+			fail "no overflow with $ops" "$stderr"
+	done
+}
+
 @test "--decimals rounds a percentile half to even, as Python's fractions do" {
 	printf 'a 0.25\na 0.35\na 2.5\na -1.5\nb 3\nb 0.125\n' >in.txt
 	for places in 0 1 4; do
