@@ -1,4 +1,5 @@
-/* distinct: a set of 64-bit hashes, then HyperLogLog registers. */
+/* distinct: an array of 64-bit hashes, sorted and rid of repeats when it
+ * fills, then HyperLogLog registers. */
 #include "config.h"
 
 #include "distinct.h"
@@ -76,7 +77,7 @@ void distinct_init(struct distinct *d)
 
 void distinct_release(struct distinct *d)
 {
-    free(d->slots);
+    free(d->hashes);
     free(d->registers);
 }
 
@@ -112,72 +113,99 @@ static void register_add(uint8_t *registers, uint64_t h)
         registers[index] = rank;
 }
 
-/* Whether SLOTS (CAP of them) hold H, nonzero; *AT is where it is or
- * would go. */
-static bool set_find(const uint64_t *slots, size_t cap, uint64_t h,
-                     size_t *at)
-{
-    size_t i = (size_t)h & (cap - 1);
-    while (slots[i] != 0 && slots[i] != h)
-        i = (i + 1) & (cap - 1);
-    *at = i;
-    return slots[i] == h;
-}
-
-static void set_grow(struct distinct *d)
-{
-    size_t cap = d->cap ? d->cap * 2 : 16;
-    uint64_t *slots = xcalloc(cap, sizeof *slots);
-    for (size_t i = 0; i < d->cap; i++) {
-        size_t at;
-        if (d->slots[i] != 0 && !set_find(slots, cap, d->slots[i], &at))
-            slots[at] = d->slots[i];
-    }
-    free(d->slots);
-    d->slots = slots;
-    d->cap = cap;
-}
-
-/* Puts the set's hashes into new registers and drops the set. */
+/* Puts the array's hashes into new registers and drops the array. */
 static void to_registers(struct distinct *d)
 {
     d->registers = xcalloc(DISTINCT_REGISTERS, 1);
-    if (d->has_zero)
-        register_add(d->registers, 0);
-    for (size_t i = 0; i < d->cap; i++)
-        if (d->slots[i] != 0)
-            register_add(d->registers, d->slots[i]);
-    free(d->slots);
-    d->slots = NULL;
-    d->cap = 0;
-    d->has_zero = false;
+    for (size_t i = 0; i < d->used; i++)
+        register_add(d->registers, d->hashes[i]);
+    free(d->hashes);
+    d->hashes = NULL;
+    d->cap = d->settled = d->used = 0;
+}
+
+/* Sorts the N hashes at A ascending: a heapsort, in place, as the array
+ * has no room for a second copy of them. */
+static void sift_down(uint64_t *a, size_t root, size_t n)
+{
+    uint64_t v = a[root];
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && a[child + 1] > a[child])
+            child++;
+        if (a[child] <= v)
+            break;
+        a[root] = a[child];
+    }
+    a[root] = v;
+}
+
+static void sort_hashes(uint64_t *a, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(a, i, n);
+    for (size_t end = n; end > 1; end--) {
+        uint64_t top = a[0];
+        a[0] = a[end - 1];
+        a[end - 1] = top;
+        sift_down(a, 0, end - 1);
+    }
+}
+
+/* Sorts the hashes added since D was last settled and merges them into
+ * the settled ones, repeats dropped, in a new array of CAP (at least
+ * what D holds). */
+static void settle_into(struct distinct *d, size_t cap)
+{
+    uint64_t *fresh = d->hashes + d->settled;
+    size_t added = d->used - d->settled;
+    sort_hashes(fresh, added);
+    uint64_t *merged = xmalloc(cap * sizeof *merged);
+    size_t i = 0, j = 0, n = 0;
+    while (i < d->settled || j < added) {
+        uint64_t h = j == added || (i < d->settled && d->hashes[i] <= fresh[j])
+                   ? d->hashes[i++] : fresh[j++];
+        if (n == 0 || merged[n - 1] != h)
+            merged[n++] = h;
+    }
+    free(d->hashes);
+    d->hashes = merged;
+    d->cap = cap;
+    d->settled = d->used = n;
+}
+
+void distinct_settle(struct distinct *d)
+{
+    if (d->registers || d->settled == d->used)
+        return;
+    settle_into(d, d->cap);
+    if (d->settled > DISTINCT_THRESHOLD)
+        to_registers(d);
+}
+
+/* Makes room in D's full array for one more hash: settles it, and turns
+ * it into registers past the threshold, or doubles it when more than
+ * half is settled, so that at least half of it is free for the hashes
+ * to come and settling costs a few comparisons per hash. */
+static void make_room(struct distinct *d)
+{
+    if (d->cap == 0) {
+        d->hashes = xmalloc(16 * sizeof *d->hashes);
+        d->cap = 16;
+        return;
+    }
+    distinct_settle(d);
+    if (!d->registers && d->settled > d->cap / 2)
+        settle_into(d, d->cap * 2);
 }
 
 static void add_hash(struct distinct *d, uint64_t h)
 {
-    if (d->registers) {
+    if (!d->registers && d->used == d->cap)
+        make_room(d);
+    if (d->registers)
         register_add(d->registers, h);
-        return;
-    }
-    if (h == 0) {
-        if (d->has_zero)
-            return;
-        d->has_zero = true;
-    } else {
-        size_t at;
-        if (d->cap && set_find(d->slots, d->cap, h, &at))
-            return;
-        if (d->count + 1 > d->cap / 2 && d->cap < SET_MAX) {
-            set_grow(d);
-            set_find(d->slots, d->cap, h, &at);
-        }
-        if (d->count < DISTINCT_THRESHOLD)
-            d->slots[at] = h;
-    }
-    if (++d->count > DISTINCT_THRESHOLD) {
-        to_registers(d);
-        register_add(d->registers, h);
-    }
+    else
+        d->hashes[d->used++] = h;
 }
 
 void distinct_add(struct distinct *d, const char *bytes, size_t len)
@@ -201,11 +229,8 @@ size_t distinct_add_hash(struct distinct *d, uint64_t hash)
 void distinct_merge(struct distinct *into, const struct distinct *from)
 {
     if (!from->registers) {
-        if (from->has_zero)
-            add_hash(into, 0);
-        for (size_t i = 0; i < from->cap; i++)
-            if (from->slots[i] != 0)
-                add_hash(into, from->slots[i]);
+        for (size_t i = 0; i < from->used; i++)
+            add_hash(into, from->hashes[i]);
         return;
     }
     if (!into->registers)
@@ -222,7 +247,7 @@ bool distinct_is_approximate(const struct distinct *d)
 
 size_t distinct_bytes(const struct distinct *d)
 {
-    return sizeof *d + d->cap * sizeof *d->slots
+    return sizeof *d + d->cap * sizeof *d->hashes
          + (d->registers ? DISTINCT_REGISTERS : 0);
 }
 
@@ -290,7 +315,7 @@ static uint64_t estimate(const uint8_t *registers)
 
 uint64_t distinct_count(const struct distinct *d)
 {
-    return d->registers ? estimate(d->registers) : d->count;
+    return d->registers ? estimate(d->registers) : d->settled;
 }
 
 /* Text: "x:" and the set's hashes in ascending order, 16 lowercase hex
@@ -325,15 +350,9 @@ static size_t write_decimal(char *text, size_t v)
     return n;
 }
 
-static int compare_hashes(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 size_t distinct_write_size(const struct distinct *d)
 {
-    return 2 + (d->registers ? DISTINCT_REGISTERS : d->count * 16);
+    return 2 + (d->registers ? DISTINCT_REGISTERS : d->used * 16);
 }
 
 size_t distinct_write(const struct distinct *d, char *text)
@@ -342,18 +361,9 @@ size_t distinct_write(const struct distinct *d, char *text)
     size_t len = 2;
     if (!d->registers) {
         memcpy(text, "x:", 2);
-        uint64_t *sorted = xmalloc((d->count + 1) * sizeof *sorted);
-        size_t n = 0;
-        if (d->has_zero)
-            sorted[n++] = 0;
-        for (size_t i = 0; i < d->cap; i++)
-            if (d->slots[i] != 0)
-                sorted[n++] = d->slots[i];
-        qsort(sorted, n, sizeof *sorted, compare_hashes);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < d->settled; i++)
             for (int shift = 60; shift >= 0; shift -= 4)
-                text[len++] = hex[sorted[i] >> shift & 15];
-        free(sorted);
+                text[len++] = hex[d->hashes[i] >> shift & 15];
         return len;
     }
     memcpy(text, "h:", 2);
@@ -406,6 +416,7 @@ static struct distinct *read_set(const char *text, size_t len)
         add_hash(d, h);
         previous = h;
     }
+    distinct_settle(d);
     return d;
 }
 

@@ -4,8 +4,14 @@
  * A value is any string of bytes, known by its 64-bit hash
  * (distinct_hash, fixed in the code: the same on every machine and run).
  *
- * Exact phase: up to DISTINCT_THRESHOLD distinct hashes are kept in a
- * set, and the count is the set's size.  Two different values count as
+ * Exact phase: up to DISTINCT_THRESHOLD distinct hashes are kept, and the
+ * count is how many there are.  A hash added is appended to an array,
+ * and when the array is full the hashes appended since the last time are
+ * sorted and merged, repeats dropped, into those already sorted: adding
+ * writes at one place, the array's end, rather than anywhere in a hash
+ * set, which for thousands of keys is a cache miss per value.  So a
+ * state is settled (its array sorted and without repeats, or registers)
+ * only after distinct_settle, which readers call first.  Two different values count as
  * one only if their hashes collide: among 1,024 values, with a hash that
  * spreads values evenly, that happens with probability below
  * 1024^2 / 2^65 = 2^-45, once in 35 trillion keys.
@@ -16,15 +22,17 @@
  * cardinality estimation algorithms for HyperLogLog sketches", 2017):
  * about 0.8% standard error from the threshold up to billions.
  *
- * Determinism: the state depends only on the set of values.  A part turns
- * into registers when its own set passes the threshold, a merge of sets
- * when their union does; a part's set is within the whole's, so a state
- * has registers exactly when the key's distinct values pass the
- * threshold, and registers are merged by maximum, which neither order
- * nor repetition changes.
+ * Determinism: the settled state depends only on the set of values.  A
+ * part turns into registers when its own distinct hashes pass the
+ * threshold, a merge when their union does, whenever that is found
+ * (when the array fills, or when settling); a part's set is within the
+ * whole's, so a settled state has registers exactly when the key's
+ * distinct values pass the threshold, and registers are merged by
+ * maximum, which neither order nor repetition changes.
  *
- * Memory per key: at most 16 KiB and a few bytes either way (a set of at
- * most 2,048 slots of 8 bytes, half full at most; or the registers). */
+ * Memory per key: at most 16 KiB and a few bytes either way (an array of
+ * at most 2,048 hashes of 8 bytes, at most half of them settled, as it
+ * doubles when more are; or the registers). */
 #ifndef FANOUT_DISTINCT_H
 #define FANOUT_DISTINCT_H
 
@@ -46,12 +54,12 @@ enum { DISTINCT_MAX_BYTES = DISTINCT_REGISTERS + 64 };
  * key's state can hold one inline (keystate.c) and so that
  * distinct_prefetch can be inlined. */
 struct distinct {
-    /* Exact phase (REGISTERS NULL): open addressing with linear probing;
-     * 0 marks an empty slot, so the hash 0 is HAS_ZERO instead. */
-    uint64_t *slots;
+    /* Exact phase (REGISTERS NULL): CAP hashes, the first SETTLED of
+     * them ascending and distinct, then those added since, up to USED,
+     * as they came. */
+    uint64_t *hashes;
     size_t cap;                 /* a power of two, up to 2 * threshold */
-    size_t count;               /* distinct hashes, HAS_ZERO included */
-    bool has_zero;
+    size_t settled, used;
     uint8_t *registers;         /* DISTINCT_REGISTERS of them */
 };
 
@@ -84,29 +92,34 @@ static inline void distinct_prefetch(const struct distinct *d, uint64_t hash)
 {
     if (d->registers)
         __builtin_prefetch(&d->registers[hash >> (64 - DISTINCT_INDEX_BITS)], 1);
-    else if (d->cap)
-        __builtin_prefetch(&d->slots[hash & (d->cap - 1)]);
+    else if (d->used < d->cap)
+        __builtin_prefetch(&d->hashes[d->used], 1);
 }
 
 /* Adds the value that is the LEN bytes at BYTES.  No allocation once the
  * set has grown to its size, none at all with registers. */
 void distinct_add(struct distinct *d, const char *bytes, size_t len);
 
-/* Folds FROM into INTO; FROM is unchanged. */
+/* Folds FROM, settled or not, into INTO; FROM is unchanged. */
 void distinct_merge(struct distinct *into, const struct distinct *from);
 
-/* The count of distinct values: exact, or the estimate. */
+/* Sorts D's array and drops its repeats, or turns it into registers if
+ * it holds more distinct hashes than the threshold: what the functions
+ * below need first.  D means the same before and after. */
+void distinct_settle(struct distinct *d);
+
+/* The count of distinct values of settled D: exact, or the estimate. */
 uint64_t distinct_count(const struct distinct *d);
 
-/* Whether distinct_count is an estimate. */
+/* Whether distinct_count is an estimate, for settled D. */
 bool distinct_is_approximate(const struct distinct *d);
 
-/* Most bytes distinct_write may write for D as it is now. */
+/* Most bytes distinct_write may write for settled D as it is now. */
 size_t distinct_write_size(const struct distinct *d);
 
-/* Writes D as one line of text without the newline (letters, digits and
- * ':' only) into TEXT, which holds distinct_write_size(D) bytes, and
- * returns its length.  The same state gives the same text. */
+/* Writes settled D as one line of text without the newline (letters,
+ * digits and ':' only) into TEXT, which holds distinct_write_size(D)
+ * bytes, and returns its length.  The same state gives the same text. */
 size_t distinct_write(const struct distinct *d, char *text);
 
 /* The state written as the LEN bytes at TEXT, or NULL if they are not

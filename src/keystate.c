@@ -243,6 +243,16 @@ bool keystate_overflow(const struct keystate *s)
     return false;
 }
 
+/* The distinct-count state of part P, settled (distinct.h) for reading.
+ * The state is the key's own, read by one thread at a time, as results
+ * are; settling changes how it is held, never what it means. */
+static struct distinct *settled(const struct keystate_part *p)
+{
+    struct distinct *d = (struct distinct *)&p->u.distinct;
+    distinct_settle(d);
+    return d;
+}
+
 void keystate_approximated(const struct keystate *s, size_t *quantiles,
                            size_t *distincts)
 {
@@ -251,8 +261,10 @@ void keystate_approximated(const struct keystate *s, size_t *quantiles,
         const struct keystate_part *p = &s->parts[i];
         if (p->kind == KEYSTATE_QUANTILE)
             *quantiles += quantile_is_approximate(&p->u.quantile);
-        if (p->kind == KEYSTATE_DISTINCT)
-            *distincts += distinct_is_approximate(&p->u.distinct);
+        if (p->kind == KEYSTATE_DISTINCT) {
+            struct distinct *d = settled(p);
+            *distincts += distinct_is_approximate(d);
+        }
     }
 }
 
@@ -307,7 +319,7 @@ size_t keystate_result_of_state(char *text, const struct accum *main,
 {
     if (op == OP_DISTINCT) {
         const struct keystate_part *p = find(s, KEYSTATE_DISTINCT, slot);
-        uint64_t n = p ? distinct_count(&p->u.distinct) : 0;
+        uint64_t n = p ? distinct_count(settled(p)) : 0;
         return number_format(text, n, false, 0);
     }
     if (op == OP_PERCENTILE) {
@@ -375,7 +387,7 @@ size_t keystate_part_size(const struct keystate *s, size_t i)
     case KEYSTATE_QUANTILE:
         return 16 + quantile_write_size(&p->u.quantile);
     case KEYSTATE_DISTINCT:
-        return 16 + distinct_write_size(&p->u.distinct);
+        return 16 + distinct_write_size(settled(p));
     }
     return FIXED_PART_SIZE;
 }
@@ -409,7 +421,7 @@ size_t keystate_part_text(const struct keystate *s, size_t i, char *text)
         break;
     case KEYSTATE_DISTINCT:
         len = (size_t)snprintf(text, 16, "d%u:", p->slot);
-        len += distinct_write(&p->u.distinct, text + len);
+        len += distinct_write(settled(p), text + len);
         break;
     }
     text[len] = '\0';

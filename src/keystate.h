@@ -109,15 +109,17 @@ bool keystate_overflow(const struct keystate *s);
 
 /* How many of the parts of S (which may be NULL) give estimates rather
  * than exact results: percentile sketches in *QUANTILES, distinct counts
- * by HyperLogLog in *DISTINCTS. */
+ * by HyperLogLog in *DISTINCTS.  Like a result, may settle a distinct
+ * count's state (distinct.h), so for one thread at a time per key. */
 void keystate_approximated(const struct keystate *s, size_t *quantiles,
                            size_t *distincts);
 
 /* Writes the result of OP on value slot SLOT into TEXT as
  * aggregate_format does, from MAIN, the entry's own accumulator, and S,
  * its state (NULL when it has none); RANK is a percentile's rank.  A
- * percentile may reorder the values S keeps, never what they mean, so
- * this is for one thread at a time per key. */
+ * percentile may reorder the values S keeps, and a distinct count settle
+ * its state, never what they mean, so this is for one thread at a time
+ * per key. */
 size_t keystate_result_of_state(char *text, const struct accum *main,
                                 const struct keystate *s,
                                 enum aggregate_op op, unsigned slot,
@@ -152,11 +154,13 @@ static inline size_t keystate_result(char *text, const struct accum *main,
 
 size_t keystate_part_count(const struct keystate *s);
 
-/* Room for the text of part I of S, NUL included. */
+/* Room for the text of part I of S, NUL included.  Like a result, may
+ * settle a distinct count's state. */
 size_t keystate_part_size(const struct keystate *s, size_t i);
 
 /* Writes part I of S into TEXT (keystate_part_size bytes); returns its
- * length.  Like a result, may reorder a percentile's values. */
+ * length.  Like a result, may reorder a percentile's values and settle a
+ * distinct count's state. */
 size_t keystate_part_text(const struct keystate *s, size_t i, char *text);
 
 /* Reads the N part fields at FIELDS of a key line that stands for

@@ -121,6 +121,7 @@ static struct quantile *quantile_round_trip(struct quantile *q,
 static struct distinct *distinct_round_trip(struct distinct *d,
                                             char **text, size_t *len)
 {
+    distinct_settle(d);
     char *buffer = malloc(distinct_write_size(d));
     if (!buffer)
         die("out of memory");
