@@ -1,5 +1,5 @@
-/* distinct: an array of 64-bit hashes, sorted and rid of repeats when it
- * fills, then HyperLogLog registers. */
+/* distinct: an array of 64-bit hashes, rid of repeats when it fills,
+ * then HyperLogLog registers. */
 #include "config.h"
 
 #include "distinct.h"
@@ -124,51 +124,41 @@ static void to_registers(struct distinct *d)
     d->cap = d->settled = d->used = 0;
 }
 
-/* Sorts the N hashes at A ascending: a heapsort, in place, as the array
- * has no room for a second copy of them. */
-static void sift_down(uint64_t *a, size_t root, size_t n)
-{
-    uint64_t v = a[root];
-    for (size_t child; (child = 2 * root + 1) < n; root = child) {
-        if (child + 1 < n && a[child + 1] > a[child])
-            child++;
-        if (a[child] <= v)
-            break;
-        a[root] = a[child];
-    }
-    a[root] = v;
-}
-
-static void sort_hashes(uint64_t *a, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift_down(a, i, n);
-    for (size_t end = n; end > 1; end--) {
-        uint64_t top = a[0];
-        a[0] = a[end - 1];
-        a[end - 1] = top;
-        sift_down(a, 0, end - 1);
-    }
-}
-
-/* Sorts the hashes added since D was last settled and merges them into
- * the settled ones, repeats dropped, in a new array of CAP (at least
- * what D holds). */
+/* Copies D's hashes, each once, into a new array of CAP (at least what D
+ * holds), in the order they first appear: the settled ones, then those
+ * added since.  Repeats are found in a hash set of them all, at most
+ * half full, which lives only for this call: it is small and in the
+ * caches while it is used, unlike a set kept per key, and the hashes are
+ * already well spread, so their low bits place them.  Its empty slots
+ * are 0, so the hash 0 is kept apart. */
 static void settle_into(struct distinct *d, size_t cap)
 {
-    uint64_t *fresh = d->hashes + d->settled;
-    size_t added = d->used - d->settled;
-    sort_hashes(fresh, added);
-    uint64_t *merged = xmalloc(cap * sizeof *merged);
-    size_t i = 0, j = 0, n = 0;
-    while (i < d->settled || j < added) {
-        uint64_t h = j == added || (i < d->settled && d->hashes[i] <= fresh[j])
-                   ? d->hashes[i++] : fresh[j++];
-        if (n == 0 || merged[n - 1] != h)
-            merged[n++] = h;
+    size_t mask = 15;
+    while (mask + 1 < 2 * d->used)
+        mask = 2 * mask + 1;
+    uint64_t *seen = xcalloc(mask + 1, sizeof *seen);
+    uint64_t *kept = xmalloc(cap * sizeof *kept);
+    bool zero = false;
+    size_t n = 0;
+    for (size_t i = 0; i < d->used; i++) {
+        uint64_t h = d->hashes[i];
+        if (h == 0) {
+            if (!zero)
+                kept[n++] = 0;
+            zero = true;
+            continue;
+        }
+        size_t at = (size_t)h & mask;
+        while (seen[at] != 0 && seen[at] != h)
+            at = (at + 1) & mask;
+        if (seen[at] == 0) {
+            seen[at] = h;
+            kept[n++] = h;
+        }
     }
+    free(seen);
     free(d->hashes);
-    d->hashes = merged;
+    d->hashes = kept;
     d->cap = cap;
     d->settled = d->used = n;
 }
@@ -350,6 +340,12 @@ static size_t write_decimal(char *text, size_t v)
     return n;
 }
 
+static int compare_hashes(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 size_t distinct_write_size(const struct distinct *d)
 {
     return 2 + (d->registers ? DISTINCT_REGISTERS : d->used * 16);
@@ -361,9 +357,13 @@ size_t distinct_write(const struct distinct *d, char *text)
     size_t len = 2;
     if (!d->registers) {
         memcpy(text, "x:", 2);
+        uint64_t *sorted = xmalloc((d->settled + 1) * sizeof *sorted);
+        memcpy(sorted, d->hashes, d->settled * sizeof *sorted);
+        qsort(sorted, d->settled, sizeof *sorted, compare_hashes);
         for (size_t i = 0; i < d->settled; i++)
             for (int shift = 60; shift >= 0; shift -= 4)
-                text[len++] = hex[d->hashes[i] >> shift & 15];
+                text[len++] = hex[sorted[i] >> shift & 15];
+        free(sorted);
         return len;
     }
     memcpy(text, "h:", 2);

@@ -6,12 +6,11 @@
  *
  * Exact phase: up to DISTINCT_THRESHOLD distinct hashes are kept, and the
  * count is how many there are.  A hash added is appended to an array,
- * and when the array is full the hashes appended since the last time are
- * sorted and merged, repeats dropped, into those already sorted: adding
- * writes at one place, the array's end, rather than anywhere in a hash
- * set, which for thousands of keys is a cache miss per value.  So a
- * state is settled (its array sorted and without repeats, or registers)
- * only after distinct_settle, which readers call first.  Two different values count as
+ * and when the array is full its repeats are dropped: adding writes at
+ * one place, the array's end, rather than anywhere in a hash set kept
+ * per key, which for thousands of keys is a cache miss per value.  So a
+ * state is settled (its array without repeats, or registers) only after
+ * distinct_settle, which readers call first.  Two different values count as
  * one only if their hashes collide: among 1,024 values, with a hash that
  * spreads values evenly, that happens with probability below
  * 1024^2 / 2^65 = 2^-45, once in 35 trillion keys.
@@ -55,8 +54,8 @@ enum { DISTINCT_MAX_BYTES = DISTINCT_REGISTERS + 64 };
  * distinct_prefetch can be inlined. */
 struct distinct {
     /* Exact phase (REGISTERS NULL): CAP hashes, the first SETTLED of
-     * them ascending and distinct, then those added since, up to USED,
-     * as they came. */
+     * them distinct, then those added since, up to USED, as they came;
+     * in no order that means anything. */
     uint64_t *hashes;
     size_t cap;                 /* a power of two, up to 2 * threshold */
     size_t settled, used;
@@ -103,8 +102,8 @@ void distinct_add(struct distinct *d, const char *bytes, size_t len);
 /* Folds FROM, settled or not, into INTO; FROM is unchanged. */
 void distinct_merge(struct distinct *into, const struct distinct *from);
 
-/* Sorts D's array and drops its repeats, or turns it into registers if
- * it holds more distinct hashes than the threshold: what the functions
+/* Drops the repeats from D's array, or turns it into registers if it
+ * holds more distinct hashes than the threshold: what the functions
  * below need first.  D means the same before and after. */
 void distinct_settle(struct distinct *d);
 
