@@ -358,8 +358,10 @@ size_t distinct_write(const struct distinct *d, char *text)
     if (!d->registers) {
         memcpy(text, "x:", 2);
         uint64_t *sorted = xmalloc((d->settled + 1) * sizeof *sorted);
-        memcpy(sorted, d->hashes, d->settled * sizeof *sorted);
-        qsort(sorted, d->settled, sizeof *sorted, compare_hashes);
+        if (d->settled > 0) {
+            memcpy(sorted, d->hashes, d->settled * sizeof *sorted);
+            qsort(sorted, d->settled, sizeof *sorted, compare_hashes);
+        }
         for (size_t i = 0; i < d->settled; i++)
             for (int shift = 60; shift >= 0; shift -= 4)
                 text[len++] = hex[sorted[i] >> shift & 15];
