@@ -10,8 +10,7 @@
 
 enum {
     INDEX_BITS = DISTINCT_INDEX_BITS,
-    RANK_MAX = 64 - INDEX_BITS + 1,     /* 51: the rest of the hash is 0 */
-    SET_MAX = 2 * DISTINCT_THRESHOLD    /* slots, so at most half full */
+    RANK_MAX = 64 - INDEX_BITS + 1      /* 51: the rest of the hash is 0 */
 };
 
 /* The hash.  Odd multipliers taken from the fractional parts of the
@@ -175,7 +174,8 @@ void distinct_settle(struct distinct *d)
 /* Makes room in D's full array for one more hash: settles it, and turns
  * it into registers past the threshold, or doubles it when more than
  * half is settled, so that at least half of it is free for the hashes
- * to come and settling costs a few comparisons per hash. */
+ * to come and settling costs a few probes per hash.  It never passes
+ * twice the threshold: past that many settled hashes it is registers. */
 static void make_room(struct distinct *d)
 {
     if (d->cap == 0) {

@@ -261,10 +261,8 @@ void keystate_approximated(const struct keystate *s, size_t *quantiles,
         const struct keystate_part *p = &s->parts[i];
         if (p->kind == KEYSTATE_QUANTILE)
             *quantiles += quantile_is_approximate(&p->u.quantile);
-        if (p->kind == KEYSTATE_DISTINCT) {
-            struct distinct *d = settled(p);
-            *distincts += distinct_is_approximate(d);
-        }
+        if (p->kind == KEYSTATE_DISTINCT)
+            *distincts += distinct_is_approximate(settled(p));
     }
 }
 
