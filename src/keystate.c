@@ -102,7 +102,8 @@ void keystate_free(struct keystate *s)
     free(s);
 }
 
-size_t keystate_add(struct keystate *s, unsigned slot, struct number value)
+size_t keystate_add(struct keystate *s, unsigned slot,
+                    const struct number *value)
 {
     size_t grew = 0;
     for (size_t i = 0; i < s->count; i++) {
@@ -111,10 +112,10 @@ size_t keystate_add(struct keystate *s, unsigned slot, struct number value)
             continue;
         switch (p->kind) {
         case KEYSTATE_ACCUM:
-            accum_add(&p->u.accum, value);
+            accum_add(&p->u.accum, *value);
             break;
         case KEYSTATE_SQUARES:
-            squares_add(&p->u.squares, value);
+            squares_add(&p->u.squares, *value);
             break;
         case KEYSTATE_QUANTILE:
             grew += quantile_add(&p->u.quantile, value);
@@ -158,10 +159,20 @@ void keystate_prefetch_values(const struct keystate *s,
     for (size_t i = 0; i < s->count; i++) {
         const struct keystate_part *p = &s->parts[i];
         if (p->kind == KEYSTATE_QUANTILE)
-            quantile_prefetch(&p->u.quantile, values[p->slot]);
+            quantile_prefetch(&p->u.quantile, &values[p->slot]);
         else if (p->kind == KEYSTATE_DISTINCT)
             distinct_prefetch(&p->u.distinct, hashes[p->slot]);
     }
+}
+
+void keystate_prefetch_sole(const struct keystate *s,
+                            const struct number *value, uint64_t hash)
+{
+    const struct keystate_part *p = &s->parts[0];
+    if (p->kind == KEYSTATE_QUANTILE)
+        quantile_prefetch(&p->u.quantile, value);
+    else if (p->kind == KEYSTATE_DISTINCT)
+        distinct_prefetch(&p->u.distinct, hash);
 }
 
 void keystate_add_missing(struct keystate *s, unsigned slot)

@@ -67,7 +67,8 @@ size_t keystate_size(const struct keystate_shape *shape);
 /* Adds VALUE of the record's value field SLOT to every part for it;
  * returns how many bytes the state grew by, so that a table can bound
  * the memory its states take. */
-size_t keystate_add(struct keystate *s, unsigned slot, struct number value);
+size_t keystate_add(struct keystate *s, unsigned slot,
+                    const struct number *value);
 
 /* Adds the text of the record's value field SLOT, known by its
  * distinct_hash HASH, to every part for it that reads text (distinct);
@@ -86,6 +87,13 @@ void keystate_prefetch(const struct keystate *s,
 void keystate_prefetch_values(const struct keystate *s,
                               const struct number *values,
                               const uint64_t *hashes);
+
+/* keystate_prefetch_values for a state whose shape has one part, which
+ * reads VALUE if it takes percentiles and HASH if it counts distinct
+ * values. */
+void keystate_prefetch_sole(const struct keystate *s,
+                            const struct number *value,
+                            uint64_t hash);
 
 /* Counts a record whose value field SLOT (1 and up) holds none (--na). */
 void keystate_add_missing(struct keystate *s, unsigned slot);

@@ -182,7 +182,7 @@ static void sketch_add(struct sketch *k, struct number v, bool first)
         k->zeros++;
 }
 
-void quantile_prefetch(const struct quantile *q, struct number value)
+void quantile_prefetch(const struct quantile *q, const struct number *value)
 {
     if (!q->sketch) {
         if (q->count < q->cap) {
@@ -195,11 +195,11 @@ void quantile_prefetch(const struct quantile *q, struct number value)
         }
         return;
     }
-    const struct store *s = value.mantissa > 0 ? &q->sketch->positive
-                          : value.mantissa < 0 ? &q->sketch->negative
-                                               : NULL;
+    const struct store *s = value->mantissa > 0 ? &q->sketch->positive
+                          : value->mantissa < 0 ? &q->sketch->negative
+                                                : NULL;
     if (s && s->counts) {
-        int i = bucket_of(value);
+        int i = bucket_of(*value);
         if ((unsigned)(i - s->base) < (unsigned)s->cap)
             __builtin_prefetch(&s->counts[i - s->base], 1);
     }
@@ -359,8 +359,9 @@ static void exact_append(struct quantile *q, struct number v)
     q->sorted = false;
 }
 
-size_t quantile_add(struct quantile *q, struct number value)
+size_t quantile_add(struct quantile *q, const struct number *v)
 {
+    struct number value = *v;
     if (value.scale > q->scale)
         q->scale = value.scale;
     if (!q->sketch && exact_takes(q, value)) {
@@ -933,7 +934,7 @@ static struct quantile *read_exact(struct reading *r)
             quantile_free(q);
             return NULL;
         }
-        quantile_add(q, v);
+        quantile_add(q, &v);
     }
     return q;
 }

@@ -103,13 +103,13 @@ void quantile_move(struct quantile *into, struct quantile *from);
 /* Asks for the memory that adding VALUE to Q will write to: for a caller
  * that adds to many keys' states in turn and can ask for several
  * ahead. */
-void quantile_prefetch(const struct quantile *q, struct number value);
+void quantile_prefetch(const struct quantile *q, const struct number *value);
 
 /* Adds VALUE; returns how many bytes Q grew by (quantile_bytes), for a
  * caller that bounds the memory of many states.  No allocation per value
  * once the key's buckets or value array have grown to what its values
  * need. */
-size_t quantile_add(struct quantile *q, struct number value);
+size_t quantile_add(struct quantile *q, const struct number *value);
 
 /* Folds FROM into INTO; FROM is unchanged. */
 void quantile_merge(struct quantile *into, const struct quantile *from);

@@ -11,35 +11,77 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Records a buffer holds: enough that a busy key has many records in it,
- * whose state is then reached once for all of them, and few enough that
- * the buffer (about 80 bytes a record with one further field) stays in
- * the caches while it is read in key order.  Larger buffers were no
- * faster on the access benchmark. */
-enum { CAPACITY = 1 << 13 };
+/* Records a buffer holds.  Where a record adds one thing (below), it is
+ * read back in order, 16 bytes with its key, so the buffer can be large
+ * (2 MiB with the sort's copy): a key with a few hundred records in the
+ * run then has a few in each buffer, reached once for them all, where
+ * 8,192 records left most such keys one.  Records of many further fields
+ * are read back by their number, out of order, so their buffer is kept
+ * small enough to stay in the caches. */
+enum { SOLE_CAPACITY = 1 << 16, MANY_CAPACITY = 1 << 13 };
 
 /* How many records ahead the apply loop asks for a record's additions;
  * for the first record of a key, for its entry, then its state; and for
  * every record, for what its values will touch in the state. */
 enum { RECORD_AHEAD = 8, ENTRY_AHEAD = 16, STATE_AHEAD = 8, VALUES_AHEAD = 4 };
 
+/* What a record adds when keys' states have one part, percentiles or a
+ * distinct count of one field: one number or one hash, or nothing.  The
+ * addition then travels in the record's sort item, and the apply loop
+ * reads the items in order rather than the buffer out of order. */
+enum sole { SOLE_NONE, SOLE_NUMBER, SOLE_HASH };
+
+/* The low half of a sole addition's sort item: a number's scale, or one
+ * of these. */
+enum { ADDS_NOTHING = 1 << 30, ADDS_WIDE = 1 << 29 };
+
+/* A record in the sort: its key's entry index in the high half of KEY,
+ * and in the low half its number in the buffer or, for a sole addition,
+ * what it adds, whose number's mantissa (when it fits 64 bits) or hash
+ * is PAYLOAD. */
+struct item {
+    uint64_t key;
+    uint64_t payload;
+};
+
 struct stateadds {
     const struct config *cfg;
     const struct keystate_shape *shape;
     size_t slots;
+    size_t capacity;
+    enum sole sole;
+    unsigned sole_slot;
     /* Record I's additions are FLAGS[I] (VALUE_BIT, TEXT_BIT) and, by
      * slot, VALUES, HASHES and FOUND from I * SLOTS: addresses computed,
-     * not read, so that the apply loop can ask for them ahead. */
+     * not read, so that the apply loop can ask for them ahead.  A sole
+     * addition is read as the record is kept, so these hold one record
+     * then, and WIDE, by record, the numbers too wide for an item. */
     uint8_t *flags;
     struct number *values;
     uint64_t *hashes;
     bool *found;
+    struct number *wide;
     struct state_record next;       /* the record being read */
-    /* Of each record looked up, its key's entry index in the high half
-     * and its number in the buffer in the low; SCRATCH for the sort. */
-    uint64_t *keys, *scratch;
+    struct item *items, *scratch;   /* by record; SCRATCH for the sort */
     size_t kept, looked;
 };
+
+/* The addition the keys' one part takes, if SHAPE has one part. */
+static enum sole sole_of(const struct keystate_shape *shape)
+{
+    if (shape->count != 1)
+        return SOLE_NONE;
+    switch (shape->parts[0].kind) {
+    case KEYSTATE_QUANTILE:
+        return SOLE_NUMBER;
+    case KEYSTATE_DISTINCT:
+        return SOLE_HASH;
+    case KEYSTATE_ACCUM:
+    case KEYSTATE_SQUARES:
+        break;
+    }
+    return SOLE_NONE;
+}
 
 struct stateadds *stateadds_new(const struct config *cfg,
                                 const struct keystate_shape *shape)
@@ -48,13 +90,17 @@ struct stateadds *stateadds_new(const struct config *cfg,
     sa->cfg = cfg;
     sa->shape = shape;
     sa->slots = cfg->slot_count;
-    size_t n = CAPACITY * sa->slots;
-    sa->flags = xcalloc(CAPACITY, sizeof *sa->flags);
+    sa->sole = sole_of(shape);
+    sa->sole_slot = sa->sole != SOLE_NONE ? shape->parts[0].slot : 0;
+    sa->capacity = sa->sole != SOLE_NONE ? SOLE_CAPACITY : MANY_CAPACITY;
+    size_t records = sa->sole != SOLE_NONE ? 1 : sa->capacity;
+    size_t n = records * sa->slots;
+    sa->flags = xcalloc(records, sizeof *sa->flags);
     sa->values = xcalloc(n, sizeof *sa->values);
     sa->hashes = xcalloc(n, sizeof *sa->hashes);
     sa->found = xcalloc(n, sizeof *sa->found);
-    sa->keys = xmalloc(CAPACITY * sizeof *sa->keys);
-    sa->scratch = xmalloc(CAPACITY * sizeof *sa->scratch);
+    sa->items = xmalloc(sa->capacity * sizeof *sa->items);
+    sa->scratch = xmalloc(sa->capacity * sizeof *sa->scratch);
     return sa;
 }
 
@@ -66,7 +112,8 @@ void stateadds_free(struct stateadds *sa)
     free(sa->values);
     free(sa->hashes);
     free(sa->found);
-    free(sa->keys);
+    free(sa->wide);
+    free(sa->items);
     free(sa->scratch);
     free(sa);
 }
@@ -75,49 +122,105 @@ enum { VALUE_BIT = 1, TEXT_BIT = 2 };
 
 struct state_record *stateadds_next(struct stateadds *sa)
 {
-    size_t at = sa->kept * sa->slots;
+    size_t at = sa->sole != SOLE_NONE ? 0 : sa->kept * sa->slots;
     sa->next = (struct state_record){ .values = sa->values + at,
                                       .hashes = sa->hashes + at,
                                       .found = sa->found + at };
     return &sa->next;
 }
 
+/* Whether the record being read adds to the keys' one part. */
+static bool sole_adds(const struct stateadds *sa)
+{
+    const struct state_record *r = &sa->next;
+    unsigned slot = sa->sole_slot;
+    if (slot == 0)
+        return sa->sole == SOLE_NUMBER ? r->have_value : r->value_text;
+    return r->found[slot] && (sa->sole == SOLE_NUMBER
+                                  ? sa->cfg->slot_number[slot]
+                                  : sa->cfg->slot_text[slot]);
+}
+
+/* The sort item of the record being read, kept as record AT, whose
+ * addition is sole. */
+static struct item sole_item(struct stateadds *sa, size_t at)
+{
+    if (!sole_adds(sa))
+        return (struct item){ .key = ADDS_NOTHING };
+    unsigned slot = sa->sole_slot;
+    if (sa->sole == SOLE_HASH)
+        return (struct item){ .payload = sa->next.hashes[slot] };
+    struct number v = sa->next.values[slot];
+    if (v.mantissa >= INT64_MIN && v.mantissa <= INT64_MAX)
+        return (struct item){ .key = (uint64_t)v.scale,
+                              .payload = (uint64_t)(int64_t)v.mantissa };
+    if (!sa->wide)
+        sa->wide = xmalloc(sa->capacity * sizeof *sa->wide);
+    sa->wide[at] = v;
+    return (struct item){ .key = ADDS_WIDE, .payload = at };
+}
+
 bool stateadds_keep(struct stateadds *sa)
 {
-    sa->flags[sa->kept] = (uint8_t)((sa->next.have_value ? VALUE_BIT : 0)
-                                    | (sa->next.value_text ? TEXT_BIT : 0));
-    return ++sa->kept == CAPACITY;
+    if (sa->sole != SOLE_NONE) {
+        sa->items[sa->kept] = sole_item(sa, sa->kept);
+    } else {
+        sa->flags[sa->kept] = (uint8_t)((sa->next.have_value ? VALUE_BIT : 0)
+                                        | (sa->next.value_text ? TEXT_BIT
+                                                               : 0));
+        sa->items[sa->kept].key = sa->kept;
+    }
+    return ++sa->kept == sa->capacity;
 }
 
 void stateadds_found(struct stateadds *sa, const struct table *table,
                      const struct accum *a)
 {
-    sa->keys[sa->looked] = (uint64_t)table_accum_index(table, a) << 32
-                         | sa->looked;
+    sa->items[sa->looked].key |= (uint64_t)table_accum_index(table, a) << 32;
     sa->looked++;
 }
 
-/* Sorts the N keys by their entry index (the high half), a byte at a
- * time from the lowest, as far as the largest index needs. */
+/* Sorts the first N items by their entry index (the high half of the
+ * key), a byte at a time from the lowest, as far as the largest index
+ * needs. */
 static void sort_by_entry(struct stateadds *sa, size_t n)
 {
     uint64_t most = 0;
     for (size_t i = 0; i < n; i++)
-        if (sa->keys[i] > most)
-            most = sa->keys[i];
+        if (sa->items[i].key > most)
+            most = sa->items[i].key;
     for (unsigned shift = 32; shift < 64 && (most >> shift) != 0;
          shift += 8) {
         size_t start[257] = { 0 };
         for (size_t i = 0; i < n; i++)
-            start[((sa->keys[i] >> shift) & 0xff) + 1]++;
+            start[((sa->items[i].key >> shift) & 0xff) + 1]++;
         for (size_t d = 0; d < 256; d++)
             start[d + 1] += start[d];
         for (size_t i = 0; i < n; i++)
-            sa->scratch[start[(sa->keys[i] >> shift) & 0xff]++] = sa->keys[i];
-        uint64_t *t = sa->keys;
-        sa->keys = sa->scratch;
+            sa->scratch[start[(sa->items[i].key >> shift) & 0xff]++] =
+                sa->items[i];
+        struct item *t = sa->items;
+        sa->items = sa->scratch;
         sa->scratch = t;
     }
+}
+
+/* The entry index of the sorted item I. */
+static size_t entry_of(const struct stateadds *sa, size_t i)
+{
+    return (size_t)(sa->items[i].key >> 32);
+}
+
+/* The record number of the sorted item I, which is not sole. */
+static size_t record_of(const struct stateadds *sa, size_t i)
+{
+    return (uint32_t)sa->items[i].key;
+}
+
+/* Whether the sorted item I is the first of its key. */
+static bool first_of_key(const struct stateadds *sa, size_t i)
+{
+    return i == 0 || entry_of(sa, i) != entry_of(sa, i - 1);
 }
 
 /* Adds the further slots of record I to the state S; returns how many
@@ -136,7 +239,7 @@ static size_t add_further(const struct stateadds *sa, struct keystate *s,
             continue;
         }
         if (cfg->slot_number[slot])
-            grew += keystate_add(s, slot, values[slot]);
+            grew += keystate_add(s, slot, &values[slot]);
         if (cfg->slot_text[slot])
             grew += keystate_add_hash(s, slot, hashes[slot]);
     }
@@ -150,12 +253,35 @@ static size_t add_record(const struct stateadds *sa, struct keystate *s,
 {
     size_t grew = 0;
     if (sa->flags[i] & VALUE_BIT)
-        grew += keystate_add(s, 0, sa->values[i * sa->slots]);
+        grew += keystate_add(s, 0, &sa->values[i * sa->slots]);
     if (sa->flags[i] & TEXT_BIT)
         grew += keystate_add_hash(s, 0, sa->hashes[i * sa->slots]);
     if (sa->slots > 1)
         grew += add_further(sa, s, i);
     return grew;
+}
+
+/* The number a sole addition's item I carries. */
+static struct number sole_number(const struct stateadds *sa, size_t i)
+{
+    const struct item *it = &sa->items[i];
+    if ((uint32_t)it->key & ADDS_WIDE)
+        return sa->wide[it->payload];
+    return (struct number){ .mantissa = (int64_t)it->payload,
+                            .scale = (int)(uint32_t)it->key };
+}
+
+/* Adds the sole addition of the sorted item I to the state S; returns how
+ * many bytes S grew by. */
+static size_t add_sole(const struct stateadds *sa, struct keystate *s,
+                       size_t i)
+{
+    if ((uint32_t)sa->items[i].key & ADDS_NOTHING)
+        return 0;
+    if (sa->sole == SOLE_HASH)
+        return keystate_add_hash(s, sa->sole_slot, sa->items[i].payload);
+    struct number value = sole_number(sa, i);
+    return keystate_add(s, sa->sole_slot, &value);
 }
 
 /* Asks for the additions of record I. */
@@ -169,37 +295,54 @@ static void prefetch_record(const struct stateadds *sa, size_t i)
     }
 }
 
-/* Copies the additions of record FROM into record TO. */
-static void copy_record(struct stateadds *sa, size_t to, size_t from)
-{
-    size_t n = sa->slots;
-    sa->flags[to] = sa->flags[from];
-    memcpy(&sa->values[to * n], &sa->values[from * n], n * sizeof *sa->values);
-    memcpy(&sa->hashes[to * n], &sa->hashes[from * n], n * sizeof *sa->hashes);
-    memcpy(&sa->found[to * n], &sa->found[from * n], n * sizeof *sa->found);
-}
-
-/* Whether the record at I of the sorted keys is the first of its key. */
-static bool first_of_key(const struct stateadds *sa, size_t i)
-{
-    return i == 0 || sa->keys[i] >> 32 != sa->keys[i - 1] >> 32;
-}
-
-/* Asks for what the record at I of the sorted keys will touch in its
- * key's state, which has most likely arrived. */
+/* Asks for what the sorted item I will touch in its key's state, which
+ * has most likely arrived. */
 static void prefetch_values(const struct stateadds *sa,
                             const struct table *table, size_t i)
 {
     const struct keystate *s = table_entry_state(
-        table_entry_at(table, (size_t)(sa->keys[i] >> 32)));
-    size_t at = (uint32_t)sa->keys[i] * sa->slots;
-    if (s)
+        table_entry_at(table, entry_of(sa, i)));
+    if (!s)
+        return;
+    if (sa->sole == SOLE_NONE) {
+        size_t at = record_of(sa, i) * sa->slots;
         keystate_prefetch_values(s, &sa->values[at], &sa->hashes[at]);
+    } else if (!((uint32_t)sa->items[i].key & ADDS_NOTHING)) {
+        struct number value = sole_number(sa, i);
+        keystate_prefetch_sole(s, &value, sa->items[i].payload);
+    }
 }
 
 size_t stateadds_waiting(const struct stateadds *sa)
 {
     return sa->kept;
+}
+
+/* Moves the records kept and not looked up yet, from N on, to the front,
+ * in order. */
+static void keep_unlooked(struct stateadds *sa, size_t n)
+{
+    for (size_t from = n; from < sa->kept; from++) {
+        size_t to = from - n;
+        struct item it = sa->items[from];
+        if (sa->sole == SOLE_NONE) {
+            size_t k = sa->slots;
+            sa->flags[to] = sa->flags[from];
+            memcpy(&sa->values[to * k], &sa->values[from * k],
+                   k * sizeof *sa->values);
+            memcpy(&sa->hashes[to * k], &sa->hashes[from * k],
+                   k * sizeof *sa->hashes);
+            memcpy(&sa->found[to * k], &sa->found[from * k],
+                   k * sizeof *sa->found);
+            it.key = to;
+        } else if ((uint32_t)it.key & ADDS_WIDE) {
+            sa->wide[to] = sa->wide[from];
+            it.payload = to;
+        }
+        sa->items[to] = it;
+    }
+    sa->kept -= n;
+    sa->looked = 0;
 }
 
 void stateadds_apply(struct stateadds *sa, struct table *table)
@@ -210,27 +353,22 @@ void stateadds_apply(struct stateadds *sa, struct table *table)
     struct keystate *s = NULL;
     for (size_t i = 0; i < n; i++) {
         if (i + ENTRY_AHEAD < n && first_of_key(sa, i + ENTRY_AHEAD))
-            table_prefetch_entry_at(table,
-                                    (size_t)(sa->keys[i + ENTRY_AHEAD] >> 32));
+            table_prefetch_entry_at(table, entry_of(sa, i + ENTRY_AHEAD));
         if (i + STATE_AHEAD < n && first_of_key(sa, i + STATE_AHEAD))
-            table_prefetch_state_at(table,
-                                    (size_t)(sa->keys[i + STATE_AHEAD] >> 32),
+            table_prefetch_state_at(table, entry_of(sa, i + STATE_AHEAD),
                                     sa->shape);
         if (i + VALUES_AHEAD < n)
             prefetch_values(sa, table, i + VALUES_AHEAD);
-        if (i + RECORD_AHEAD < n)
-            prefetch_record(sa, (uint32_t)sa->keys[i + RECORD_AHEAD]);
-        size_t entry = (size_t)(sa->keys[i] >> 32);
+        if (sa->sole == SOLE_NONE && i + RECORD_AHEAD < n)
+            prefetch_record(sa, record_of(sa, i + RECORD_AHEAD));
+        size_t entry = entry_of(sa, i);
         if (entry != last) {
             s = table_state_at(table, entry, sa->shape);
             last = entry;
         }
-        grew += add_record(sa, s, (uint32_t)sa->keys[i]);
+        grew += sa->sole == SOLE_NONE ? add_record(sa, s, record_of(sa, i))
+                                      : add_sole(sa, s, i);
     }
     table_count_state_bytes(table, grew);
-    /* The records not looked up yet move to the front, in order. */
-    for (size_t i = n; i < sa->kept; i++)
-        copy_record(sa, i - n, i);
-    sa->kept -= n;
-    sa->looked = 0;
+    keep_unlooked(sa, n);
 }

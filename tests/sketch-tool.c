@@ -179,7 +179,7 @@ static void run_quantile(const struct run *run, const struct line *lines,
 
     double start = seconds();
     for (size_t i = 0; i < n; i++)
-        quantile_add(parts[part_of(run, i, n)], values[i]);
+        quantile_add(parts[part_of(run, i, n)], &values[i]);
     elapsed = seconds() - start;
 
     for (size_t j = 0; j < run->parts; j++) {
