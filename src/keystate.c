@@ -165,6 +165,18 @@ void keystate_prefetch_values(const struct keystate *s,
     }
 }
 
+struct quantile *keystate_sole_quantile(struct keystate *s)
+{
+    return s->parts[0].kind == KEYSTATE_QUANTILE ? &s->parts[0].u.quantile
+                                                 : NULL;
+}
+
+struct distinct *keystate_sole_distinct(struct keystate *s)
+{
+    return s->parts[0].kind == KEYSTATE_DISTINCT ? &s->parts[0].u.distinct
+                                                 : NULL;
+}
+
 void keystate_prefetch_sole(const struct keystate *s,
                             const struct number *value, uint64_t hash)
 {

@@ -55,7 +55,9 @@ bool keystate_shape_init(struct keystate_shape *shape,
                          const enum aggregate_op *ops,
                          const unsigned *slots, size_t n);
 
+struct distinct;
 struct keystate;
+struct quantile;
 
 /* A new, empty state of SHAPE, which must have parts. */
 struct keystate *keystate_new(const struct keystate_shape *shape);
@@ -87,6 +89,12 @@ void keystate_prefetch(const struct keystate *s,
 void keystate_prefetch_values(const struct keystate *s,
                               const struct number *values,
                               const uint64_t *hashes);
+
+/* The one part of S, whose shape has one, if it takes percentiles
+ * (keystate_sole_quantile) or counts distinct values (..._distinct);
+ * else NULL.  For a caller that adds many records to it in turn. */
+struct quantile *keystate_sole_quantile(struct keystate *s);
+struct distinct *keystate_sole_distinct(struct keystate *s);
 
 /* keystate_prefetch_values for a state whose shape has one part, which
  * reads VALUE if it takes percentiles and HASH if it counts distinct

@@ -111,6 +111,22 @@ void quantile_prefetch(const struct quantile *q, const struct number *value);
  * need. */
 size_t quantile_add(struct quantile *q, const struct number *value);
 
+/* quantile_add of the value MANTISSA at SCALE, a mantissa that fits 64
+ * bits, as a key's values mostly are: inline while the value joins
+ * values of its scale in an exact array with room for it. */
+static inline size_t quantile_add_narrow(struct quantile *q,
+                                         int64_t mantissa, int scale)
+{
+    if (!q->sketch && q->count > 0 && q->count < q->cap && !q->wide
+        && !q->scales && scale == q->common) {
+        q->mantissas.narrow[q->count++] = mantissa;
+        q->sorted = false;
+        return 0;
+    }
+    struct number value = { .mantissa = mantissa, .scale = scale };
+    return quantile_add(q, &value);
+}
+
 /* Folds FROM into INTO; FROM is unchanged. */
 void quantile_merge(struct quantile *into, const struct quantile *from);
 

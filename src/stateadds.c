@@ -4,8 +4,10 @@
 
 #include "stateadds.h"
 #include "diag.h"
+#include "distinct.h"
 #include "keystate.h"
 #include "options.h"
+#include "quantile.h"
 #include "table.h"
 
 #include <stdlib.h>
@@ -64,6 +66,11 @@ struct stateadds {
     struct state_record next;       /* the record being read */
     struct item *items, *scratch;   /* by record; SCRATCH for the sort */
     size_t kept, looked;
+    /* Of the entry indexes of the records looked up: how many have each
+     * value of each byte, counted as they come so that the sort need
+     * not read the items for it, and the largest. */
+    uint32_t digits[4][256];
+    uint32_t most;
 };
 
 /* The addition the keys' one part takes, if SHAPE has one part. */
@@ -176,26 +183,28 @@ bool stateadds_keep(struct stateadds *sa)
 void stateadds_found(struct stateadds *sa, const struct table *table,
                      const struct accum *a)
 {
-    sa->items[sa->looked].key |= (uint64_t)table_accum_index(table, a) << 32;
+    uint32_t entry = (uint32_t)table_accum_index(table, a);
+    sa->items[sa->looked].key |= (uint64_t)entry << 32;
     sa->looked++;
+    for (unsigned d = 0; d < 4; d++)
+        sa->digits[d][(entry >> (8 * d)) & 0xff]++;
+    if (entry > sa->most)
+        sa->most = entry;
 }
 
-/* Sorts the first N items by their entry index (the high half of the
- * key), a byte at a time from the lowest, as far as the largest index
- * needs. */
+/* Sorts the first N items, those looked up, by their entry index (the
+ * high half of the key), a byte at a time from the lowest, as far as the
+ * largest index needs; then forgets their counts. */
 static void sort_by_entry(struct stateadds *sa, size_t n)
 {
-    uint64_t most = 0;
-    for (size_t i = 0; i < n; i++)
-        if (sa->items[i].key > most)
-            most = sa->items[i].key;
-    for (unsigned shift = 32; shift < 64 && (most >> shift) != 0;
-         shift += 8) {
-        size_t start[257] = { 0 };
-        for (size_t i = 0; i < n; i++)
-            start[((sa->items[i].key >> shift) & 0xff) + 1]++;
-        for (size_t d = 0; d < 256; d++)
-            start[d + 1] += start[d];
+    for (unsigned d = 0; d < 4 && (sa->most >> (8 * d)) != 0; d++) {
+        unsigned shift = 32 + 8 * d;
+        size_t start[256];
+        size_t sum = 0;
+        for (size_t v = 0; v < 256; v++) {
+            start[v] = sum;
+            sum += sa->digits[d][v];
+        }
         for (size_t i = 0; i < n; i++)
             sa->scratch[start[(sa->items[i].key >> shift) & 0xff]++] =
                 sa->items[i];
@@ -203,6 +212,8 @@ static void sort_by_entry(struct stateadds *sa, size_t n)
         sa->items = sa->scratch;
         sa->scratch = t;
     }
+    memset(sa->digits, 0, sizeof sa->digits);
+    sa->most = 0;
 }
 
 /* The entry index of the sorted item I. */
@@ -271,19 +282,6 @@ static struct number sole_number(const struct stateadds *sa, size_t i)
                             .scale = (int)(uint32_t)it->key };
 }
 
-/* Adds the sole addition of the sorted item I to the state S; returns how
- * many bytes S grew by. */
-static size_t add_sole(const struct stateadds *sa, struct keystate *s,
-                       size_t i)
-{
-    if ((uint32_t)sa->items[i].key & ADDS_NOTHING)
-        return 0;
-    if (sa->sole == SOLE_HASH)
-        return keystate_add_hash(s, sa->sole_slot, sa->items[i].payload);
-    struct number value = sole_number(sa, i);
-    return keystate_add(s, sa->sole_slot, &value);
-}
-
 /* Asks for the additions of record I. */
 static void prefetch_record(const struct stateadds *sa, size_t i)
 {
@@ -345,30 +343,78 @@ static void keep_unlooked(struct stateadds *sa, size_t n)
     sa->looked = 0;
 }
 
-void stateadds_apply(struct stateadds *sa, struct table *table)
+/* Asks, from the sorted item I on, for what the items ahead of it of
+ * the N will touch, each at its distance. */
+static void prefetch_ahead(const struct stateadds *sa,
+                           const struct table *table, size_t i, size_t n)
 {
-    size_t n = sa->looked;
-    sort_by_entry(sa, n);
+    if (i + ENTRY_AHEAD < n && first_of_key(sa, i + ENTRY_AHEAD))
+        table_prefetch_entry_at(table, entry_of(sa, i + ENTRY_AHEAD));
+    if (i + STATE_AHEAD < n && first_of_key(sa, i + STATE_AHEAD))
+        table_prefetch_state_at(table, entry_of(sa, i + STATE_AHEAD),
+                                sa->shape);
+    if (i + VALUES_AHEAD < n)
+        prefetch_values(sa, table, i + VALUES_AHEAD);
+    if (sa->sole == SOLE_NONE && i + RECORD_AHEAD < n)
+        prefetch_record(sa, record_of(sa, i + RECORD_AHEAD));
+}
+
+/* Adds the records of the first N sorted items to their keys' states;
+ * returns how many bytes the states grew by. */
+static size_t apply_records(const struct stateadds *sa, struct table *table,
+                            size_t n)
+{
     size_t grew = 0, last = SIZE_MAX;
     struct keystate *s = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (i + ENTRY_AHEAD < n && first_of_key(sa, i + ENTRY_AHEAD))
-            table_prefetch_entry_at(table, entry_of(sa, i + ENTRY_AHEAD));
-        if (i + STATE_AHEAD < n && first_of_key(sa, i + STATE_AHEAD))
-            table_prefetch_state_at(table, entry_of(sa, i + STATE_AHEAD),
-                                    sa->shape);
-        if (i + VALUES_AHEAD < n)
-            prefetch_values(sa, table, i + VALUES_AHEAD);
-        if (sa->sole == SOLE_NONE && i + RECORD_AHEAD < n)
-            prefetch_record(sa, record_of(sa, i + RECORD_AHEAD));
+        prefetch_ahead(sa, table, i, n);
         size_t entry = entry_of(sa, i);
         if (entry != last) {
             s = table_state_at(table, entry, sa->shape);
             last = entry;
         }
-        grew += sa->sole == SOLE_NONE ? add_record(sa, s, record_of(sa, i))
-                                      : add_sole(sa, s, i);
+        grew += add_record(sa, s, record_of(sa, i));
     }
+    return grew;
+}
+
+/* apply_records for sole additions, made to the keys' one part
+ * directly. */
+static size_t apply_sole(const struct stateadds *sa, struct table *table,
+                         size_t n)
+{
+    size_t grew = 0, last = SIZE_MAX;
+    struct quantile *q = NULL;
+    struct distinct *d = NULL;
+    for (size_t i = 0; i < n; i++) {
+        prefetch_ahead(sa, table, i, n);
+        size_t entry = entry_of(sa, i);
+        if (entry != last) {
+            struct keystate *s = table_state_at(table, entry, sa->shape);
+            q = keystate_sole_quantile(s);
+            d = keystate_sole_distinct(s);
+            last = entry;
+        }
+        const struct item *it = &sa->items[i];
+        uint32_t adds = (uint32_t)it->key;
+        if (adds & ADDS_NOTHING)
+            continue;
+        if (d)
+            grew += distinct_add_hash(d, it->payload);
+        else if (adds & ADDS_WIDE)
+            grew += quantile_add(q, &sa->wide[it->payload]);
+        else
+            grew += quantile_add_narrow(q, (int64_t)it->payload, (int)adds);
+    }
+    return grew;
+}
+
+void stateadds_apply(struct stateadds *sa, struct table *table)
+{
+    size_t n = sa->looked;
+    sort_by_entry(sa, n);
+    size_t grew = sa->sole == SOLE_NONE ? apply_records(sa, table, n)
+                                        : apply_sole(sa, table, n);
     table_count_state_bytes(table, grew);
     keep_unlooked(sa, n);
 }

@@ -230,14 +230,23 @@ static inline void table_prefetch(const struct table *t, uint64_t hash)
     __builtin_prefetch(&t->slots[hash & t->slot_mask]);
 }
 
-/* Asks for the entry named by the home slot of HASH, if any, to be
- * fetched: the second step of a lookup whose slot table_prefetch asked
- * for. */
+/* Asks for the entry of HASH to be fetched, if the home slot or the one
+ * after holds it, as table_find_quick will look: the second step of a
+ * lookup whose slot table_prefetch asked for.  Both the entry's head,
+ * which the lookup compares, and its count, which the update writes, as
+ * an entry spans more than one cache line. */
 static inline void table_prefetch_entry(const struct table *t, uint64_t hash)
 {
-    const struct table_slot *s = &t->slots[hash & t->slot_mask];
-    if (s->index)
-        __builtin_prefetch(&t->entries[s->index - 1]);
+    const uint32_t tag = table_tag(hash);
+    size_t home = hash & t->slot_mask;
+    const struct table_slot *s =
+        &t->slots[(home + (t->slots[home].tag != tag)) & t->slot_mask];
+    if (s->tag == tag) {
+        const struct table_entry *e = &t->entries[s->index - 1];
+        __builtin_prefetch(&e->key_len);
+        __builtin_prefetch(&e->head2);
+        __builtin_prefetch(&e->accum.count, 1);
+    }
 }
 
 /* Positions order keys by first appearance: a position is a number that

@@ -60,33 +60,41 @@ static void update(struct accum *a, const struct update *r)
     }
 }
 
-static void apply(struct table *t, const struct update *r)
-{
-    update(table_find_or_add_hashed(t, r->key, r->len, r->head, r->head2,
-                                    r->hash), r);
-}
-
-/* apply, then the caller's FOUND. */
-static void apply_found(struct updates *u, struct table *t,
-                        const struct update *r)
-{
-    struct accum *a = table_find_or_add_hashed(t, r->key, r->len, r->head,
-                                               r->head2, r->hash);
-    update(a, r);
-    u->found(u->found_ctx, a);
-}
-
 void updates_flush(struct updates *u, struct table *table)
 {
+    /* A run that aggregates nothing flushes an empty batch, with no
+     * table. */
+    if (u->count == 0)
+        return;
     for (size_t i = u->count > ENTRY_LAG ? u->count - ENTRY_LAG : 0;
          i < u->count; i++)
         table_prefetch_entry(table, u->items[i].hash);
-    if (u->found) {
-        for (size_t i = 0; i < u->count; i++)
-            apply_found(u, table, &u->items[i]);
-    } else {
-        for (size_t i = 0; i < u->count; i++)
-            apply(table, &u->items[i]);
+    /* Every key's quick lookup first, with no update in between, so that
+     * their loads wait for memory together: an entry asked for ahead
+     * has often not arrived when the batch is applied, and a lookup
+     * after an update would wait for it alone. */
+    struct accum *quick[UPDATES_MAX];
+    struct table_view view = table_view(table);
+    for (size_t i = 0; i < u->count; i++) {
+        const struct update *r = &u->items[i];
+        quick[i] = table_find_quick(view, r->len, r->head, r->head2,
+                                    r->hash);
+    }
+    /* Adding a key may move the entries or spill the table, so from the
+     * first key the quick lookup missed on, every key is looked up
+     * again. */
+    bool quick_holds = true;
+    for (size_t i = 0; i < u->count; i++) {
+        const struct update *r = &u->items[i];
+        quick_holds = quick_holds && quick[i];
+        struct accum *a = quick_holds
+                        ? quick[i]
+                        : table_find_or_add_hashed(table, r->key, r->len,
+                                                   r->head, r->head2,
+                                                   r->hash);
+        update(a, r);
+        if (u->found)
+            u->found(u->found_ctx, a);
     }
     u->count = 0;
 }
