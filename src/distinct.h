@@ -86,8 +86,9 @@ size_t distinct_add_hash(struct distinct *d, uint64_t hash);
 
 /* Asks for the memory that adding the value of hash HASH will look at:
  * for a caller that adds to many keys' states in turn and can ask for
- * several ahead. */
-static inline void distinct_prefetch(const struct distinct *d, uint64_t hash)
+ * several ahead.  Inlined by force, as table.h says why. */
+static inline __attribute__((always_inline)) void
+distinct_prefetch(const struct distinct *d, uint64_t hash)
 {
     if (d->registers)
         __builtin_prefetch(&d->registers[hash >> (64 - DISTINCT_INDEX_BITS)], 1);

@@ -223,9 +223,15 @@ static inline struct accum *table_find_or_add(struct table *t,
  * table stays large.  The growth policy in table.c decides when. */
 bool table_is_large(const struct table *t);
 
+/* The helpers that ask for memory ahead are inlined by force: GCC 12
+ * takes an inline function that only loads and prefetches for one free
+ * of side effects, and deletes calls to it, prefetches and all, where it
+ * keeps them in a function inlined early. */
+
 /* Asks for the home slot of HASH to be fetched into the caches, for a
  * lookup of that hash to come. */
-static inline void table_prefetch(const struct table *t, uint64_t hash)
+static inline __attribute__((always_inline)) void
+table_prefetch(const struct table *t, uint64_t hash)
 {
     __builtin_prefetch(&t->slots[hash & t->slot_mask]);
 }
@@ -235,7 +241,8 @@ static inline void table_prefetch(const struct table *t, uint64_t hash)
  * lookup whose slot table_prefetch asked for.  Both the entry's head,
  * which the lookup compares, and its count, which the update writes, as
  * an entry spans more than one cache line. */
-static inline void table_prefetch_entry(const struct table *t, uint64_t hash)
+static inline __attribute__((always_inline)) void
+table_prefetch_entry(const struct table *t, uint64_t hash)
 {
     const uint32_t tag = table_tag(hash);
     size_t home = hash & t->slot_mask;
@@ -338,7 +345,8 @@ static inline size_t table_accum_index(const struct table *t,
 /* Asks for entry I of T, then, once that has most likely arrived, for
  * the state it names, of SHAPE: the two steps of reaching the state of
  * entries taken in an order known ahead. */
-static inline void table_prefetch_entry_at(const struct table *t, size_t i)
+static inline __attribute__((always_inline)) void
+table_prefetch_entry_at(const struct table *t, size_t i)
 {
     __builtin_prefetch(&t->entries[i].state);
 }

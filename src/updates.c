@@ -3,7 +3,12 @@
  * ENTRY_LAG keys later, when the slot has most likely arrived
  * (table_prefetch_entry), and looks the keys up in turn once the batch is
  * full, so that the misses of many keys overlap instead of following
- * each other. */
+ * each other.
+ *
+ * Entries are asked for only where they are far: in a large table, or
+ * one whose keys have states (percentiles, distinct counts, ...), which
+ * take the caches.  A worker's table of plain counts is small and stays
+ * in the caches, and asking for its entries only costs instructions. */
 #include "config.h"
 
 #include "updates.h"
@@ -26,6 +31,7 @@ struct update {
 
 struct updates {
     size_t count;
+    bool entries_far;           /* entries are worth asking for ahead */
     updates_found_fn *found;
     void *found_ctx;
     struct update items[UPDATES_MAX];
@@ -36,6 +42,7 @@ struct updates *updates_new(updates_found_fn *found, void *ctx)
     struct updates *u = xcalloc(1, sizeof *u);
     u->found = found;
     u->found_ctx = ctx;
+    u->entries_far = found != NULL;
     return u;
 }
 
@@ -66,9 +73,10 @@ void updates_flush(struct updates *u, struct table *table)
      * table. */
     if (u->count == 0)
         return;
-    for (size_t i = u->count > ENTRY_LAG ? u->count - ENTRY_LAG : 0;
-         i < u->count; i++)
-        table_prefetch_entry(table, u->items[i].hash);
+    if (u->entries_far)
+        for (size_t i = u->count > ENTRY_LAG ? u->count - ENTRY_LAG : 0;
+             i < u->count; i++)
+            table_prefetch_entry(table, u->items[i].hash);
     /* Every key's quick lookup first, with no update in between, so that
      * their loads wait for memory together: an entry asked for ahead
      * has often not arrived when the batch is applied, and a lookup
@@ -97,6 +105,7 @@ void updates_flush(struct updates *u, struct table *table)
             u->found(u->found_ctx, a);
     }
     u->count = 0;
+    u->entries_far = u->found || table_is_large(table);
 }
 
 /* table_hash of the key of LEN bytes at P whose heads are HEAD and HEAD2,
@@ -146,7 +155,7 @@ void updates_add(struct updates *u, struct table *table, const char *key,
     if (kind == UPDATE_ADD)
         r->value = *value;
     table_prefetch(table, r->hash);
-    if (u->count >= ENTRY_LAG)
+    if (u->entries_far && u->count >= ENTRY_LAG)
         table_prefetch_entry(table, u->items[u->count - ENTRY_LAG].hash);
     if (++u->count == UPDATES_MAX)
         updates_flush(u, table);
