@@ -170,10 +170,21 @@ static int compare(struct number a, struct number b)
 
 static void sketch_add(struct sketch *k, struct number v, bool first)
 {
-    if (first || compare(v, k->min) < 0)
-        k->min = v;
-    if (first || compare(v, k->max) > 0)
-        k->max = v;
+    if (first) {
+        k->min = k->max = v;
+    } else if (v.scale == k->min.scale && v.scale == k->max.scale) {
+        /* Of one scale, as a field's values mostly are, numbers compare
+         * as their mantissas. */
+        if (v.mantissa < k->min.mantissa)
+            k->min = v;
+        else if (v.mantissa > k->max.mantissa)
+            k->max = v;
+    } else {
+        if (compare(v, k->min) < 0)
+            k->min = v;
+        if (compare(v, k->max) > 0)
+            k->max = v;
+    }
     if (v.mantissa > 0)
         store_add(&k->positive, bucket_of(v), 1);
     else if (v.mantissa < 0)
