@@ -67,42 +67,61 @@ static void update(struct accum *a, const struct update *r)
     }
 }
 
-void updates_flush(struct updates *u, struct table *table)
+/* Looks every key of U's batch up in TABLE by table_find_quick, into
+ * QUICK, with no update in between, so that the loads of entries not in
+ * the caches wait for memory together: an entry asked for ahead has
+ * often not arrived when the batch is applied, and a lookup after an
+ * update would wait for it alone. */
+static void look_up_quick(const struct updates *u, const struct table *table,
+                          struct accum **quick)
 {
-    /* A run that aggregates nothing flushes an empty batch, with no
-     * table. */
-    if (u->count == 0)
-        return;
-    if (u->entries_far)
-        for (size_t i = u->count > ENTRY_LAG ? u->count - ENTRY_LAG : 0;
-             i < u->count; i++)
-            table_prefetch_entry(table, u->items[i].hash);
-    /* Every key's quick lookup first, with no update in between, so that
-     * their loads wait for memory together: an entry asked for ahead
-     * has often not arrived when the batch is applied, and a lookup
-     * after an update would wait for it alone. */
-    struct accum *quick[UPDATES_MAX];
+    for (size_t i = u->count > ENTRY_LAG ? u->count - ENTRY_LAG : 0;
+         i < u->count; i++)
+        table_prefetch_entry(table, u->items[i].hash);
     struct table_view view = table_view(table);
     for (size_t i = 0; i < u->count; i++) {
         const struct update *r = &u->items[i];
         quick[i] = table_find_quick(view, r->len, r->head, r->head2,
                                     r->hash);
     }
-    /* Adding a key may move the entries or spill the table, so from the
-     * first key the quick lookup missed on, every key is looked up
-     * again. */
-    bool quick_holds = true;
-    for (size_t i = 0; i < u->count; i++) {
-        const struct update *r = &u->items[i];
-        quick_holds = quick_holds && quick[i];
-        struct accum *a = quick_holds
-                        ? quick[i]
-                        : table_find_or_add_hashed(table, r->key, r->len,
-                                                   r->head, r->head2,
-                                                   r->hash);
-        update(a, r);
-        if (u->found)
-            u->found(u->found_ctx, a);
+}
+
+/* Does R's update to its key's accumulator A, and tells the caller. */
+static void apply(const struct updates *u, const struct update *r,
+                  struct accum *a)
+{
+    update(a, r);
+    if (u->found)
+        u->found(u->found_ctx, a);
+}
+
+/* Looks R's key up in TABLE, adding it if new. */
+static struct accum *look_up(struct table *table, const struct update *r)
+{
+    return table_find_or_add_hashed(table, r->key, r->len, r->head,
+                                    r->head2, r->hash);
+}
+
+void updates_flush(struct updates *u, struct table *table)
+{
+    /* A run that aggregates nothing flushes an empty batch, with no
+     * table. */
+    if (u->count == 0)
+        return;
+    if (!u->entries_far) {
+        for (size_t i = 0; i < u->count; i++)
+            apply(u, &u->items[i], look_up(table, &u->items[i]));
+    } else {
+        struct accum *quick[UPDATES_MAX];
+        look_up_quick(u, table, quick);
+        /* Adding a key may move the entries or spill the table, so from
+         * the first key the quick lookup missed on, every key is looked
+         * up again. */
+        size_t i = 0;
+        for (; i < u->count && quick[i]; i++)
+            apply(u, &u->items[i], quick[i]);
+        for (; i < u->count; i++)
+            apply(u, &u->items[i], look_up(table, &u->items[i]));
     }
     u->count = 0;
     u->entries_far = u->found || table_is_large(table);
