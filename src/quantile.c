@@ -401,6 +401,18 @@ void quantile_merge(struct quantile *into, const struct quantile *from)
     if (!from->sketch && !into->sketch
         && into->count + from->count <= QUANTILE_BUDGET) {
         exact_reserve(into, into->count + from->count);
+        /* Mantissas of 64 bits at one common scale, as a field's values
+         * mostly are, are copied whole. */
+        if (!into->wide && !from->wide && !into->scales && !from->scales
+            && (into->count == 0 || into->common == from->common)) {
+            memcpy(into->mantissas.narrow + into->count,
+                   from->mantissas.narrow,
+                   from->count * sizeof *from->mantissas.narrow);
+            into->common = from->common;
+            into->count += from->count;
+            into->sorted = false;
+            return;
+        }
         for (size_t i = 0; i < from->count; i++)
             exact_append(into, value_at(from, i));
         return;

@@ -98,6 +98,40 @@ PY
 	assert_stdout "$(cat expected.txt)"
 }
 
+# A key whose first records have no value (--na) has an empty state
+# where it was first met, into which the states of its later records,
+# with decimals, are merged: the merged values keep their scale.
+@test "a key's values merged into its state from records with none keep their scale, for every --jobs, spill and split" {
+	python3 - <<'PY' >in.txt
+import random
+r = random.Random(5)
+first, rest = [], []
+for k in range(30):
+    for i in range(r.randrange(1, 30)):
+        first.append("k%02d NA" % k)
+    for i in range(r.randrange(1, 80)):
+        rest.append("k%02d %d.%02d" % (k, r.randrange(-500, 500), r.randrange(100)))
+r.shuffle(first)
+r.shuffle(rest)
+print("\n".join(first + rest))
+PY
+	python3 "$ORACLE" exact --na 1 value=2 count median p99 p100 <in.txt >expected.txt
+	for cache in 1 4000; do
+		for j in 1 2 3; do
+			FANOUT_CACHE_KEYS=$cache run_fanout --jobs=$j --batch=1K --na -k 1 -v 2 -a count,median,p99,p100 in.txt
+			assert_status 0
+			assert_stdout "$(cat expected.txt)"
+		done
+	done
+	split -n l/3 in.txt part.
+	for f in part.a?; do
+		"$FANOUT" --na -k 1 -v 2 -a count,median,p99,p100 --partial "$f" >"$f.partial" || fail "partial of $f"
+	done
+	run_fanout --merge part.a?.partial
+	assert_status 0
+	assert_stdout "$(cat expected.txt)"
+}
+
 # Percentiles keep states of their own: a field they alone read has no
 # totals that could overflow, and the --value field's totals count only
 # when an operation reads them.
