@@ -66,6 +66,26 @@ PY
 # A key's exact values are kept in 64 bits while they fit and in 128 from
 # the first that does not: the ranks must not care which, however the
 # values are split between workers, table spills and partials.
+# expected_everywhere ARGS...: fanout ARGS on in.txt prints expected.txt
+# for --jobs 1 to 3 with worker tables of 1 and 4,000 keys, and so does
+# a merge of the partials of in.txt split in three.
+expected_everywhere() {
+	for cache in 1 4000; do
+		for j in 1 2 3; do
+			FANOUT_CACHE_KEYS=$cache run_fanout --jobs=$j --batch=1K "$@" in.txt
+			assert_status 0
+			assert_stdout "$(cat expected.txt)"
+		done
+	done
+	split -n l/3 in.txt part.
+	for f in part.a?; do
+		"$FANOUT" "$@" --partial "$f" >"$f.partial" || fail "partial of $f"
+	done
+	run_fanout --merge part.a?.partial
+	assert_status 0
+	assert_stdout "$(cat expected.txt)"
+}
+
 @test "values past 64 bits among small ones keep their exact ranks, for every --jobs, spill and split" {
 	python3 - <<'PY' >in.txt
 import random
@@ -82,20 +102,7 @@ r.shuffle(lines)
 print("\n".join(lines))
 PY
 	python3 "$ORACLE" exact 1 value=2 count median q1 p99 p100 <in.txt >expected.txt
-	for cache in 1 4000; do
-		for j in 1 2 3; do
-			FANOUT_CACHE_KEYS=$cache run_fanout --jobs=$j --batch=1K -k 1 -v 2 -a count,median,q1,p99,p100 in.txt
-			assert_status 0
-			assert_stdout "$(cat expected.txt)"
-		done
-	done
-	split -n l/3 in.txt part.
-	for f in part.a?; do
-		"$FANOUT" -k 1 -v 2 -a count,median,q1,p99,p100 --partial "$f" >"$f.partial" || fail "partial of $f"
-	done
-	run_fanout --merge part.a?.partial
-	assert_status 0
-	assert_stdout "$(cat expected.txt)"
+	expected_everywhere -k 1 -v 2 -a count,median,q1,p99,p100
 }
 
 # A key whose first records have no value (--na) has an empty state
@@ -116,20 +123,7 @@ r.shuffle(rest)
 print("\n".join(first + rest))
 PY
 	python3 "$ORACLE" exact --na 1 value=2 count median p99 p100 <in.txt >expected.txt
-	for cache in 1 4000; do
-		for j in 1 2 3; do
-			FANOUT_CACHE_KEYS=$cache run_fanout --jobs=$j --batch=1K --na -k 1 -v 2 -a count,median,p99,p100 in.txt
-			assert_status 0
-			assert_stdout "$(cat expected.txt)"
-		done
-	done
-	split -n l/3 in.txt part.
-	for f in part.a?; do
-		"$FANOUT" --na -k 1 -v 2 -a count,median,p99,p100 --partial "$f" >"$f.partial" || fail "partial of $f"
-	done
-	run_fanout --merge part.a?.partial
-	assert_status 0
-	assert_stdout "$(cat expected.txt)"
+	expected_everywhere --na -k 1 -v 2 -a count,median,p99,p100
 }
 
 # Percentiles keep states of their own: a field they alone read has no
