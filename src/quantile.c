@@ -310,8 +310,16 @@ static void exact_realloc(struct quantile *q, size_t cap, bool wide)
         free(q->mantissas.narrow);
         q->mantissas.wide = m;
     } else {
+        /* A new array, not realloc: a key's state merged at the end of
+         * a run was made by another worker, and realloc would grow that
+         * worker's heap, page by page, where malloc reuses the memory
+         * this thread's own merged states just gave back. */
         size_t width = wide ? sizeof(i128) : sizeof(int64_t);
-        q->mantissas.narrow = xrealloc(q->mantissas.narrow, cap * width);
+        void *m = xmalloc(cap * width);
+        if (q->count)
+            memcpy(m, q->mantissas.narrow, q->count * width);
+        free(q->mantissas.narrow);
+        q->mantissas.narrow = m;
     }
     if (q->scales)
         q->scales = xrealloc(q->scales, cap * sizeof *q->scales);
